@@ -1,0 +1,123 @@
+//! The whole command line (clap derive).
+//!
+//! Values are parsed by the `config` module's parsers, so a malformed value
+//! is a usage error (exit 2) that names the flag and the value.
+
+use crate::config::{parse_connect_to, parse_duration, parse_resolve, parse_resolver};
+use crate::config::{ConnectTo, ResolveEntry, ResolverAddr};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Tells which layer of a network connection broke, why, and how to fix it.
+#[derive(Debug, Parser)]
+#[command(name = "netdoctor", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Probe URLs layer by layer: https:// http:// wss:// ws:// tcp://host:port
+    Check(Box<CheckArgs>),
+    /// Print a shell completion script to stdout
+    Completions {
+        /// The shell to generate completions for
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `netdoctor check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The URLs to probe; several run concurrently
+    #[arg(required = true, value_name = "URL")]
+    pub urls: Vec<String>,
+
+    /// Extra request header, as in curl ('Name: value'); values are never printed
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+
+    /// Request method (default GET, or POST with -d)
+    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    pub method: Option<String>,
+
+    /// Request body, as in curl (implies POST)
+    #[arg(short = 'd', long = "data", value_name = "DATA")]
+    pub data: Option<String>,
+
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+}
+
+/// Options every probing command takes, named as curl names them.
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Deadline for each stage, e.g. 2s, 500ms
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5s")]
+    pub timeout: Duration,
+
+    /// Deadline for a whole target
+    #[arg(long = "max-time", value_name = "DURATION", value_parser = parse_duration)]
+    pub max_time: Option<Duration>,
+
+    /// Also trust the CAs in this PEM file (added to the container's stores)
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Vec<PathBuf>,
+
+    /// Pin HOST:PORT to addresses, as in curl (ADDR[,ADDR…])
+    #[arg(long, value_name = "HOST:PORT:ADDR", value_parser = parse_resolve)]
+    pub resolve: Vec<ResolveEntry>,
+
+    /// Connect to HOST2:PORT2 instead of HOST:PORT, keeping SNI and Host (curl semantics)
+    #[arg(long = "connect-to", value_name = "HOST:PORT:HOST2:PORT2", value_parser = parse_connect_to)]
+    pub connect_to: Vec<ConnectTo>,
+
+    /// Ask this DNS server instead of /etc/resolv.conf's (drops search and ndots)
+    #[arg(long, value_name = "ADDR[:PORT]", value_parser = parse_resolver)]
+    pub resolver: Option<ResolverAddr>,
+
+    /// Use IPv4 addresses only
+    #[arg(short = '4', long = "ipv4", conflicts_with = "ipv6")]
+    pub ipv4: bool,
+
+    /// Use IPv6 addresses only
+    #[arg(short = '6', long = "ipv6")]
+    pub ipv6: bool,
+
+    /// Go on past certificate faults (as warnings); credentials are then never sent
+    #[arg(short = 'k', long)]
+    pub insecure: bool,
+
+    /// Fail the http stage unless the response has this status
+    #[arg(long = "expect-status", value_name = "N", value_parser = clap::value_parser!(u16).range(100..=599))]
+    pub expect_status: Option<u16>,
+
+    /// When to colour the output
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Show every fact of every stage
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}

@@ -1,0 +1,322 @@
+//! From parsed arguments to a checked [`Config`].
+//!
+//! The value parsers here are used by clap (so a bad value is a usage error
+//! naming the flag); [`Config::from_check`] then validates what needs more
+//! than one value at a time (URLs, headers).
+
+use crate::cli::{CheckArgs, ColorChoice, Format};
+use crate::sysroot::Sysroot;
+use crate::target::Target;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A usage error: exit code 2, message naming the flag and the value.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// `--resolve HOST:PORT:ADDR[,ADDR…]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolveEntry {
+    pub host: String,
+    pub port: u16,
+    pub addrs: Vec<IpAddr>,
+}
+
+/// `--connect-to HOST:PORT:HOST2:PORT2`; empty fields match any / keep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectTo {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub to_host: Option<String>,
+    pub to_port: Option<u16>,
+}
+
+/// `--resolver ADDR[:PORT]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResolverAddr(pub SocketAddr);
+
+/// Which address families to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Any,
+    V4,
+    V6,
+}
+
+/// The request `check` sends (curl's -X, -H, -d).
+#[derive(Debug, Clone, Default)]
+pub struct RequestSpec {
+    pub method: Option<String>,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+/// How every target is probed.
+#[derive(Debug, Clone)]
+pub struct ProbeConfig {
+    pub timeout: Duration,
+    pub max_time: Option<Duration>,
+    pub cacert: Vec<PathBuf>,
+    pub resolve: Vec<ResolveEntry>,
+    pub connect_to: Vec<ConnectTo>,
+    pub resolver: Option<SocketAddr>,
+    pub family: Family,
+    pub insecure: bool,
+    pub expect_status: Option<u16>,
+    pub request: RequestSpec,
+    pub sysroot: Sysroot,
+}
+
+/// A checked run.
+#[derive(Debug)]
+pub struct Config {
+    pub targets: Vec<Target>,
+    pub probe: ProbeConfig,
+    pub format: Format,
+    pub color: ColorChoice,
+    pub verbose: bool,
+}
+
+impl Config {
+    /// Validates `netdoctor check` arguments.
+    pub fn from_check(args: CheckArgs) -> Result<Self, UsageError> {
+        let targets = args
+            .urls
+            .iter()
+            .map(|u| Target::parse(u).map_err(|e| UsageError(format!("invalid URL {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let headers = args
+            .headers
+            .iter()
+            .map(|h| parse_header(h))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(m) = &args.method {
+            if m.is_empty()
+                || !m
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return Err(UsageError(format!(
+                    "invalid value '{m}' for '--request <METHOD>': not an HTTP method"
+                )));
+            }
+        }
+        let p = args.probe;
+        let family = match (p.ipv4, p.ipv6) {
+            (true, _) => Family::V4,
+            (_, true) => Family::V6,
+            _ => Family::Any,
+        };
+        Ok(Config {
+            targets,
+            probe: ProbeConfig {
+                timeout: p.timeout,
+                max_time: p.max_time,
+                cacert: p.cacert,
+                resolve: p.resolve,
+                connect_to: p.connect_to,
+                resolver: p.resolver.map(|r| r.0),
+                family,
+                insecure: p.insecure,
+                expect_status: p.expect_status,
+                request: RequestSpec {
+                    method: args.method,
+                    headers,
+                    body: args.data.map(String::into_bytes),
+                },
+                sysroot: Sysroot::from_env(),
+            },
+            format: p.format,
+            color: p.color,
+            verbose: p.verbose,
+        })
+    }
+}
+
+fn parse_header(h: &str) -> Result<(String, String), UsageError> {
+    let bad = |why: &str| {
+        UsageError(format!(
+            "invalid value for '--header <HEADER>': {why} (expected 'Name: value')"
+        ))
+    };
+    let (name, value) = h.split_once(':').ok_or_else(|| bad("no ':'"))?;
+    let name = name.trim();
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
+        return Err(bad("the name is not a valid header name"));
+    }
+    let value = value.trim();
+    if value.bytes().any(|b| b == b'\r' || b == b'\n') {
+        return Err(bad("the value has a line break"));
+    }
+    Ok((name.to_owned(), value.to_owned()))
+}
+
+/// Parses `2s`, `500ms`, `1m`, `1.5s`, or a bare number of seconds (curl's
+/// `--max-time 10`).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let value: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (e.g. 2s, 500ms, 1m)"))?;
+    let secs = match unit.trim() {
+        "" | "s" | "sec" | "secs" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" => value * 60.0,
+        other => return Err(format!("unknown unit `{other}` (use ms, s or m)")),
+    };
+    if !(secs.is_finite() && secs > 0.0 && secs <= 86_400.0) {
+        return Err(format!("`{s}` must be more than 0 and at most a day"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn parse_port(s: &str, what: &str) -> Result<u16, String> {
+    s.parse::<u16>()
+        .ok()
+        .filter(|p| *p != 0)
+        .ok_or_else(|| format!("`{s}` is not a valid {what} (1-65535)"))
+}
+
+fn parse_ip(s: &str) -> Result<IpAddr, String> {
+    let s = s.trim();
+    let inner = s
+        .strip_prefix('[')
+        .and_then(|x| x.strip_suffix(']'))
+        .unwrap_or(s);
+    inner
+        .parse()
+        .map_err(|_| format!("`{s}` is not an IP address"))
+}
+
+/// Parses curl's `--resolve HOST:PORT:ADDR[,ADDR…]`.
+pub fn parse_resolve(s: &str) -> Result<ResolveEntry, String> {
+    let mut parts = s.splitn(3, ':');
+    let (Some(host), Some(port), Some(addrs)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err("expected HOST:PORT:ADDR[,ADDR…]".to_owned());
+    };
+    if host.is_empty() {
+        return Err("the HOST part is empty".to_owned());
+    }
+    let addrs = addrs
+        .split(',')
+        .map(parse_ip)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ResolveEntry {
+        host: host.trim_start_matches('+').to_ascii_lowercase(),
+        port: parse_port(port, "port")?,
+        addrs,
+    })
+}
+
+/// Splits `HOST:PORT` pieces where HOST may be a bracketed IPv6 literal.
+fn split_host_port_fields(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while !rest.is_empty() || out.len() < 4 {
+        if let Some(after) = rest.strip_prefix('[') {
+            let end = after.find(']').unwrap_or(after.len());
+            out.push(after[..end].to_owned());
+            rest = after.get(end + 1..).unwrap_or("");
+            rest = rest.strip_prefix(':').unwrap_or(rest);
+        } else {
+            let end = rest.find(':').unwrap_or(rest.len());
+            out.push(rest[..end].to_owned());
+            rest = rest.get(end + 1..).unwrap_or("");
+        }
+        if out.len() > 4 {
+            break;
+        }
+    }
+    out
+}
+
+/// Parses curl's `--connect-to HOST:PORT:HOST2:PORT2` (empty fields allowed).
+pub fn parse_connect_to(s: &str) -> Result<ConnectTo, String> {
+    let f = split_host_port_fields(s);
+    if f.len() != 4 {
+        return Err("expected HOST:PORT:HOST2:PORT2 (fields may be empty)".to_owned());
+    }
+    let opt_port = |p: &str, what: &str| -> Result<Option<u16>, String> {
+        if p.is_empty() {
+            Ok(None)
+        } else {
+            parse_port(p, what).map(Some)
+        }
+    };
+    let opt_host = |h: &str| (!h.is_empty()).then(|| h.to_ascii_lowercase());
+    Ok(ConnectTo {
+        host: opt_host(&f[0]),
+        port: opt_port(&f[1], "port")?,
+        to_host: opt_host(&f[2]),
+        to_port: opt_port(&f[3], "port")?,
+    })
+}
+
+/// Parses `--resolver ADDR[:PORT]` (`[::1]:5353` for IPv6 with a port).
+pub fn parse_resolver(s: &str) -> Result<ResolverAddr, String> {
+    if let Ok(sa) = s.parse::<SocketAddr>() {
+        return Ok(ResolverAddr(sa));
+    }
+    parse_ip(s).map(|ip| ResolverAddr(SocketAddr::new(ip, 53)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("10").unwrap(), Duration::from_secs(10));
+        assert_eq!(parse_duration("1m").unwrap(), Duration::from_secs(60));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("fast").is_err());
+        assert!(parse_duration("2h").is_err());
+    }
+
+    #[test]
+    fn resolve_entries() {
+        let r = parse_resolve("Good.test:443:127.0.0.1,[::1]").unwrap();
+        assert_eq!(r.host, "good.test");
+        assert_eq!(r.addrs.len(), 2);
+        assert!(parse_resolve("good.test:443").is_err());
+        assert!(parse_resolve("good.test:x:127.0.0.1").is_err());
+        assert!(parse_resolve("good.test:443:nope").is_err());
+    }
+
+    #[test]
+    fn connect_to_entries() {
+        let c = parse_connect_to("a.test:443:127.0.0.1:8443").unwrap();
+        assert_eq!(c.to_port, Some(8443));
+        let c = parse_connect_to("::[::1]:").unwrap();
+        assert_eq!(
+            (c.host, c.port, c.to_host.as_deref(), c.to_port),
+            (None, None, Some("::1"), None)
+        );
+        assert!(parse_connect_to("a:1:b").is_err());
+    }
+
+    #[test]
+    fn resolver_addrs() {
+        assert_eq!(parse_resolver("127.0.0.1").unwrap().0.port(), 53);
+        assert_eq!(parse_resolver("127.0.0.1:5353").unwrap().0.port(), 5353);
+        assert_eq!(parse_resolver("[::1]:5353").unwrap().0.port(), 5353);
+        assert!(parse_resolver("dns.test").is_err());
+    }
+
+    #[test]
+    fn headers() {
+        assert_eq!(
+            parse_header("Authorization: Bearer x").unwrap().1,
+            "Bearer x"
+        );
+        assert!(parse_header("nocolon").is_err());
+    }
+}

@@ -1,0 +1,431 @@
+//! Diagnoses and the code catalogue.
+//!
+//! Every `fail` and `warn` carries a [`Diagnosis`]: a stable [`Code`], its
+//! status, a one-line summary written by the stage that found the fault, a
+//! hint (the fix), and `client_errors`: what real clients print for the same
+//! fault. The catalogue below is the single place where a code's layer,
+//! default severity, generic hint and client strings live. The client
+//! strings were captured from real runs of curl 7.88 (OpenSSL 3.0), Python
+//! 3.11 (`ssl`, `urllib`, `requests`) and Node 20 against local fixtures; see
+//! `docs/client-errors.md` for the commands and fixtures.
+
+use serde::Serialize;
+use std::fmt;
+
+/// The layers of a connection, in pipeline order. `Env` is the container
+/// look that precedes every probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layer {
+    Env,
+    Dns,
+    Tcp,
+    Proxy,
+    Tls,
+    Certificate,
+    Http,
+    Auth,
+    Websocket,
+    Stream,
+}
+
+impl Layer {
+    /// The name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Layer::Env => "env",
+            Layer::Dns => "dns",
+            Layer::Tcp => "tcp",
+            Layer::Proxy => "proxy",
+            Layer::Tls => "tls",
+            Layer::Certificate => "certificate",
+            Layer::Http => "http",
+            Layer::Auth => "auth",
+            Layer::Websocket => "websocket",
+            Layer::Stream => "stream",
+        }
+    }
+
+    /// The process exit code for a failure at this layer (DESIGN "Exit codes").
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Layer::Env => 10,
+            Layer::Dns => 11,
+            Layer::Tcp => 12,
+            Layer::Proxy => 13,
+            Layer::Tls => 14,
+            Layer::Certificate => 15,
+            Layer::Http => 16,
+            Layer::Auth => 17,
+            Layer::Websocket => 18,
+            Layer::Stream => 19,
+        }
+    }
+}
+
+impl fmt::Display for Layer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The outcome of a stage or finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Warn,
+    Fail,
+    Skipped,
+}
+
+/// A stable diagnosis code. Never renamed once released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[allow(missing_docs)]
+pub enum Code {
+    EnvNoCaBundle,
+    EnvCaBundleUnreadable,
+    EnvSslCertFileMissing,
+    EnvSslCertDirMissing,
+    EnvSslCertDirNotHashed,
+    EnvCaVarMissing,
+    EnvNoResolvConf,
+    DnsNxdomain,
+    DnsNoRecords,
+    DnsServfail,
+    DnsRefused,
+    DnsTimeout,
+    DnsNoResolver,
+    TcpRefused,
+    TcpTimeout,
+    TcpUnreachable,
+    #[serde(rename = "TCP_IPV6_BROKEN")]
+    TcpIpv6Broken,
+    TlsPlaintextResponse,
+    TlsProtocolVersion,
+    TlsHandshakeFailure,
+    TlsReset,
+    TlsTimeout,
+    TlsUnexpectedEof,
+    CertUnknownIssuer,
+    CertExpired,
+    CertNotYetValid,
+    CertHostnameMismatch,
+    CertIncompleteChain,
+    CertSelfSigned,
+    CertInvalid,
+    HttpRedirect,
+    HttpNotFound,
+    HttpRateLimited,
+    HttpServerError,
+    HttpStatus,
+    HttpMalformed,
+    HttpTimeout,
+    AuthMissingKey,
+    AuthRejected,
+    AuthForbidden,
+    WsUpgradeIgnored,
+    WsUpgradeRejected,
+    WsBadAccept,
+    WsClosed,
+    WsPingTimeout,
+}
+
+impl Code {
+    /// The code as it appears in reports, e.g. `CERT_EXPIRED`.
+    pub fn as_str(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// Everything the catalogue knows about this code.
+    pub fn entry(self) -> &'static Entry {
+        catalogue(self)
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.as_str())
+    }
+}
+
+/// A catalogue entry: what a code means independently of the run.
+#[derive(Debug)]
+pub struct Entry {
+    pub layer: Layer,
+    pub severity: Status,
+    pub hint: &'static str,
+    pub client_errors: &'static [&'static str],
+}
+
+/// A diagnosis as reported: the code plus what this run found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnosis {
+    pub code: Code,
+    pub layer: Layer,
+    pub status: Status,
+    pub summary: String,
+    pub hint: String,
+    pub client_errors: Vec<&'static str>,
+}
+
+impl Diagnosis {
+    /// A diagnosis with the catalogue's severity and hint.
+    pub fn new(code: Code, summary: impl Into<String>) -> Self {
+        let entry = code.entry();
+        Diagnosis {
+            code,
+            layer: entry.layer,
+            status: entry.severity,
+            summary: summary.into(),
+            hint: entry.hint.to_owned(),
+            client_errors: entry.client_errors.to_vec(),
+        }
+    }
+
+    /// Replaces the catalogue hint with a more specific one.
+    #[must_use]
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = hint.into();
+        self
+    }
+
+    /// Overrides the default severity (e.g. `--insecure` turns a certificate
+    /// failure into a warning; `--expect-status` turns a status into a failure).
+    #[must_use]
+    pub fn with_status(mut self, status: Status) -> Self {
+        self.status = status;
+        self
+    }
+}
+
+const SPEECH_IO_OPEN_FAILED: &str = "WS_OPEN_ERROR_UNDERLYING_IO_OPEN_FAILED";
+
+macro_rules! entry {
+    ($layer:ident, $severity:ident, $hint:expr, [$($client:expr),* $(,)?]) => {
+        &Entry {
+            layer: Layer::$layer,
+            severity: Status::$severity,
+            hint: $hint,
+            client_errors: &[$($client),*],
+        }
+    };
+}
+
+#[allow(clippy::too_many_lines)]
+fn catalogue(code: Code) -> &'static Entry {
+    use Code as C;
+    match code {
+        C::EnvNoCaBundle => entry!(Env, Fail,
+            "install the CA bundle in the image: `RUN apt-get update && apt-get install -y ca-certificates` (Debian/Ubuntu), `RUN apk add ca-certificates` (Alpine), `RUN microdnf install ca-certificates` (UBI)",
+            []),
+        C::EnvCaBundleUnreadable => entry!(Env, Fail,
+            "make the bundle readable by the user the app runs as: `chmod 644` the file, or rebuild it with `update-ca-certificates`",
+            []),
+        C::EnvSslCertFileMissing => entry!(Env, Warn,
+            "point SSL_CERT_FILE at an existing bundle (e.g. /etc/ssl/certs/ca-certificates.crt) or unset it",
+            []),
+        C::EnvSslCertDirMissing => entry!(Env, Warn,
+            "point SSL_CERT_DIR at an existing directory (e.g. /etc/ssl/certs) or unset it",
+            []),
+        C::EnvSslCertDirNotHashed => entry!(Env, Warn,
+            "OpenSSL finds CAs in a directory only through <subject-hash>.N links: run `openssl rehash DIR` (or `c_rehash DIR`, or `update-ca-certificates`)",
+            []),
+        C::EnvCaVarMissing => entry!(Env, Warn,
+            "point the variable at an existing PEM file, or unset it",
+            []),
+        C::EnvNoResolvConf => entry!(Env, Warn,
+            "the image has no /etc/resolv.conf: clients fall back to 127.0.0.1:53; mount or write one (`nameserver …`), or run with the runtime's DNS",
+            []),
+        C::DnsNxdomain => entry!(Dns, Fail,
+            "the name does not exist for this resolver: check the spelling and region; inside a cluster or VNet check private DNS zones and the resolver in /etc/resolv.conf",
+            ["curl: (6) Could not resolve host: HOST",
+             "socket.gaierror: [Errno -2] Name or service not known",
+             "<urlopen error [Errno -2] Name or service not known>",
+             "getaddrinfo ENOTFOUND HOST",
+             SPEECH_IO_OPEN_FAILED]),
+        C::DnsNoRecords => entry!(Dns, Fail,
+            "the name exists but has no A/AAAA record: check the DNS zone (a private endpoint's record may be missing)",
+            ["curl: (6) Could not resolve host: HOST",
+             "socket.gaierror: [Errno -5] No address associated with hostname",
+             "getaddrinfo ENOTFOUND HOST",
+             SPEECH_IO_OPEN_FAILED]),
+        C::DnsServfail => entry!(Dns, Fail,
+            "the resolver could not answer (upstream failure or DNSSEC problem): try another resolver with --resolver, or check the one in /etc/resolv.conf",
+            ["curl: (6) Could not resolve host: HOST",
+             "socket.gaierror: [Errno -3] Temporary failure in name resolution",
+             "getaddrinfo EAI_AGAIN HOST",
+             SPEECH_IO_OPEN_FAILED]),
+        C::DnsRefused => entry!(Dns, Fail,
+            "the resolver refuses to answer for this client or name: check the nameserver in /etc/resolv.conf (is it a resolver that serves this network?)",
+            ["curl: (6) Could not resolve host: HOST",
+             "socket.gaierror: [Errno -3] Temporary failure in name resolution",
+             "getaddrinfo EAI_AGAIN HOST",
+             SPEECH_IO_OPEN_FAILED]),
+        C::DnsTimeout => entry!(Dns, Fail,
+            "the resolver did not answer: check that UDP/TCP port 53 to the nameserver in /etc/resolv.conf is open from this container",
+            ["curl: (6) Could not resolve host: HOST",
+             "socket.gaierror: [Errno -3] Temporary failure in name resolution",
+             "getaddrinfo EAI_AGAIN HOST",
+             SPEECH_IO_OPEN_FAILED]),
+        C::DnsNoResolver => entry!(Dns, Fail,
+            "no nameserver is configured and nothing answers on 127.0.0.1:53: give the container a /etc/resolv.conf (Docker writes one unless --dns or the network mode prevents it)",
+            ["curl: (6) Could not resolve host: HOST",
+             "socket.gaierror: [Errno -3] Temporary failure in name resolution",
+             "getaddrinfo EAI_AGAIN HOST",
+             SPEECH_IO_OPEN_FAILED]),
+        C::TcpRefused => entry!(Tcp, Fail,
+            "nothing listens on that port at that address: check the port, that the service is up, and that --resolve/DNS gives the right address",
+            ["curl: (7) Failed to connect to HOST port PORT after 0 ms: Couldn't connect to server",
+             "ConnectionRefusedError: [Errno 111] Connection refused",
+             "connect ECONNREFUSED ADDR:PORT",
+             SPEECH_IO_OPEN_FAILED]),
+        C::TcpTimeout => entry!(Tcp, Fail,
+            "packets to that address are dropped: a firewall, security group, NSG or egress policy blocks the port, or egress must go through a proxy (set HTTPS_PROXY)",
+            ["curl: (28) Failed to connect to HOST port PORT after 2001 ms: Timeout was reached",
+             "TimeoutError: timed out",
+             "connect ETIMEDOUT ADDR:PORT",
+             SPEECH_IO_OPEN_FAILED]),
+        C::TcpUnreachable => entry!(Tcp, Fail,
+            "the container has no route to that address: check the network mode, the default route (`ip route`) and that the address family is available",
+            ["curl: (7) Failed to connect to HOST port PORT after 0 ms: Couldn't connect to server",
+             "OSError: [Errno 101] Network is unreachable",
+             "connect ENETUNREACH ADDR:PORT",
+             SPEECH_IO_OPEN_FAILED]),
+        C::TcpIpv6Broken => entry!(Tcp, Warn,
+            "IPv6 is advertised but does not work from here; clients with happy eyeballs recover, others hang or fail: fix IPv6 routing or prefer IPv4 (`-4`, gai.conf `precedence ::ffff:0:0/96 100`)",
+            []),
+        C::TlsPlaintextResponse => entry!(Tls, Fail,
+            "the port speaks plain HTTP, not TLS: use http:// for this port or the service's TLS port (usually 443)",
+            ["curl: (35) OpenSSL/3.0.19: error:0A00010B:SSL routines::wrong version number",
+             "[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)",
+             "EPROTO ... SSL routines:ssl3_get_record:wrong version number",
+             SPEECH_IO_OPEN_FAILED]),
+        C::TlsProtocolVersion => entry!(Tls, Fail,
+            "the server only offers TLS 1.1 or older, which current clients refuse: enable TLS 1.2/1.3 on the server or the proxy in front of it",
+            ["curl: (35) OpenSSL/3.0.19: error:0A00042E:SSL routines::tlsv1 alert protocol version",
+             "[SSL: TLSV1_ALERT_PROTOCOL_VERSION] tlsv1 alert protocol version (_ssl.c:1006)",
+             "ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION",
+             SPEECH_IO_OPEN_FAILED]),
+        C::TlsHandshakeFailure => entry!(Tls, Fail,
+            "client and server share no protocol, cipher or key type, or the server wants a client certificate: compare with `openssl s_client -connect HOST:PORT -servername HOST`",
+            ["curl: (35) OpenSSL/3.0.19: error:0A000410:SSL routines::sslv3 alert handshake failure",
+             "[SSL: SSLV3_ALERT_HANDSHAKE_FAILURE] sslv3 alert handshake failure (_ssl.c:1006)",
+             "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE",
+             SPEECH_IO_OPEN_FAILED]),
+        C::TlsReset => entry!(Tls, Fail,
+            "the connection was reset during the TLS handshake: typically a firewall or egress filter that rejects the SNI, or a proxy is required (set HTTPS_PROXY)",
+            ["curl: (35) Recv failure: Connection reset by peer",
+             "ConnectionResetError: [Errno 104] Connection reset by peer",
+             "read ECONNRESET",
+             SPEECH_IO_OPEN_FAILED]),
+        C::TlsTimeout => entry!(Tls, Fail,
+            "the server accepted TCP but never answered the TLS ClientHello: something on the path (a firewall, a half-open load balancer, a proxy port) swallows it",
+            ["curl: (28) Operation timed out after 2000 milliseconds with 0 out of 0 bytes received",
+             "TimeoutError: _ssl.c:983: The handshake operation timed out",
+             SPEECH_IO_OPEN_FAILED]),
+        C::TlsUnexpectedEof => entry!(Tls, Fail,
+            "the server closed the connection during the TLS handshake: it may not serve this SNI name, or a filter on the path drops TLS to this host",
+            ["curl: (35) OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to HOST:PORT",
+             "[SSL: UNEXPECTED_EOF_WHILE_READING] EOF occurred in violation of protocol (_ssl.c:1006)",
+             "Client network socket disconnected before secure TLS connection was established",
+             SPEECH_IO_OPEN_FAILED]),
+        C::CertUnknownIssuer => entry!(Certificate, Fail,
+            "the chain ends in a CA this container does not trust: if it is your organisation's CA or proxy, add it to the image (`COPY corp-root.crt /usr/local/share/ca-certificates/` then `RUN update-ca-certificates`); if it is public, install ca-certificates",
+            ["curl: (60) SSL certificate problem: unable to get local issuer certificate",
+             "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate (_ssl.c:1006)",
+             "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+             SPEECH_IO_OPEN_FAILED]),
+        C::CertExpired => entry!(Certificate, Fail,
+            "the server's certificate has expired: renew it on the server; if it looks valid from elsewhere, check this container's clock",
+            ["curl: (60) SSL certificate problem: certificate has expired",
+             "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired (_ssl.c:1006)",
+             "CERT_HAS_EXPIRED",
+             SPEECH_IO_OPEN_FAILED]),
+        C::CertNotYetValid => entry!(Certificate, Fail,
+            "the certificate is not valid yet: this container's clock is probably behind (check `date -u`), or the server installed a certificate early",
+            ["curl: (60) SSL certificate problem: certificate is not yet valid",
+             "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate is not yet valid (_ssl.c:1006)",
+             "CERT_NOT_YET_VALID",
+             SPEECH_IO_OPEN_FAILED]),
+        C::CertHostnameMismatch => entry!(Certificate, Fail,
+            "the certificate is for other names: use a host name it lists, or fix the server's certificate (a custom domain or private endpoint needs its own)",
+            ["curl: (60) SSL: no alternative certificate subject name matches target host name 'HOST'",
+             "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is not valid for 'HOST'. (_ssl.c:1006)",
+             "ERR_TLS_CERT_ALTNAME_INVALID",
+             SPEECH_IO_OPEN_FAILED]),
+        C::CertIncompleteChain => entry!(Certificate, Fail,
+            "the server sends its certificate without the intermediate CA: configure the full chain on the server (e.g. nginx `ssl_certificate` with fullchain.pem); browsers hide this by fetching the intermediate, most clients do not",
+            ["curl: (60) SSL certificate problem: unable to get local issuer certificate",
+             "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate (_ssl.c:1006)",
+             "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+             SPEECH_IO_OPEN_FAILED]),
+        C::CertSelfSigned => entry!(Certificate, Fail,
+            "the server presents a self-signed certificate: give the server a CA-issued certificate, or trust this one explicitly with --cacert (and in the image)",
+            ["curl: (60) SSL certificate problem: self-signed certificate",
+             "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate (_ssl.c:1006)",
+             "DEPTH_ZERO_SELF_SIGNED_CERT",
+             SPEECH_IO_OPEN_FAILED]),
+        C::CertInvalid => entry!(Certificate, Fail,
+            "the certificate is malformed or uses an algorithm clients reject: reissue it (RSA ≥ 2048 or ECDSA P-256/P-384, SHA-256 signatures)",
+            ["curl: (60) SSL certificate problem: certificate signature failure",
+             "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"]),
+        C::HttpRedirect => entry!(Http, Warn,
+            "the URL redirects: use the Location it names, or let the client follow redirects",
+            []),
+        C::HttpNotFound => entry!(Http, Warn,
+            "the server is reachable but has nothing at this path: check the path (and for Azure the deployment name and api-version)",
+            []),
+        C::HttpRateLimited => entry!(Http, Warn,
+            "the server is reachable and throttling: slow down, or check the quota (Retry-After says when to retry)",
+            []),
+        C::HttpServerError => entry!(Http, Warn,
+            "the network path works; the server (or a gateway in front of it) failed: check the service's status or the gateway's logs",
+            []),
+        C::HttpStatus => entry!(Http, Warn,
+            "the network path works; the server rejected this request: read the body it returned",
+            []),
+        C::HttpMalformed => entry!(Http, Fail,
+            "the server's reply is not valid HTTP/1.1: something on the path (a proxy, a wrong port, a non-HTTP service) answers instead of the web server",
+            ["curl: (1) Received HTTP/0.9 when not allowed",
+             "http.client.BadStatusLine",
+             "HPE_INVALID_CONSTANT"]),
+        C::HttpTimeout => entry!(Http, Fail,
+            "the connection works but no complete response arrived in time: the server is slow or hung, or a proxy holds the response",
+            ["curl: (28) Operation timed out after 5000 milliseconds with 0 bytes received",
+             "TimeoutError: The read operation timed out",
+             "UND_ERR_HEADERS_TIMEOUT"]),
+        C::AuthMissingKey => entry!(Auth, Warn,
+            "the service is reachable and wants a credential: pass it (-H 'Authorization: Bearer …', or the preset's --key) to test authentication",
+            []),
+        C::AuthRejected => entry!(Auth, Fail,
+            "the credential was rejected: check the key (and for Azure that it belongs to this resource and region), and that it has not been rotated",
+            ["HTTP 401 Unauthorized",
+             "WebSocket upgrade failed: Authentication error (401). Please check subscription information and region name."]),
+        C::AuthForbidden => entry!(Auth, Fail,
+            "the credential is valid but not allowed here: check the role assignment, network rules (firewall / private endpoint only) and the resource's access policy",
+            ["HTTP 403 Forbidden"]),
+        C::WsUpgradeIgnored => entry!(Websocket, Fail,
+            "the server answered the WebSocket upgrade like a plain request: a reverse proxy on the path probably does not forward `Upgrade`/`Connection` (nginx: `proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection \"upgrade\"; proxy_http_version 1.1;`), or the path is not a WebSocket endpoint",
+            ["Handshake status 200 OK",
+             "Unexpected server response: 200",
+             "WebSocket upgrade failed: Unspecified connection error (200)."]),
+        C::WsUpgradeRejected => entry!(Websocket, Fail,
+            "the server refused the WebSocket upgrade: check the path and query; if a reverse proxy answered, make it forward `Upgrade`/`Connection` and use HTTP/1.1 upstream",
+            ["Handshake status 400 Bad Request",
+             "Unexpected server response: 400"]),
+        C::WsBadAccept => entry!(Websocket, Fail,
+            "the 101 reply carries a wrong Sec-WebSocket-Accept: a proxy or middlebox is rewriting the handshake",
+            ["Invalid Sec-WebSocket-Accept header"]),
+        C::WsClosed => entry!(Websocket, Fail,
+            "the server closed the WebSocket right after the upgrade: read the close code and reason (1008 policy, 1011 server error, 4xxx service-specific)",
+            []),
+        C::WsPingTimeout => entry!(Websocket, Warn,
+            "the WebSocket opened but no pong came back in time: a proxy may buffer frames, or the server is overloaded",
+            []),
+    }
+}

@@ -1,0 +1,448 @@
+//! The `certificate` stage: judge the chain the TLS stage recorded against
+//! the container's trust stores, as its OpenSSL-based clients would.
+//!
+//! Faults are collected in OpenSSL's order — issuer/chain first, then the
+//! validity period, then the host name — and the first one is the verdict;
+//! every fault goes into the facts. Each store gets its own verdict, named
+//! by its source. The chain path is built at a moment inside every
+//! certificate's validity, so that an expired certificate from an unknown CA
+//! reports both faults, issuer first.
+
+use super::StageResult;
+use crate::diagnosis::{Code, Diagnosis, Status};
+use crate::trust::{anchors_of, hash, mozilla_anchors, TrustStores};
+use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
+use serde_json::{json, Value};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use webpki::{EndEntityCert, KeyUsage};
+use x509_parser::certificate::X509Certificate;
+use x509_parser::extensions::{GeneralName, ParsedExtension};
+use x509_parser::public_key::PublicKey;
+
+/// What the pipeline needs to know after the judgement.
+#[derive(Debug, Clone, Copy)]
+pub struct Verdict {
+    /// The container trusts the chain for this host (no failing fault).
+    pub trusted: bool,
+}
+
+/// One parsed certificate of the chain.
+struct Cert<'a> {
+    der: &'a CertificateDer<'static>,
+    x: X509Certificate<'a>,
+}
+
+impl Cert<'_> {
+    fn self_issued(&self) -> bool {
+        self.x.subject().as_raw() == self.x.issuer().as_raw()
+    }
+
+    fn not_before(&self) -> i64 {
+        self.x.validity().not_before.timestamp()
+    }
+
+    fn not_after(&self) -> i64 {
+        self.x.validity().not_after.timestamp()
+    }
+
+    fn dns_names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        if let Ok(Some(san)) = self.x.subject_alternative_name() {
+            for n in &san.value.general_names {
+                match n {
+                    GeneralName::DNSName(d) => names.push((*d).to_owned()),
+                    GeneralName::IPAddress(b) => names.push(ip_text(b)),
+                    _ => {}
+                }
+            }
+        }
+        names
+    }
+
+    fn has_ca_issuers_url(&self) -> bool {
+        self.x
+            .extensions()
+            .iter()
+            .any(|e| match e.parsed_extension() {
+                ParsedExtension::AuthorityInfoAccess(aia) => aia
+                    .accessdescs
+                    .iter()
+                    .any(|d| d.access_method.to_id_string() == "1.3.6.1.5.5.7.48.2"),
+                _ => false,
+            })
+    }
+
+    fn facts(&self) -> Value {
+        json!({
+            "subject": self.x.subject().to_string(),
+            "issuer": self.x.issuer().to_string(),
+            "not_before": rfc3339(self.not_before()),
+            "not_after": rfc3339(self.not_after()),
+            "names": self.dns_names(),
+            "key": key_description(&self.x),
+            "signature": signature_name(&self.x.signature_algorithm.algorithm.to_id_string()),
+            "subject_hash": hash::name_hash(self.x.subject()),
+        })
+    }
+}
+
+fn ip_text(b: &[u8]) -> String {
+    match b.len() {
+        4 => std::net::Ipv4Addr::from([b[0], b[1], b[2], b[3]]).to_string(),
+        16 => {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(b);
+            std::net::Ipv6Addr::from(a).to_string()
+        }
+        _ => format!("{b:?}"),
+    }
+}
+
+fn rfc3339(ts: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(ts)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| ts.to_string())
+}
+
+fn key_description(x: &X509Certificate<'_>) -> String {
+    let spki = x.public_key();
+    match spki.parsed() {
+        Ok(PublicKey::RSA(rsa)) => format!("RSA {}", rsa.key_size()),
+        Ok(PublicKey::EC(_)) => {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok())
+                .map(|o| o.to_id_string());
+            match curve.as_deref() {
+                Some("1.2.840.10045.3.1.7") => "EC P-256".to_owned(),
+                Some("1.3.132.0.34") => "EC P-384".to_owned(),
+                Some("1.3.132.0.35") => "EC P-521".to_owned(),
+                Some(other) => format!("EC {other}"),
+                None => "EC".to_owned(),
+            }
+        }
+        _ => match spki.algorithm.algorithm.to_id_string().as_str() {
+            "1.3.101.112" => "Ed25519".to_owned(),
+            other => other.to_owned(),
+        },
+    }
+}
+
+fn rsa_bits(x: &X509Certificate<'_>) -> Option<usize> {
+    match x.public_key().parsed() {
+        Ok(PublicKey::RSA(rsa)) => Some(rsa.key_size()),
+        _ => None,
+    }
+}
+
+fn signature_name(oid: &str) -> String {
+    match oid {
+        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
+        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
+        "1.2.840.113549.1.1.10" => "rsassaPss",
+        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
+        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
+        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
+        "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
+        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
+        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
+        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
+        "1.3.101.112" => "Ed25519",
+        other => other,
+    }
+    .to_owned()
+}
+
+/// Whether OpenSSL at its default security level also rejects the chain
+/// (SHA-1/MD5 signatures, RSA keys under 2048 bits).
+fn openssl_rejects_too(certs: &[Cert<'_>]) -> bool {
+    certs.iter().any(|c| {
+        let sig = signature_name(&c.x.signature_algorithm.algorithm.to_id_string());
+        sig.contains("SHA1")
+            || sig.contains("sha1")
+            || sig.contains("md5")
+            || rsa_bits(&c.x).is_some_and(|b| b < 2048)
+    })
+}
+
+fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+fn unix_time(ts: i64) -> UnixTime {
+    UnixTime::since_unix_epoch(Duration::from_secs(u64::try_from(ts).unwrap_or(0)))
+}
+
+/// Builds and verifies a path from the presented chain to `anchors`.
+fn verify_path(
+    chain: &[CertificateDer<'static>],
+    anchors: &[TrustAnchor<'_>],
+    at: i64,
+) -> Result<(), webpki::Error> {
+    let ee = EndEntityCert::try_from(&chain[0])?;
+    ee.verify_for_usage(
+        webpki::ALL_VERIFICATION_ALGS,
+        anchors,
+        &chain[1..],
+        unix_time(at),
+        KeyUsage::server_auth(),
+        None,
+        None,
+    )
+    .map(|_| ())
+}
+
+/// A moment inside every certificate's validity, if there is one; else now.
+fn path_time(certs: &[Cert<'_>], now: i64) -> i64 {
+    let start = certs.iter().map(Cert::not_before).max().unwrap_or(now);
+    let end = certs.iter().map(Cert::not_after).min().unwrap_or(now);
+    if (start..=end).contains(&now) {
+        now
+    } else if start <= end {
+        start.saturating_add(1)
+    } else {
+        now
+    }
+}
+
+/// The container's anchors for this chain: the file store, the directory
+/// store looked up by the chain's issuer hashes, and `--cacert`.
+fn container_anchors(stores: &TrustStores, certs: &[Cert<'_>]) -> Vec<TrustAnchor<'static>> {
+    let mut anchors = stores
+        .file
+        .as_ref()
+        .map(|f| f.anchors())
+        .unwrap_or_default();
+    anchors.extend(dir_anchors(stores, certs));
+    for c in &stores.cacert {
+        anchors.extend(c.anchors());
+    }
+    anchors
+}
+
+fn dir_anchors(stores: &TrustStores, certs: &[Cert<'_>]) -> Vec<TrustAnchor<'static>> {
+    let mut hashes: Vec<String> = certs
+        .iter()
+        .map(|c| hash::name_hash(c.x.issuer()))
+        .collect();
+    hashes.dedup();
+    let found: Vec<CertificateDer<'static>> =
+        hashes.iter().flat_map(|h| stores.dir.lookup(h)).collect();
+    anchors_of(&found)
+}
+
+fn store_verdict(
+    chain: &[CertificateDer<'static>],
+    anchors: &[TrustAnchor<'_>],
+    at: i64,
+) -> String {
+    match verify_path(chain, anchors, at) {
+        Ok(()) => "trusted".to_owned(),
+        Err(webpki::Error::UnknownIssuer) if anchors.is_empty() => "empty".to_owned(),
+        Err(webpki::Error::UnknownIssuer) => "does not hold the issuing CA".to_owned(),
+        Err(e) => format!("rejected: {e}"),
+    }
+}
+
+/// Judges the presented `chain` for `host`.
+pub fn stage(
+    chain: &[CertificateDer<'static>],
+    host: &str,
+    stores: &TrustStores,
+    insecure: bool,
+) -> StageResult<Verdict> {
+    let parsed: Vec<Cert<'_>> = chain
+        .iter()
+        .filter_map(|der| {
+            x509_parser::parse_x509_certificate(der)
+                .ok()
+                .map(|(_, x)| Cert { der, x })
+        })
+        .collect();
+    if chain.is_empty() || parsed.len() != chain.len() {
+        let d = Diagnosis::new(
+            Code::CertInvalid,
+            "the server's certificate cannot be parsed as X.509",
+        );
+        return finish(vec![d], json!({ "chain": [] }), insecure);
+    }
+    let now = now_unix();
+    let at = path_time(&parsed, now);
+    let container = container_anchors(stores, &parsed);
+    let mut stores_facts = serde_json::Map::new();
+    if let Some(f) = &stores.file {
+        let v = f
+            .error
+            .clone()
+            .unwrap_or_else(|| store_verdict(chain, &f.anchors(), at));
+        stores_facts.insert(f.source.clone(), json!(v));
+    }
+    stores_facts.insert(
+        stores.dir.source.clone(),
+        json!(store_verdict(chain, &dir_anchors(stores, &parsed), at)),
+    );
+    for c in &stores.cacert {
+        let v = c
+            .error
+            .clone()
+            .unwrap_or_else(|| store_verdict(chain, &c.anchors(), at));
+        stores_facts.insert(c.source.clone(), json!(v));
+    }
+    let public = verify_path(chain, mozilla_anchors(), at).is_ok();
+    stores_facts.insert(
+        "mozilla (reference)".to_owned(),
+        json!(if public { "trusted" } else { "not a public CA" }),
+    );
+    let mut faults = Vec::new();
+    if let Some(d) = issuer_fault(chain, &parsed, &container, at, public) {
+        faults.push(d);
+    }
+    faults.extend(validity_faults(&parsed, now));
+    if let Some(d) = hostname_fault(&parsed[0], chain, host) {
+        faults.push(d);
+    }
+    let facts = json!({
+        "chain": parsed.iter().map(Cert::facts).collect::<Vec<_>>(),
+        "stores": stores_facts,
+        "public_ca": public,
+        "faults": faults.iter().map(|d| json!({"code": d.code, "summary": d.summary})).collect::<Vec<_>>(),
+    });
+    finish(faults, facts, insecure)
+}
+
+fn finish(faults: Vec<Diagnosis>, facts: Value, insecure: bool) -> StageResult<Verdict> {
+    let Some(primary) = faults.into_iter().next() else {
+        return StageResult::pass(
+            "trusted by the container".to_owned(),
+            facts,
+            Verdict { trusted: true },
+        );
+    };
+    if primary.status == Status::Warn {
+        let summary = primary.summary.clone();
+        return StageResult::warn(primary, summary, facts, Verdict { trusted: true });
+    }
+    if insecure {
+        let d = primary.with_status(Status::Warn);
+        let summary = format!("{} (--insecure: going on without credentials)", d.summary);
+        return StageResult::warn(d, summary, facts, Verdict { trusted: false });
+    }
+    StageResult::fail(primary, facts)
+}
+
+fn issuer_fault(
+    chain: &[CertificateDer<'static>],
+    certs: &[Cert<'_>],
+    container: &[TrustAnchor<'static>],
+    at: i64,
+    public: bool,
+) -> Option<Diagnosis> {
+    let err = verify_path(chain, container, at).err()?;
+    let last = certs.last()?;
+    if err != webpki::Error::UnknownIssuer {
+        let d = Diagnosis::new(Code::CertInvalid, format!("the chain is invalid: {err}"));
+        return Some(if openssl_rejects_too(certs) {
+            d
+        } else {
+            d.with_status(Status::Warn).with_hint(
+                "rustls-webpki rejects this chain but OpenSSL-based clients may accept it; reissue the certificate with common algorithms (RSA ≥ 2048 or ECDSA P-256/P-384, SHA-256)",
+            )
+        });
+    }
+    let leaf = &certs[0];
+    if certs.len() == 1 && leaf.self_issued() {
+        return Some(Diagnosis::new(
+            Code::CertSelfSigned,
+            format!(
+                "the server presents a self-signed certificate ({})",
+                leaf.x.subject()
+            ),
+        ));
+    }
+    let issuer = last.x.issuer().to_string();
+    if public {
+        return Some(
+            Diagnosis::new(
+                Code::CertUnknownIssuer,
+                format!("the chain ends in a public CA ({issuer}) that this container does not trust"),
+            )
+            .with_hint("the image lacks the public CA bundle: `RUN apt-get update && apt-get install -y ca-certificates` (Debian/Ubuntu) or `RUN apk add ca-certificates` (Alpine); if SSL_CERT_FILE/SSL_CERT_DIR is set, point it at that bundle"),
+        );
+    }
+    let mut everything = container.to_vec();
+    everything.extend(mozilla_anchors().iter().cloned());
+    let found_nowhere = verify_path(chain, &everything, at) == Err(webpki::Error::UnknownIssuer);
+    let sent_alone_or_aia = certs.len() == 1 || leaf.has_ca_issuers_url();
+    if found_nowhere && !last.self_issued() && sent_alone_or_aia {
+        return Some(Diagnosis::new(
+            Code::CertIncompleteChain,
+            format!(
+                "the server sent {} certificate(s) without the intermediate that issued it ({issuer})",
+                certs.len()
+            ),
+        ));
+    }
+    Some(Diagnosis::new(
+        Code::CertUnknownIssuer,
+        format!("the chain ends in a CA this container does not trust: {issuer}"),
+    ))
+}
+
+fn validity_faults(certs: &[Cert<'_>], now: i64) -> Vec<Diagnosis> {
+    let mut out = Vec::new();
+    for (i, c) in certs.iter().enumerate() {
+        let which = if i == 0 {
+            "the server's certificate".to_owned()
+        } else {
+            format!("chain certificate #{i} ({})", c.x.subject())
+        };
+        if now > c.not_after() {
+            let days = (now - c.not_after()) / 86_400;
+            out.push(Diagnosis::new(
+                Code::CertExpired,
+                format!(
+                    "{which} expired {days} day(s) ago, on {}",
+                    rfc3339(c.not_after())
+                ),
+            ));
+        } else if now < c.not_before() {
+            let days = (c.not_before() - now) / 86_400;
+            out.push(Diagnosis::new(
+                Code::CertNotYetValid,
+                format!("{which} is valid only from {} ({days} day(s) from now by this container's clock)", rfc3339(c.not_before())),
+            ));
+        }
+    }
+    out
+}
+
+fn hostname_fault(
+    leaf: &Cert<'_>,
+    chain: &[CertificateDer<'static>],
+    host: &str,
+) -> Option<Diagnosis> {
+    let ee = EndEntityCert::try_from(&chain[0]).ok()?;
+    let name = ServerName::try_from(host).ok()?;
+    if ee.verify_is_valid_for_subject_name(&name).is_ok() {
+        return None;
+    }
+    let _ = leaf.der;
+    let names = leaf.dns_names();
+    let listed = if names.is_empty() {
+        "no subjectAltName at all".to_owned()
+    } else {
+        names.join(", ")
+    };
+    Some(Diagnosis::new(
+        Code::CertHostnameMismatch,
+        format!("the certificate is not valid for {host}; it is valid for: {listed}"),
+    ))
+}

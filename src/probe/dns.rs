@@ -1,0 +1,487 @@
+//! The `dns` stage: from a host name to addresses, as the container would.
+//!
+//! Order, as glibc does it: an IP literal needs no lookup; `--connect-to`
+//! and `--resolve` pin names (curl semantics); `/etc/hosts` comes first;
+//! then the nameservers of `/etc/resolv.conf` (with its search, ndots,
+//! timeout and attempts options) or of `--resolver`. With no nameserver
+//! configured, glibc asks 127.0.0.1:53, and so does this stage.
+//!
+//! [`NameResolver`] is built once per run and resolves every name
+//! netdoctor needs (targets now, proxies and `--connect-to` hosts too), so
+//! the same pins and resolver apply everywhere.
+
+use super::StageResult;
+use crate::config::{ConnectTo, Family, ProbeConfig, ResolveEntry};
+use crate::diagnosis::{Code, Diagnosis};
+use crate::target::Target;
+use hickory_resolver::config::{
+    ConnectionConfig, LookupIpStrategy, NameServerConfig, ProtocolConfig, ResolveHosts,
+    ResolverConfig, ResolverOpts,
+};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError as HickoryDnsError, NetError};
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::{RData, RecordType};
+use hickory_resolver::TokioResolver;
+use serde_json::json;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+/// Where the nameservers came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ServerSource {
+    Flag,
+    ResolvConf,
+    /// No nameserver configured: glibc's 127.0.0.1:53 fallback.
+    Fallback,
+}
+
+impl ServerSource {
+    fn describe(self) -> &'static str {
+        match self {
+            ServerSource::Flag => "--resolver",
+            ServerSource::ResolvConf => "/etc/resolv.conf",
+            ServerSource::Fallback => "fallback 127.0.0.1:53 (no nameserver configured)",
+        }
+    }
+}
+
+/// A name resolution failure, with the name and the servers asked.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DnsError {
+    #[error("{name} does not exist (NXDOMAIN from {servers})")]
+    NxDomain { name: String, servers: String },
+    #[error("{name} exists but has no A/AAAA record (answer from {servers})")]
+    NoRecords { name: String, servers: String },
+    #[error("{servers} answered SERVFAIL for {name}")]
+    ServFail { name: String, servers: String },
+    #[error("{servers} refused to answer for {name} (REFUSED)")]
+    Refused { name: String, servers: String },
+    #[error("no answer from {servers} for {name} within {after:?}")]
+    Timeout {
+        name: String,
+        servers: String,
+        after: Duration,
+    },
+    #[error("no nameserver is configured and nothing answers on 127.0.0.1:53 ({detail})")]
+    NoResolver { name: String, detail: String },
+    #[error("looking up {name} at {servers} failed: {detail}")]
+    Failed {
+        name: String,
+        servers: String,
+        detail: String,
+    },
+}
+
+impl DnsError {
+    /// The stable diagnosis code.
+    pub fn code(&self) -> Code {
+        match self {
+            DnsError::NxDomain { .. } => Code::DnsNxdomain,
+            DnsError::NoRecords { .. } => Code::DnsNoRecords,
+            DnsError::ServFail { .. } | DnsError::Failed { .. } => Code::DnsServfail,
+            DnsError::Refused { .. } => Code::DnsRefused,
+            DnsError::Timeout { .. } => Code::DnsTimeout,
+            DnsError::NoResolver { .. } => Code::DnsNoResolver,
+        }
+    }
+}
+
+/// How an answer was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    Literal,
+    Resolve,
+    Hosts,
+    Dns { servers: String },
+}
+
+/// Addresses for one name.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub addrs: Vec<IpAddr>,
+    pub via: Via,
+    pub cnames: Vec<String>,
+}
+
+impl Answer {
+    /// Whether the addresses were pinned (literal, `--resolve`).
+    pub fn pinned(&self) -> bool {
+        matches!(self.via, Via::Literal | Via::Resolve)
+    }
+}
+
+/// Resolves names under the run's settings (pins, hosts file, resolver).
+pub struct NameResolver {
+    pins: Vec<ResolveEntry>,
+    hosts: Vec<(IpAddr, Vec<String>)>,
+    hosts_present: bool,
+    servers: Vec<SocketAddr>,
+    source: ServerSource,
+    search: Vec<String>,
+    ndots: usize,
+    family: Family,
+    resolver: Option<TokioResolver>,
+    setup_error: Option<String>,
+}
+
+impl NameResolver {
+    /// Reads `/etc/resolv.conf` and `/etc/hosts` (under the sysroot) once.
+    pub fn new(cfg: &ProbeConfig) -> Self {
+        let hosts_text = std::fs::read_to_string(cfg.sysroot.path("/etc/hosts")).ok();
+        let hosts = hosts_text.as_deref().map(parse_hosts).unwrap_or_default();
+        let (servers, source, search, mut opts) = server_settings(cfg);
+        opts.ip_strategy = match cfg.family {
+            Family::Any => LookupIpStrategy::Ipv4AndIpv6,
+            Family::V4 => LookupIpStrategy::Ipv4Only,
+            Family::V6 => LookupIpStrategy::Ipv6Only,
+        };
+        opts.use_hosts_file = ResolveHosts::Never;
+        opts.cache_size = 0;
+        opts.preserve_intermediates = true;
+        opts.timeout = opts.timeout.min(cfg.timeout);
+        let ndots = opts.ndots;
+        let config = ResolverConfig::from_parts(
+            None,
+            search.iter().filter_map(|s| s.parse().ok()).collect(),
+            servers.iter().map(|sa| name_server(*sa)).collect(),
+        );
+        let built = TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
+            .with_options(opts)
+            .build();
+        let (resolver, setup_error) = match built {
+            Ok(r) => (Some(r), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        NameResolver {
+            pins: cfg.resolve.clone(),
+            hosts,
+            hosts_present: hosts_text.is_some(),
+            servers,
+            source,
+            search,
+            ndots,
+            family: cfg.family,
+            resolver,
+            setup_error,
+        }
+    }
+
+    fn servers_text(&self) -> String {
+        let list: Vec<String> = self.servers.iter().map(ToString::to_string).collect();
+        list.join(", ")
+    }
+
+    /// Resolves `host` (for a connection to `port`).
+    pub async fn resolve(&self, host: &str, port: u16) -> Result<Answer, DnsError> {
+        let literal = host.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = literal.parse::<IpAddr>() {
+            return Ok(Answer {
+                addrs: vec![ip],
+                via: Via::Literal,
+                cnames: vec![],
+            });
+        }
+        let lower = host.trim_end_matches('.').to_ascii_lowercase();
+        if let Some(pin) = self.pins.iter().find(|p| p.host == lower && p.port == port) {
+            return Ok(Answer {
+                addrs: self.filter_family(pin.addrs.clone()),
+                via: Via::Resolve,
+                cnames: vec![],
+            });
+        }
+        let from_hosts: Vec<IpAddr> = self
+            .hosts
+            .iter()
+            .filter(|(_, names)| names.contains(&lower))
+            .map(|(ip, _)| *ip)
+            .collect();
+        let from_hosts = self.filter_family(from_hosts);
+        if !from_hosts.is_empty() {
+            return Ok(Answer {
+                addrs: from_hosts,
+                via: Via::Hosts,
+                cnames: vec![],
+            });
+        }
+        self.query(&lower).await
+    }
+
+    fn filter_family(&self, addrs: Vec<IpAddr>) -> Vec<IpAddr> {
+        addrs
+            .into_iter()
+            .filter(|ip| match self.family {
+                Family::Any => true,
+                Family::V4 => ip.is_ipv4(),
+                Family::V6 => ip.is_ipv6(),
+            })
+            .collect()
+    }
+
+    async fn query(&self, name: &str) -> Result<Answer, DnsError> {
+        let servers = self.servers_text();
+        let Some(resolver) = &self.resolver else {
+            return Err(DnsError::Failed {
+                name: name.to_owned(),
+                servers,
+                detail: self.setup_error.clone().unwrap_or_default(),
+            });
+        };
+        match resolver.lookup_ip(name).await {
+            Ok(lookup) => {
+                let addrs: Vec<IpAddr> = lookup.iter().collect();
+                let cnames = lookup
+                    .as_lookup()
+                    .answers()
+                    .iter()
+                    .filter_map(|r| match &r.data {
+                        RData::CNAME(c) => Some(c.0.to_string().trim_end_matches('.').to_owned()),
+                        _ => None,
+                    })
+                    .collect();
+                if addrs.is_empty() {
+                    return Err(DnsError::NoRecords {
+                        name: name.to_owned(),
+                        servers,
+                    });
+                }
+                Ok(Answer {
+                    addrs,
+                    via: Via::Dns { servers },
+                    cnames,
+                })
+            }
+            Err(e) => Err(self.classify(name, &e)),
+        }
+    }
+
+    fn classify(&self, name: &str, e: &NetError) -> DnsError {
+        let name = name.to_owned();
+        let servers = self.servers_text();
+        let unreachable = matches!(
+            e,
+            NetError::Timeout | NetError::NoConnections | NetError::Io(_)
+        );
+        if self.source == ServerSource::Fallback && unreachable {
+            return DnsError::NoResolver {
+                name,
+                detail: e.to_string(),
+            };
+        }
+        match e {
+            NetError::Dns(HickoryDnsError::NoRecordsFound(nr)) => {
+                if nr.response_code == ResponseCode::NXDomain {
+                    DnsError::NxDomain { name, servers }
+                } else {
+                    DnsError::NoRecords { name, servers }
+                }
+            }
+            NetError::Dns(HickoryDnsError::ResponseCode(ResponseCode::Refused)) => {
+                DnsError::Refused { name, servers }
+            }
+            NetError::Dns(HickoryDnsError::ResponseCode(ResponseCode::ServFail)) => {
+                DnsError::ServFail { name, servers }
+            }
+            NetError::Timeout => DnsError::Timeout {
+                name,
+                servers,
+                after: Duration::ZERO,
+            },
+            other => DnsError::Failed {
+                name,
+                servers,
+                detail: other.to_string(),
+            },
+        }
+    }
+
+    /// Facts about the resolver configuration, for the stage report.
+    fn config_facts(&self) -> serde_json::Value {
+        json!({
+            "resolver": self.servers.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "resolver_source": self.source.describe(),
+            "search": self.search,
+            "ndots": self.ndots,
+            "hosts_file": self.hosts_present,
+        })
+    }
+}
+
+fn name_server(sa: SocketAddr) -> NameServerConfig {
+    let conn = |protocol| {
+        let mut c = ConnectionConfig::new(protocol);
+        c.port = sa.port();
+        c
+    };
+    let mut ns = NameServerConfig::udp_and_tcp(sa.ip());
+    ns.connections = vec![conn(ProtocolConfig::Udp), conn(ProtocolConfig::Tcp)];
+    ns
+}
+
+type ServerSettings = (Vec<SocketAddr>, ServerSource, Vec<String>, ResolverOpts);
+
+/// The nameservers, their source, the search list and options.
+fn server_settings(cfg: &ProbeConfig) -> ServerSettings {
+    if let Some(addr) = cfg.resolver {
+        return (
+            vec![addr],
+            ServerSource::Flag,
+            vec![],
+            ResolverOpts::default(),
+        );
+    }
+    let text = std::fs::read(cfg.sysroot.path("/etc/resolv.conf")).unwrap_or_default();
+    match hickory_resolver::system_conf::parse_resolv_conf(&text) {
+        Ok((conf, opts)) => {
+            let servers = conf
+                .name_servers()
+                .iter()
+                .map(|ns| SocketAddr::new(ns.ip, 53))
+                .collect();
+            let search = conf
+                .search()
+                .iter()
+                .map(|n| n.to_string().trim_end_matches('.').to_owned())
+                .collect();
+            (servers, ServerSource::ResolvConf, search, opts)
+        }
+        Err(_) => {
+            let opts = ResolverOpts::default();
+            let fallback = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 53);
+            (vec![fallback], ServerSource::Fallback, vec![], opts)
+        }
+    }
+}
+
+/// Parses `/etc/hosts`: address, then names; `#` starts a comment.
+fn parse_hosts(text: &str) -> Vec<(IpAddr, Vec<String>)> {
+    text.lines()
+        .filter_map(|line| {
+            let line = line.split('#').next().unwrap_or("");
+            let mut words = line.split_whitespace();
+            let ip = words.next()?.parse().ok()?;
+            let names: Vec<String> = words.map(str::to_ascii_lowercase).collect();
+            (!names.is_empty()).then_some((ip, names))
+        })
+        .collect()
+}
+
+/// The host and port actually connected to, after `--connect-to`.
+pub fn connect_endpoint(target: &Target, rules: &[ConnectTo]) -> (String, u16, bool) {
+    let host = target.host.to_ascii_lowercase();
+    for rule in rules {
+        let host_ok = rule.host.as_deref().is_none_or(|h| h == host);
+        let port_ok = rule.port.is_none_or(|p| p == target.port);
+        if host_ok && port_ok {
+            let to_host = rule.to_host.clone().unwrap_or_else(|| target.host.clone());
+            return (to_host, rule.to_port.unwrap_or(target.port), true);
+        }
+    }
+    (target.host.clone(), target.port, false)
+}
+
+/// Runs the dns stage for a target: the addresses to connect to.
+pub async fn stage(
+    resolver: &NameResolver,
+    target: &Target,
+    cfg: &ProbeConfig,
+) -> StageResult<Vec<SocketAddr>> {
+    let (host, port, rewritten) = connect_endpoint(target, &cfg.connect_to);
+    let mut facts = json!({ "host": host });
+    if rewritten {
+        facts["connect_to"] = json!(format!("{host}:{port}"));
+    }
+    match resolver.resolve(&host, port).await {
+        Ok(answer) => {
+            let addrs: Vec<String> = answer.addrs.iter().map(ToString::to_string).collect();
+            facts["addresses"] = json!(addrs);
+            facts["pinned"] = json!(answer.pinned() || rewritten);
+            facts["cnames"] = json!(answer.cnames);
+            let source = match &answer.via {
+                Via::Literal => "IP address (no lookup)".to_owned(),
+                Via::Resolve => "pinned by --resolve".to_owned(),
+                Via::Hosts => "/etc/hosts".to_owned(),
+                Via::Dns { servers } => {
+                    merge(&mut facts, resolver.config_facts());
+                    format!("resolver {servers}")
+                }
+            };
+            facts["source"] = json!(source);
+            if answer.addrs.is_empty() {
+                let d = Diagnosis::new(
+                    Code::DnsNoRecords,
+                    format!("{host} has no address of the family asked for (-4/-6)"),
+                );
+                return StageResult::fail(d, facts);
+            }
+            let mut summary = format!("{} ({source})", addrs.join(", "));
+            if rewritten {
+                summary = format!("--connect-to {host}:{port} → {summary}");
+            }
+            if !answer.cnames.is_empty() {
+                summary = format!("{summary} via CNAME {}", answer.cnames.join(" → "));
+            }
+            let sockets = answer
+                .addrs
+                .iter()
+                .map(|ip| SocketAddr::new(*ip, port))
+                .collect();
+            StageResult::pass(summary, facts, sockets)
+        }
+        Err(e) => {
+            merge(&mut facts, resolver.config_facts());
+            let d = Diagnosis::new(e.code(), e.to_string());
+            StageResult::fail(d, facts)
+        }
+    }
+}
+
+fn merge(into: &mut serde_json::Value, from: serde_json::Value) {
+    if let (Some(a), serde_json::Value::Object(b)) = (into.as_object_mut(), from) {
+        a.extend(b);
+    }
+}
+
+/// The record types a lookup asks for, for reporting.
+pub fn record_types(family: Family) -> Vec<RecordType> {
+    match family {
+        Family::Any => vec![RecordType::A, RecordType::AAAA],
+        Family::V4 => vec![RecordType::A],
+        Family::V6 => vec![RecordType::AAAA],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_file_parsing() {
+        let h = parse_hosts("127.0.0.1 localhost Local # c\n# x\n::1 ip6-localhost\nbad line\n");
+        assert_eq!(h.len(), 2);
+        assert_eq!(h[0].1, vec!["localhost", "local"]);
+    }
+
+    #[test]
+    fn connect_to_rules_match_like_curl() {
+        let t = Target::parse("https://a.test:443/").unwrap();
+        let any = ConnectTo {
+            host: None,
+            port: None,
+            to_host: Some("b.test".into()),
+            to_port: Some(8443),
+        };
+        assert_eq!(connect_endpoint(&t, &[any]), ("b.test".into(), 8443, true));
+        let other = ConnectTo {
+            host: Some("c.test".into()),
+            port: None,
+            to_host: None,
+            to_port: Some(1),
+        };
+        assert_eq!(
+            connect_endpoint(&t, &[other]),
+            ("a.test".into(), 443, false)
+        );
+    }
+}

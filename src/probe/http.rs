@@ -1,0 +1,494 @@
+//! The `http` stage: one request/response exchange over the established
+//! stream (for ws/wss: the upgrade request), parsed with httparse.
+//!
+//! `Host` and SNI are the original name, whatever `--connect-to` or
+//! `--resolve` did to the address. The response head is read under a size
+//! limit, so a hostile server (huge headers, garbage) gets a clear
+//! `HTTP_MALFORMED`; slowness is cut by the stage deadline (`HTTP_TIMEOUT`).
+
+use super::{Io, StageResult};
+use crate::config::{ProbeConfig, RequestSpec};
+use crate::diagnosis::{Code, Diagnosis, Status};
+use crate::redact;
+use crate::target::Target;
+use serde_json::json;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// The largest response head accepted.
+const MAX_HEAD: usize = 64 * 1024;
+/// How much of a body is kept for quoting.
+const MAX_BODY: usize = 4 * 1024;
+/// How long to wait for body bytes once the head is in.
+const BODY_WAIT: Duration = Duration::from_millis(1500);
+
+/// Header names whose values are credentials.
+const CREDENTIAL_HEADERS: &[&str] = &[
+    "authorization",
+    "api-key",
+    "x-api-key",
+    "ocp-apim-subscription-key",
+    "cookie",
+    "x-goog-api-key",
+];
+
+/// Whether a header carries a credential (by name).
+pub fn is_credential_header(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    CREDENTIAL_HEADERS.contains(&n.as_str()) || n.contains("token") || n.ends_with("-key")
+}
+
+/// What the exchange produced, for the auth and websocket stages.
+pub struct Exchange {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub credential_sent: bool,
+    pub credentials_withheld: bool,
+    /// For upgrades: the key sent, the stream and the bytes read past the head.
+    pub ws_key: Option<String>,
+    pub stream: Box<dyn Io>,
+    pub leftover: Vec<u8>,
+}
+
+impl Exchange {
+    /// The first value of a header (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        header(&self.headers, name)
+    }
+
+    /// The body as text for quoting, escaped and cut.
+    pub fn body_text(&self, max: usize) -> String {
+        let text = String::from_utf8_lossy(&self.body);
+        let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        redact::terminal_safe(&folded, max)
+    }
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Why the exchange failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HttpError {
+    #[error("sending the request failed: {0}")]
+    Write(std::io::Error),
+    #[error("reading the response failed after {received} byte(s): {source}")]
+    Read {
+        received: usize,
+        source: std::io::Error,
+    },
+    #[error("the server closed the connection without a response")]
+    Empty,
+    #[error(
+        "the server closed the connection after {0} byte(s), before the response head was complete"
+    )]
+    Truncated(usize),
+    #[error("the response head is larger than {} KiB", MAX_HEAD / 1024)]
+    TooLarge,
+    #[error("the response is not HTTP/1.x: {reason} (first bytes: \"{first}\")")]
+    Malformed { reason: String, first: String },
+}
+
+impl HttpError {
+    /// The stable diagnosis code.
+    pub fn code(&self) -> Code {
+        Code::HttpMalformed
+    }
+}
+
+struct Request {
+    bytes: Vec<u8>,
+    method: String,
+    credential_sent: bool,
+    sent_headers: Vec<String>,
+    ws_key: Option<String>,
+}
+
+fn build_request(target: &Target, spec: &RequestSpec, send_credentials: bool) -> Request {
+    let method = spec
+        .method
+        .clone()
+        .unwrap_or_else(|| if spec.body.is_some() { "POST" } else { "GET" }.to_owned());
+    let mut head = format!(
+        "{method} {} HTTP/1.1\r\nHost: {}\r\n",
+        target.request_path(),
+        target.host_header()
+    );
+    let mut sent_headers = Vec::new();
+    let user_set = |n: &str| spec.headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(n));
+    if !user_set("user-agent") {
+        head.push_str(concat!(
+            "User-Agent: netdoctor/",
+            env!("CARGO_PKG_VERSION"),
+            "\r\n"
+        ));
+    }
+    if !user_set("accept") {
+        head.push_str("Accept: */*\r\n");
+    }
+    let ws_key = target
+        .scheme
+        .is_websocket()
+        .then(tokio_tungstenite::tungstenite::handshake::client::generate_key);
+    if let Some(key) = &ws_key {
+        head.push_str("Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n");
+        head.push_str(&format!("Sec-WebSocket-Key: {key}\r\n"));
+    } else {
+        head.push_str("Connection: close\r\n");
+    }
+    let mut credential_sent = false;
+    if send_credentials {
+        let user = target.url.username();
+        if !user.is_empty() {
+            let pass = target.url.password().unwrap_or("");
+            let raw = format!("{}:{}", percent_decode(user), percent_decode(pass));
+            head.push_str(&format!(
+                "Authorization: Basic {}\r\n",
+                base64(raw.as_bytes())
+            ));
+            sent_headers.push(format!("Authorization: {}", redact::MASK));
+            credential_sent = true;
+        }
+        for (name, value) in &spec.headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+            sent_headers.push(format!("{name}: {}", redact::MASK));
+            credential_sent |= is_credential_header(name);
+        }
+        credential_sent |= target
+            .url
+            .query_pairs()
+            .any(|(k, _)| redact::is_secret_param(&k));
+    }
+    if let Some(body) = &spec.body {
+        if !user_set("content-type") {
+            head.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+        }
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
+    let mut bytes = head.into_bytes();
+    if let Some(body) = &spec.body {
+        bytes.extend_from_slice(body);
+    }
+    Request {
+        bytes,
+        method,
+        credential_sent,
+        sent_headers,
+        ws_key,
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+fn base64(input: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(input)
+}
+
+struct Head {
+    status: u16,
+    reason: String,
+    version: u8,
+    headers: Vec<(String, String)>,
+    len: usize,
+}
+
+fn parse_head(buf: &[u8]) -> Result<Option<Head>, HttpError> {
+    let mut storage = [httparse::EMPTY_HEADER; 128];
+    let mut resp = httparse::Response::new(&mut storage);
+    match resp.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => Ok(Some(Head {
+            status: resp.code.unwrap_or(0),
+            reason: resp.reason.unwrap_or("").to_owned(),
+            version: resp.version.unwrap_or(1),
+            headers: resp
+                .headers
+                .iter()
+                .map(|h| {
+                    (
+                        h.name.to_owned(),
+                        String::from_utf8_lossy(h.value).into_owned(),
+                    )
+                })
+                .collect(),
+            len,
+        })),
+        Ok(httparse::Status::Partial) => Ok(None),
+        Err(e) => Err(HttpError::Malformed {
+            reason: e.to_string(),
+            first: redact::terminal_safe(&String::from_utf8_lossy(&buf[..buf.len().min(40)]), 40),
+        }),
+    }
+}
+
+async fn read_head(stream: &mut Box<dyn Io>) -> Result<(Head, Vec<u8>), HttpError> {
+    let mut buf = Vec::with_capacity(4096);
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = stream
+            .read(&mut chunk)
+            .await
+            .map_err(|source| HttpError::Read {
+                received: buf.len(),
+                source,
+            })?;
+        if n == 0 {
+            return Err(if buf.is_empty() {
+                HttpError::Empty
+            } else {
+                HttpError::Truncated(buf.len())
+            });
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(head) = parse_head(&buf)? {
+            let rest = buf.split_off(head.len);
+            return Ok((head, rest));
+        }
+        if buf.len() > MAX_HEAD {
+            return Err(HttpError::TooLarge);
+        }
+    }
+}
+
+async fn read_body(
+    stream: &mut Box<dyn Io>,
+    mut body: Vec<u8>,
+    headers: &[(String, String)],
+) -> Vec<u8> {
+    let want = header(headers, "content-length")
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(MAX_BODY)
+        .min(MAX_BODY);
+    let mut chunk = [0u8; 2048];
+    let until = Instant::now() + BODY_WAIT;
+    while body.len() < want {
+        match tokio::time::timeout_at(until.into(), stream.read(&mut chunk)).await {
+            Ok(Ok(n)) if n > 0 => body.extend_from_slice(&chunk[..n]),
+            _ => break,
+        }
+    }
+    body.truncate(MAX_BODY);
+    if header(headers, "transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+        body = dechunk_first(&body);
+    }
+    body
+}
+
+/// The first chunk's data of a chunked body (enough to quote an error).
+fn dechunk_first(body: &[u8]) -> Vec<u8> {
+    let Some(pos) = body.windows(2).position(|w| w == b"\r\n") else {
+        return body.to_vec();
+    };
+    let size = std::str::from_utf8(&body[..pos])
+        .ok()
+        .and_then(|s| usize::from_str_radix(s.split(';').next().unwrap_or("").trim(), 16).ok());
+    match size {
+        Some(n) => body[pos + 2..].iter().take(n).copied().collect(),
+        None => body.to_vec(),
+    }
+}
+
+/// Headers worth reporting.
+const INTERESTING: &[&str] = &[
+    "server",
+    "via",
+    "content-type",
+    "location",
+    "www-authenticate",
+    "retry-after",
+    "date",
+    "upgrade",
+    "connection",
+    "sec-websocket-protocol",
+    "x-request-id",
+    "x-ms-request-id",
+    "apim-request-id",
+];
+
+/// Runs the exchange.
+pub async fn stage(
+    mut stream: Box<dyn Io>,
+    target: &Target,
+    cfg: &ProbeConfig,
+    send_credentials: bool,
+) -> StageResult<Exchange> {
+    let req = build_request(target, &cfg.request, send_credentials);
+    let mut facts = json!({
+        "method": req.method,
+        "path": redact::url(&target.url).split_once(target.url.host_str().unwrap_or("")).map_or("/".to_owned(), |(_, rest)| rest.split_once('/').map_or("/".to_owned(), |(_, p)| format!("/{p}"))),
+        "host_header": target.host_header(),
+        "request_headers": req.sent_headers,
+        "credential_sent": req.credential_sent,
+    });
+    let withheld =
+        !send_credentials && (!cfg.request.headers.is_empty() || !target.url.username().is_empty());
+    if withheld {
+        facts["credentials_withheld"] = json!(true);
+    }
+    let started = Instant::now();
+    if let Err(e) = stream.write_all(&req.bytes).await.and(stream.flush().await) {
+        let err = HttpError::Write(e);
+        return StageResult::fail(Diagnosis::new(err.code(), err.to_string()), facts);
+    }
+    let (head, rest) = match read_head(&mut stream).await {
+        Ok(x) => x,
+        Err(err) => return StageResult::fail(Diagnosis::new(err.code(), err.to_string()), facts),
+    };
+    facts["ttfb_ms"] = json!(crate::report::millis(started.elapsed()));
+    let upgrading = req.ws_key.is_some() && head.status == 101;
+    let (body, leftover) = if upgrading {
+        (Vec::new(), rest)
+    } else {
+        (
+            read_body(&mut stream, rest, &head.headers).await,
+            Vec::new(),
+        )
+    };
+    facts["status"] = json!(head.status);
+    facts["reason"] = json!(head.reason);
+    facts["version"] = json!(format!("HTTP/1.{}", head.version));
+    let mut shown = serde_json::Map::new();
+    for (n, v) in &head.headers {
+        let lower = n.to_ascii_lowercase();
+        if INTERESTING.contains(&lower.as_str()) && !shown.contains_key(&lower) {
+            shown.insert(lower, json!(v));
+        }
+    }
+    facts["headers"] = json!(shown);
+    if !body.is_empty() {
+        facts["body"] = json!(String::from_utf8_lossy(&body[..body.len().min(512)]));
+    }
+    let exchange = Exchange {
+        status: head.status,
+        headers: head.headers,
+        body,
+        credential_sent: req.credential_sent,
+        credentials_withheld: withheld,
+        ws_key: req.ws_key,
+        stream,
+        leftover,
+    };
+    let summary = format!(
+        "{} {} → {} {}",
+        facts["method"].as_str().unwrap_or(""),
+        facts["path"].as_str().unwrap_or("/"),
+        head.status,
+        head.reason
+    );
+    match verdict(&exchange, target, cfg.expect_status) {
+        Some(d) if d.status == Status::Fail => StageResult::fail(d, facts),
+        Some(d) => StageResult::warn(d, summary, facts, exchange),
+        None => StageResult::pass(summary, facts, exchange),
+    }
+}
+
+/// The http verdict (DESIGN "HTTP, auth and WebSocket verdicts").
+fn verdict(ex: &Exchange, target: &Target, expect: Option<u16>) -> Option<Diagnosis> {
+    let status = ex.status;
+    let quoted = quote_body(ex);
+    if let Some(want) = expect {
+        if status != want {
+            return Some(
+                Diagnosis::new(
+                    Code::HttpStatus,
+                    format!("expected status {want}, got {status}{quoted}"),
+                )
+                .with_status(Status::Fail),
+            );
+        }
+        return None;
+    }
+    if target.scheme.is_websocket() || matches!(status, 401 | 403) {
+        return None;
+    }
+    Some(match status {
+        200..=299 => return None,
+        300..=399 => Diagnosis::new(
+            Code::HttpRedirect,
+            format!(
+                "{status} redirect to {}",
+                ex.header("location")
+                    .map_or("(no Location)".to_owned(), |l| redact::terminal_safe(
+                        l, 200
+                    ))
+            ),
+        ),
+        404 => Diagnosis::new(
+            Code::HttpNotFound,
+            format!("404 Not Found: nothing at this path{quoted}"),
+        ),
+        429 => Diagnosis::new(
+            Code::HttpRateLimited,
+            format!(
+                "429 Too Many Requests{}{quoted}",
+                ex.header("retry-after")
+                    .map(|r| format!(" (Retry-After: {r})"))
+                    .unwrap_or_default()
+            ),
+        ),
+        500..=599 => Diagnosis::new(
+            Code::HttpServerError,
+            format!("the server answered {status}{quoted}"),
+        ),
+        _ => Diagnosis::new(
+            Code::HttpStatus,
+            format!("the server answered {status}{quoted}"),
+        ),
+    })
+}
+
+/// `: "<body>"` for summaries, or nothing when there is no body.
+pub fn quote_body(ex: &Exchange) -> String {
+    let text = ex.body_text(160);
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!(": \"{text}\"")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc4648() {
+        assert_eq!(base64(b"alice:s3cret"), "YWxpY2U6czNjcmV0");
+        assert_eq!(base64(b"a"), "YQ==");
+        assert_eq!(base64(b"ab"), "YWI=");
+    }
+
+    #[test]
+    fn head_parsing() {
+        let h = parse_head(b"HTTP/1.1 404 Not Found\r\nServer: x\r\n\r\nbody")
+            .unwrap()
+            .unwrap();
+        assert_eq!((h.status, h.len), (404, 38));
+        assert!(parse_head(b"HTTP/1.1 200 OK\r\n").unwrap().is_none());
+        assert!(parse_head(b"\x00\x01garbage\r\n\r\n").is_err());
+    }
+
+    #[test]
+    fn credential_headers() {
+        assert!(is_credential_header("Authorization"));
+        assert!(is_credential_header("Ocp-Apim-Subscription-Key"));
+        assert!(!is_credential_header("Accept"));
+    }
+
+    #[test]
+    fn chunked_first_chunk() {
+        assert_eq!(dechunk_first(b"5\r\nhello\r\n0\r\n\r\n"), b"hello");
+    }
+}

@@ -1,0 +1,277 @@
+//! The pipeline: the ordered stages of a target, skip-after-fail, deadlines.
+//!
+//! A stage is a function from the previous stage's product (addresses, a
+//! stream, a chain, a response) to a [`StageResult`]: its facts, its
+//! diagnosis if any, and its own product. The pipeline times each stage,
+//! cuts it at its deadline (`--timeout`, within `--max-time`), stops at the
+//! first `fail` and marks the remaining stages `skipped` with the reason.
+//! Stages never print.
+
+pub mod auth;
+pub mod certificate;
+pub mod dns;
+pub mod http;
+pub mod tcp;
+pub mod tls;
+pub mod websocket;
+
+use crate::config::ProbeConfig;
+use crate::diagnosis::{Code, Diagnosis, Layer, Status};
+use crate::report::{StageReport, TargetReport};
+use crate::target::Target;
+use crate::trust::TrustStores;
+use serde_json::Value;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite};
+
+/// A byte stream a stage can hand on (TCP or TLS over TCP).
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// What a stage returns.
+pub struct StageResult<T> {
+    summary: String,
+    facts: Value,
+    diagnosis: Option<Diagnosis>,
+    product: Option<T>,
+}
+
+impl<T> StageResult<T> {
+    /// The stage passed.
+    pub fn pass(summary: String, facts: Value, product: T) -> Self {
+        StageResult {
+            summary,
+            facts,
+            diagnosis: None,
+            product: Some(product),
+        }
+    }
+
+    /// The stage found something worth a warning; the pipeline goes on.
+    pub fn warn(diagnosis: Diagnosis, summary: String, facts: Value, product: T) -> Self {
+        StageResult {
+            summary,
+            facts,
+            diagnosis: Some(diagnosis),
+            product: Some(product),
+        }
+    }
+
+    /// The stage failed; the pipeline stops.
+    pub fn fail(diagnosis: Diagnosis, facts: Value) -> Self {
+        StageResult {
+            summary: diagnosis.summary.clone(),
+            facts,
+            diagnosis: Some(diagnosis),
+            product: None,
+        }
+    }
+}
+
+/// Everything shared by the targets of a run.
+pub struct Context {
+    pub cfg: ProbeConfig,
+    pub resolver: dns::NameResolver,
+    pub trust: TrustStores,
+}
+
+impl Context {
+    /// Reads the container's resolver settings and trust stores once.
+    pub fn new(cfg: ProbeConfig) -> Self {
+        let resolver = dns::NameResolver::new(&cfg);
+        let trust = TrustStores::load(&cfg.sysroot, &cfg.cacert);
+        Context {
+            cfg,
+            resolver,
+            trust,
+        }
+    }
+}
+
+/// Probes every target concurrently; reports come back in input order.
+pub async fn run_all(ctx: Arc<Context>, targets: Vec<Target>) -> Vec<TargetReport> {
+    let handles: Vec<_> = targets
+        .into_iter()
+        .map(|t| {
+            let ctx = ctx.clone();
+            tokio::spawn(async move { run_target(&ctx, &t).await })
+        })
+        .collect();
+    let mut reports = Vec::with_capacity(handles.len());
+    for h in handles {
+        match h.await {
+            Ok(r) => reports.push(r),
+            Err(e) => reports.push(TargetReport::from_stages(
+                "internal error".to_owned(),
+                e.to_string(),
+                vec![],
+            )),
+        }
+    }
+    reports
+}
+
+/// The code a layer reports when its deadline passes.
+fn timeout_code(layer: Layer) -> Code {
+    match layer {
+        Layer::Dns => Code::DnsTimeout,
+        Layer::Tcp => Code::TcpTimeout,
+        Layer::Tls | Layer::Certificate => Code::TlsTimeout,
+        Layer::Websocket => Code::WsPingTimeout,
+        _ => Code::HttpTimeout,
+    }
+}
+
+/// One target's run: the stages done so far and the deadlines.
+struct Pipeline<'a> {
+    ctx: &'a Context,
+    stages: Vec<StageReport>,
+    end: Option<Instant>,
+}
+
+impl Pipeline<'_> {
+    /// The deadline of a stage that starts now.
+    fn deadline(&self) -> Instant {
+        let per_stage = Instant::now() + self.ctx.cfg.timeout;
+        self.end.map_or(per_stage, |end| end.min(per_stage))
+    }
+
+    /// Runs a stage under its deadline and records it; the product comes
+    /// back unless the stage failed.
+    async fn stage<T, F>(&mut self, layer: Layer, run: impl FnOnce(Instant) -> F) -> Option<T>
+    where
+        F: Future<Output = StageResult<T>>,
+    {
+        let deadline = self.deadline();
+        let started = Instant::now();
+        // Stages that classify their own timeouts get a little slack.
+        let backstop = deadline + Duration::from_millis(250);
+        let result = match tokio::time::timeout_at(backstop.into(), run(deadline)).await {
+            Ok(r) => r,
+            Err(_) => {
+                let after = started.elapsed();
+                let d = Diagnosis::new(
+                    timeout_code(layer),
+                    format!(
+                        "no progress within {} ms (--timeout {} s)",
+                        after.as_millis(),
+                        self.ctx.cfg.timeout.as_secs_f64()
+                    ),
+                );
+                StageResult::fail(d, serde_json::json!({ "timeout_ms": after.as_millis() }))
+            }
+        };
+        self.record(layer, started.elapsed(), result)
+    }
+
+    fn record<T>(&mut self, layer: Layer, elapsed: Duration, r: StageResult<T>) -> Option<T> {
+        let facts = match r.facts {
+            Value::Object(m) => m,
+            _ => serde_json::Map::new(),
+        };
+        let failed = r
+            .diagnosis
+            .as_ref()
+            .is_some_and(|d| d.status == Status::Fail);
+        self.stages.push(StageReport::ran(
+            layer,
+            elapsed,
+            r.summary,
+            facts,
+            r.diagnosis,
+        ));
+        if failed {
+            None
+        } else {
+            r.product
+        }
+    }
+
+    /// Fills in the layers that did not run.
+    fn finish(mut self, target: &Target, reason: Option<String>) -> TargetReport {
+        let reason = reason.unwrap_or_else(|| {
+            self.stages
+                .iter()
+                .find(|s| s.status == Status::Fail)
+                .map_or_else(
+                    || "not reached".to_owned(),
+                    |s| format!("{} failed", s.layer),
+                )
+        });
+        for layer in target.scheme.layers() {
+            if !self.stages.iter().any(|s| s.layer == layer) {
+                self.stages
+                    .push(StageReport::skipped(layer, reason.clone()));
+            }
+        }
+        let order = target.scheme.layers();
+        self.stages
+            .sort_by_key(|s| order.iter().position(|l| *l == s.layer));
+        let name = target.name.clone().unwrap_or_else(|| target.display_url());
+        TargetReport::from_stages(name, target.display_url(), self.stages)
+    }
+}
+
+/// Probes one target through its stages.
+pub async fn run_target(ctx: &Context, target: &Target) -> TargetReport {
+    let mut p = Pipeline {
+        ctx,
+        stages: Vec::new(),
+        end: ctx.cfg.max_time.map(|m| Instant::now() + m),
+    };
+    let reason = run_stages(&mut p, target).await;
+    p.finish(target, reason)
+}
+
+/// Runs the stages in order; returns a skip reason when one was decided
+/// other than "a stage failed".
+async fn run_stages(p: &mut Pipeline<'_>, target: &Target) -> Option<String> {
+    let ctx = p.ctx;
+    let addrs = p
+        .stage(Layer::Dns, |_| dns::stage(&ctx.resolver, target, &ctx.cfg))
+        .await?;
+    let tcp = p
+        .stage(Layer::Tcp, |deadline| async move {
+            tcp::stage(&addrs, deadline).await
+        })
+        .await?;
+    if target.scheme == crate::target::Scheme::Tcp {
+        return None;
+    }
+    let (stream, send_credentials): (Box<dyn Io>, bool) = if target.scheme.is_tls() {
+        let session = p
+            .stage(Layer::Tls, |_| tls::stage(tcp, &target.host))
+            .await?;
+        let chain = session.chain;
+        let verdict = p
+            .stage(Layer::Certificate, |_| {
+                let r = certificate::stage(&chain, &target.host, &ctx.trust, ctx.cfg.insecure);
+                async move { r }
+            })
+            .await?;
+        (Box::new(session.stream), verdict.trusted)
+    } else {
+        (Box::new(tcp), true)
+    };
+    let exchange = p
+        .stage(Layer::Http, |_| {
+            http::stage(stream, target, &ctx.cfg, send_credentials)
+        })
+        .await?;
+    let auth = auth::stage(&exchange);
+    let auth_warned = auth.diagnosis.is_some();
+    p.record(Layer::Auth, Duration::ZERO, auth)?;
+    if !target.scheme.is_websocket() {
+        return None;
+    }
+    if auth_warned && exchange.status != 101 {
+        return Some("the upgrade needs a credential (see auth)".to_owned());
+    }
+    p.stage(Layer::Websocket, |deadline| {
+        websocket::stage(exchange, deadline)
+    })
+    .await?;
+    None
+}

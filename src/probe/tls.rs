@@ -1,0 +1,370 @@
+//! The `tls` stage: the handshake, with SNI and ALPN `http/1.1`.
+//!
+//! The handshake never aborts on the certificate: a recording verifier keeps
+//! the presented chain (still checking the handshake signatures, so the
+//! session is genuine) and the `certificate` stage judges it afterwards.
+//! Failures are classified from rustls' error, the socket error, and the
+//! first bytes the server sent (an `HTTP/` reply means a plaintext port).
+
+use super::StageResult;
+use crate::diagnosis::{Code, Diagnosis};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{AlertDescription, DigitallySignedStruct, SignatureScheme};
+use serde_json::json;
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::TlsConnector;
+
+/// The established TLS session and what the certificate stage needs.
+pub struct Session<S> {
+    pub stream: TlsStream<FirstBytes<S>>,
+    pub chain: Vec<CertificateDer<'static>>,
+}
+
+/// Why the handshake failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TlsError {
+    #[error("the server answered the TLS ClientHello with plaintext: {first_bytes}")]
+    PlaintextResponse { first_bytes: String },
+    #[error("the server does not speak TLS 1.2 or 1.3 ({detail})")]
+    ProtocolVersion { detail: String },
+    #[error("the handshake failed: {detail}")]
+    HandshakeFailure { detail: String },
+    #[error("the connection was reset during the TLS handshake")]
+    Reset,
+    #[error("the server closed the connection during the TLS handshake")]
+    UnexpectedEof,
+}
+
+impl TlsError {
+    /// The stable diagnosis code.
+    pub fn code(&self) -> Code {
+        match self {
+            TlsError::PlaintextResponse { .. } => Code::TlsPlaintextResponse,
+            TlsError::ProtocolVersion { .. } => Code::TlsProtocolVersion,
+            TlsError::HandshakeFailure { .. } => Code::TlsHandshakeFailure,
+            TlsError::Reset => Code::TlsReset,
+            TlsError::UnexpectedEof => Code::TlsUnexpectedEof,
+        }
+    }
+}
+
+/// Records the presented chain and accepts it; the handshake signatures are
+/// still verified.
+#[derive(Debug)]
+struct RecordingVerifier {
+    provider: Arc<CryptoProvider>,
+    chain: Mutex<Vec<CertificateDer<'static>>>,
+}
+
+impl ServerCertVerifier for RecordingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let mut chain = vec![end_entity.clone().into_owned()];
+        chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
+        if let Ok(mut slot) = self.chain.lock() {
+            *slot = chain;
+        }
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// A stream that remembers the first bytes the peer sent, so that a
+/// plaintext answer to a ClientHello can be recognised.
+pub struct FirstBytes<S> {
+    inner: S,
+    seen: Arc<Mutex<Vec<u8>>>,
+}
+
+const FIRST_BYTES: usize = 64;
+
+impl<S: AsyncRead + Unpin> AsyncRead for FirstBytes<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let r = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if let Ok(mut seen) = this.seen.lock() {
+            if seen.len() < FIRST_BYTES {
+                let new = &buf.filled()[before..];
+                let take = new.len().min(FIRST_BYTES - seen.len());
+                seen.extend_from_slice(&new[..take]);
+            }
+        }
+        r
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for FirstBytes<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+/// A TLS client configuration that records the chain.
+fn client_config() -> Result<(Arc<rustls::ClientConfig>, Arc<RecordingVerifier>), rustls::Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = Arc::new(RecordingVerifier {
+        provider: provider.clone(),
+        chain: Mutex::new(Vec::new()),
+    });
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier.clone())
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok((Arc::new(config), verifier))
+}
+
+/// Runs the handshake over `stream` with SNI `host`.
+pub async fn stage<S>(stream: S, host: &str) -> StageResult<Session<S>>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut facts = json!({ "sni": host, "alpn_offered": ["http/1.1"] });
+    let (config, verifier) = match client_config() {
+        Ok(c) => c,
+        Err(e) => {
+            let err = TlsError::HandshakeFailure {
+                detail: e.to_string(),
+            };
+            return StageResult::fail(Diagnosis::new(err.code(), err.to_string()), facts);
+        }
+    };
+    let server_name = match ServerName::try_from(host.to_owned()) {
+        Ok(n) => n,
+        Err(e) => {
+            let err = TlsError::HandshakeFailure {
+                detail: format!("`{host}` cannot be a TLS server name: {e}"),
+            };
+            return StageResult::fail(Diagnosis::new(err.code(), err.to_string()), facts);
+        }
+    };
+    if matches!(server_name, ServerName::IpAddress(_)) {
+        facts["sni"] = json!(null);
+    }
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let wrapped = FirstBytes {
+        inner: stream,
+        seen: seen.clone(),
+    };
+    match TlsConnector::from(config)
+        .connect(server_name, wrapped)
+        .await
+    {
+        Ok(tls) => {
+            let chain = verifier.chain.lock().map(|c| c.clone()).unwrap_or_default();
+            let (_, conn) = tls.get_ref();
+            let version = conn
+                .protocol_version()
+                .map_or_else(|| "unknown".to_owned(), version_name);
+            let suite = conn
+                .negotiated_cipher_suite()
+                .map(|s| format!("{:?}", s.suite()))
+                .unwrap_or_default();
+            let alpn = conn
+                .alpn_protocol()
+                .map(|a| String::from_utf8_lossy(a).into_owned());
+            let group = conn
+                .negotiated_key_exchange_group()
+                .map(|g| format!("{:?}", g.name()));
+            facts["version"] = json!(version);
+            facts["cipher_suite"] = json!(suite);
+            facts["alpn"] = json!(alpn);
+            facts["key_exchange"] = json!(group);
+            facts["chain_length"] = json!(chain.len());
+            let summary = format!(
+                "{version} {suite}{}{}",
+                group
+                    .as_deref()
+                    .map(|g| format!(" {g}"))
+                    .unwrap_or_default(),
+                alpn.as_deref()
+                    .map(|a| format!(", ALPN {a}"))
+                    .unwrap_or_default()
+            );
+            StageResult::pass(summary, facts, Session { stream: tls, chain })
+        }
+        Err(e) => {
+            let first = seen.lock().map(|s| s.clone()).unwrap_or_default();
+            if !first.is_empty() {
+                facts["first_bytes"] = json!(printable(&first));
+            }
+            let err = classify(&e, &first);
+            StageResult::fail(Diagnosis::new(err.code(), err.to_string()), facts)
+        }
+    }
+}
+
+fn version_name(v: rustls::ProtocolVersion) -> String {
+    match v {
+        rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".to_owned(),
+        rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".to_owned(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Bytes as text, non-printable bytes escaped.
+fn printable(bytes: &[u8]) -> String {
+    bytes.escape_ascii().to_string()
+}
+
+/// Whether the first bytes are text rather than a TLS record.
+fn looks_like_plaintext(first: &[u8]) -> bool {
+    match first.first() {
+        None => false,
+        // TLS records start with a content type 20..=24.
+        Some(20..=24) => false,
+        Some(_) => first
+            .iter()
+            .take(8)
+            .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace()),
+    }
+}
+
+fn classify(e: &io::Error, first: &[u8]) -> TlsError {
+    if looks_like_plaintext(first) {
+        let text = String::from_utf8_lossy(first);
+        let line = text.lines().next().unwrap_or_default();
+        return TlsError::PlaintextResponse {
+            first_bytes: format!("\"{}\"", crate::redact::terminal_safe(line, 60)),
+        };
+    }
+    if let Some(tls) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+        return classify_rustls(tls);
+    }
+    match e.kind() {
+        io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::BrokenPipe => TlsError::Reset,
+        io::ErrorKind::UnexpectedEof => TlsError::UnexpectedEof,
+        _ => TlsError::HandshakeFailure {
+            detail: e.to_string(),
+        },
+    }
+}
+
+fn classify_rustls(e: &rustls::Error) -> TlsError {
+    use rustls::PeerIncompatible as P;
+    match e {
+        rustls::Error::AlertReceived(AlertDescription::ProtocolVersion) => {
+            TlsError::ProtocolVersion {
+                detail: "it sent the TLS alert protocol_version".to_owned(),
+            }
+        }
+        rustls::Error::PeerIncompatible(
+            p @ (P::ServerDoesNotSupportTls12Or13
+            | P::ServerTlsVersionIsDisabledByOurConfig
+            | P::SupportedVersionsExtensionRequired),
+        ) => TlsError::ProtocolVersion {
+            detail: format!("{p:?}"),
+        },
+        rustls::Error::AlertReceived(alert) => TlsError::HandshakeFailure {
+            detail: format!("the server sent the TLS alert {}", alert_name(*alert)),
+        },
+        other => TlsError::HandshakeFailure {
+            detail: other.to_string(),
+        },
+    }
+}
+
+/// `HandshakeFailure` → `handshake_failure`, as OpenSSL and RFC 8446 name it.
+fn alert_name(a: AlertDescription) -> String {
+    let debug = format!("{a:?}");
+    let mut out = String::new();
+    for (i, c) in debug.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plaintext_detection() {
+        assert!(looks_like_plaintext(b"HTTP/1.1 400 Bad Request\r\n"));
+        assert!(looks_like_plaintext(b"SSH-2.0-OpenSSH"));
+        assert!(!looks_like_plaintext(&[
+            0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46
+        ]));
+        assert!(!looks_like_plaintext(b""));
+    }
+
+    #[test]
+    fn alert_names_are_snake_case() {
+        assert_eq!(
+            alert_name(AlertDescription::HandshakeFailure),
+            "handshake_failure"
+        );
+        assert_eq!(
+            alert_name(AlertDescription::ProtocolVersion),
+            "protocol_version"
+        );
+    }
+}

@@ -1,0 +1,203 @@
+//! The human renderer: one line per stage, then the verdict with the fix.
+//!
+//! ```text
+//! https://api.test/
+//!   ✓ dns           0.1 ms  127.0.0.1 (pinned by --resolve)
+//!   ✗ certificate   0.4 ms  the chain ends in a CA this container does not trust: CN=…
+//!   · http                  skipped: certificate failed
+//!
+//!   error[CERT_UNKNOWN_ISSUER] certificate: the chain ends in …
+//!     your client prints: curl: (60) SSL certificate problem: …
+//!   hint: …
+//! ```
+//!
+//! Colour is decided once by the caller; untrusted text is escaped here.
+
+use super::{EnvReport, Report, StageReport, TargetReport};
+use crate::diagnosis::{Diagnosis, Status};
+use crate::redact::terminal_safe;
+use owo_colors::OwoColorize;
+use std::fmt::Write as _;
+
+/// Rendering options.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+    pub verbose: bool,
+}
+
+impl Style {
+    fn paint(self, text: &str, status: Status) -> String {
+        if !self.color {
+            return text.to_owned();
+        }
+        match status {
+            Status::Pass => text.green().to_string(),
+            Status::Warn => text.yellow().to_string(),
+            Status::Fail => text.red().bold().to_string(),
+            Status::Skipped => text.dimmed().to_string(),
+        }
+    }
+
+    fn bold(self, text: &str) -> String {
+        if self.color {
+            text.bold().to_string()
+        } else {
+            text.to_owned()
+        }
+    }
+
+    fn dim(self, text: &str) -> String {
+        if self.color {
+            text.dimmed().to_string()
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
+fn mark(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "✓",
+        Status::Warn => "!",
+        Status::Fail => "✗",
+        Status::Skipped => "·",
+    }
+}
+
+/// Renders the whole report.
+pub fn render(report: &Report, style: Style) -> String {
+    let mut out = String::new();
+    render_env(&mut out, &report.env, style);
+    for t in &report.targets {
+        out.push('\n');
+        render_target(&mut out, t, style);
+    }
+    let failed = report.targets.iter().filter(|t| !t.met).count();
+    let total = report.targets.len();
+    out.push('\n');
+    let line = if failed == 0 {
+        style.paint(&format!("{total} of {total} target(s) OK"), Status::Pass)
+    } else {
+        style.paint(
+            &format!("{failed} of {total} target(s) failed"),
+            Status::Fail,
+        )
+    };
+    let _ = writeln!(out, "{line}");
+    out
+}
+
+fn render_env(out: &mut String, env: &EnvReport, style: Style) {
+    let status = env.status.unwrap_or(Status::Pass);
+    let mut parts = Vec::new();
+    if let Some(b) = env.facts.get("ca_bundle") {
+        parts.push(format!(
+            "CA bundle {} ({} certificates)",
+            b["source"].as_str().unwrap_or("?"),
+            b["certificates"].as_u64().unwrap_or(0)
+        ));
+    }
+    if let Some(ns) = env.facts.get("nameservers").and_then(|v| v.as_array()) {
+        let list: Vec<&str> = ns.iter().filter_map(|v| v.as_str()).collect();
+        parts.push(format!(
+            "nameserver {}",
+            if list.is_empty() {
+                "none".to_owned()
+            } else {
+                list.join(", ")
+            }
+        ));
+    }
+    let _ = writeln!(
+        out,
+        "{} env  {}",
+        style.paint(mark(status), status),
+        terminal_safe(&parts.join(" · "), 300)
+    );
+    for f in &env.findings {
+        let _ = writeln!(
+            out,
+            "  {} {}: {}",
+            style.paint(mark(f.status), f.status),
+            style.bold(&f.code.as_str()),
+            terminal_safe(&f.summary, 400)
+        );
+        let _ = writeln!(out, "    {} {}", style.dim("hint:"), f.hint);
+    }
+}
+
+fn render_target(out: &mut String, t: &TargetReport, style: Style) {
+    let _ = writeln!(out, "{}", style.bold(&terminal_safe(&t.name, 300)));
+    if t.name != t.target {
+        let _ = writeln!(out, "  {}", terminal_safe(&t.target, 300));
+    }
+    for s in &t.stages {
+        render_stage(out, s, style);
+    }
+    if let Some(d) = &t.diagnosis {
+        out.push('\n');
+        render_diagnosis(out, d, style, "error");
+    }
+    for w in &t.warnings {
+        out.push('\n');
+        render_diagnosis(out, w, style, "warning");
+    }
+}
+
+fn render_stage(out: &mut String, s: &StageReport, style: Style) {
+    let duration = s
+        .duration_ms
+        .map_or_else(String::new, |ms| format!("{ms:.1} ms"));
+    let text = match s.status {
+        Status::Skipped => format!("skipped: {}", s.reason.as_deref().unwrap_or("")),
+        _ => s.summary.clone().unwrap_or_default(),
+    };
+    let _ = writeln!(
+        out,
+        "  {} {:<12} {:>9}  {}",
+        style.paint(mark(s.status), s.status),
+        s.layer.name(),
+        duration,
+        terminal_safe(&text, 300)
+    );
+    if style.verbose {
+        if let Some(facts) = &s.facts {
+            for (k, v) in facts {
+                let v = match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                let _ = writeln!(
+                    out,
+                    "        {} {}",
+                    style.dim(&format!("{k}:")),
+                    terminal_safe(&v, 400)
+                );
+            }
+        }
+    }
+}
+
+fn render_diagnosis(out: &mut String, d: &Diagnosis, style: Style, kind: &str) {
+    let head = format!("{kind}[{}]", d.code.as_str());
+    let status = if kind == "error" {
+        Status::Fail
+    } else {
+        Status::Warn
+    };
+    let _ = writeln!(
+        out,
+        "  {} {}: {}",
+        style.paint(&head, status),
+        d.layer.name(),
+        terminal_safe(&d.summary, 600)
+    );
+    if !d.client_errors.is_empty() {
+        let _ = writeln!(out, "    {}", style.dim("what clients print for this:"));
+        for c in &d.client_errors {
+            let _ = writeln!(out, "      {c}");
+        }
+    }
+    let _ = writeln!(out, "  {} {}", style.bold("hint:"), d.hint);
+}

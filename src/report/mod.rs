@@ -1,0 +1,207 @@
+//! The report model and its renderers.
+//!
+//! The model is plain serde data (the JSON contract of DESIGN "Output",
+//! schema `netdoctor/v1`, additive changes only); [`human`] and [`json`]
+//! render it; [`Printer`] is the one place that writes to stdout.
+//!
+//! JSON schema (`netdoctor/v1`):
+//! - `schema`, `version`, `ok` (every target ok), `env` {`status`,
+//!   `findings`[{`code`,`status`,`summary`,`hint`}], `facts`}
+//! - `targets`[]: `name`, `target` (redacted URL), `expect`, `met`, `ok`,
+//!   `failed_layer` (null when ok), `diagnosis` (null when ok), `warnings`[],
+//!   `stages`[{`layer`, `status`, `duration_ms`, `facts`, `diagnosis`?,
+//!   `reason`?}]
+
+pub mod human;
+pub mod json;
+
+use crate::diagnosis::{Code, Diagnosis, Layer, Status};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::io::{self, Write};
+use std::time::Duration;
+
+/// Free-form facts of a stage, built from typed structs by the stages.
+pub type Facts = Map<String, Value>;
+
+/// The whole run.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub version: &'static str,
+    pub ok: bool,
+    pub env: EnvReport,
+    pub targets: Vec<TargetReport>,
+}
+
+impl Report {
+    /// Assembles a report; `ok` follows from the targets and env.
+    pub fn new(env: EnvReport, targets: Vec<TargetReport>) -> Self {
+        Report {
+            schema: "netdoctor/v1",
+            version: env!("CARGO_PKG_VERSION"),
+            ok: targets.iter().all(|t| t.met),
+            env,
+            targets,
+        }
+    }
+
+    /// The exit code (DESIGN "Exit codes"): 0 when every target met its
+    /// expectation, else the most fundamental failing layer's code.
+    pub fn exit_code(&self) -> u8 {
+        let missed: Vec<&TargetReport> = self.targets.iter().filter(|t| !t.met).collect();
+        if missed.is_empty() {
+            return crate::exit::OK;
+        }
+        missed
+            .iter()
+            .filter_map(|t| t.failed_layer)
+            .min()
+            .map_or(crate::exit::EXPECTED_FAILURE_MISSING, Layer::exit_code)
+    }
+}
+
+/// The container look (`env`); findings never stop a probe.
+#[derive(Debug, Serialize, Default)]
+pub struct EnvReport {
+    pub status: Option<Status>,
+    pub findings: Vec<Finding>,
+    pub facts: Facts,
+}
+
+/// One env finding.
+#[derive(Debug, Serialize, Clone)]
+pub struct Finding {
+    pub code: Code,
+    pub status: Status,
+    pub summary: String,
+    pub hint: String,
+}
+
+/// One target's result.
+#[derive(Debug, Serialize)]
+pub struct TargetReport {
+    pub name: String,
+    pub target: String,
+    pub expect: String,
+    pub met: bool,
+    pub ok: bool,
+    pub failed_layer: Option<Layer>,
+    pub diagnosis: Option<Diagnosis>,
+    pub warnings: Vec<Diagnosis>,
+    pub stages: Vec<StageReport>,
+}
+
+impl TargetReport {
+    /// Builds the target summary from its stages.
+    pub fn from_stages(name: String, target: String, stages: Vec<StageReport>) -> Self {
+        let failed = stages.iter().find(|s| s.status == Status::Fail);
+        let failed_layer = failed.map(|s| s.layer);
+        let diagnosis = failed.and_then(|s| s.diagnosis.clone());
+        let warnings = stages
+            .iter()
+            .filter(|s| s.status == Status::Warn)
+            .filter_map(|s| s.diagnosis.clone())
+            .collect();
+        let ok = failed.is_none();
+        TargetReport {
+            name,
+            target,
+            expect: "pass".to_owned(),
+            met: ok,
+            ok,
+            failed_layer,
+            diagnosis,
+            warnings,
+            stages,
+        }
+    }
+}
+
+/// One stage's result.
+#[derive(Debug, Serialize, Clone)]
+pub struct StageReport {
+    pub layer: Layer,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<f64>,
+    /// The key fact in one line (what the human output shows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facts: Option<Facts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<Diagnosis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl StageReport {
+    /// A stage that ran: its status follows from the diagnosis (if any).
+    pub fn ran(
+        layer: Layer,
+        elapsed: Duration,
+        summary: String,
+        facts: Facts,
+        diagnosis: Option<Diagnosis>,
+    ) -> Self {
+        StageReport {
+            layer,
+            status: diagnosis.as_ref().map_or(Status::Pass, |d| d.status),
+            duration_ms: Some(millis(elapsed)),
+            summary: Some(summary),
+            facts: Some(facts),
+            diagnosis,
+            reason: None,
+        }
+    }
+
+    /// A stage that applies but did not run.
+    pub fn skipped(layer: Layer, reason: impl Into<String>) -> Self {
+        StageReport {
+            layer,
+            status: Status::Skipped,
+            duration_ms: None,
+            summary: None,
+            facts: None,
+            diagnosis: None,
+            reason: Some(reason.into()),
+        }
+    }
+}
+
+/// Milliseconds with microsecond precision.
+pub fn millis(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
+}
+
+/// The one writer of stdout. Tests can render into a buffer instead.
+pub struct Printer<W: Write> {
+    out: W,
+}
+
+impl Printer<io::Stdout> {
+    /// A printer on stdout.
+    pub fn stdout() -> Self {
+        Printer { out: io::stdout() }
+    }
+}
+
+impl<W: Write> Printer<W> {
+    /// A printer into any writer (a `Vec<u8>` in tests).
+    pub fn new(out: W) -> Self {
+        Printer { out }
+    }
+
+    /// Writes rendered text; a closed pipe is not an error worth reporting.
+    pub fn write(&mut self, text: &str) -> io::Result<()> {
+        match self
+            .out
+            .write_all(text.as_bytes())
+            .and_then(|()| self.out.flush())
+        {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+            other => other,
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! Where the container's files are read from.
+//!
+//! Normally `/`. The hidden variable `NETDOCTOR_SYSROOT` points netdoctor at
+//! another root (a fake filesystem in a temporary directory), so that tests
+//! can build images with no resolv.conf or no CA bundle without touching the
+//! machine's own files.
+
+use std::path::{Path, PathBuf};
+
+/// The root under which absolute container paths are resolved.
+#[derive(Debug, Clone)]
+pub struct Sysroot {
+    root: PathBuf,
+}
+
+impl Default for Sysroot {
+    fn default() -> Self {
+        Sysroot {
+            root: PathBuf::from("/"),
+        }
+    }
+}
+
+impl Sysroot {
+    /// The root given by `NETDOCTOR_SYSROOT`, else `/`.
+    pub fn from_env() -> Self {
+        match std::env::var_os("NETDOCTOR_SYSROOT") {
+            Some(dir) if !dir.is_empty() => Sysroot {
+                root: PathBuf::from(dir),
+            },
+            _ => Sysroot::default(),
+        }
+    }
+
+    /// A root at `dir`.
+    pub fn at(dir: impl Into<PathBuf>) -> Self {
+        Sysroot { root: dir.into() }
+    }
+
+    /// Maps an absolute container path (`/etc/hosts`) to the file to read.
+    pub fn path(&self, container_path: impl AsRef<Path>) -> PathBuf {
+        let p = container_path.as_ref();
+        match p.strip_prefix("/") {
+            Ok(rel) => self.root.join(rel),
+            Err(_) => p.to_path_buf(),
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Trust stores, each loaded on its own so that every verdict names its
+//! source (DESIGN "Trust: whose view counts").
+//!
+//! The container's OpenSSL view is the file store (`SSL_CERT_FILE`, else the
+//! distribution's bundle) plus the directory store (`SSL_CERT_DIR`, else
+//! `/etc/ssl/certs`, looked up by subject hash only, as OpenSSL does), plus
+//! `--cacert`. The Mozilla roots (webpki-roots) are a reference that tells a
+//! public CA from a private one, never a trust source.
+
+pub mod hash;
+
+use crate::sysroot::Sysroot;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, TrustAnchor};
+use std::path::{Path, PathBuf};
+
+/// Distribution CA bundles, in the order OpenSSL builds and Go look for them.
+pub const BUNDLE_PATHS: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/pki/tls/cacert.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+
+/// The default OpenSSL certificate directory.
+pub const DEFAULT_CERT_DIR: &str = "/etc/ssl/certs";
+
+/// A store of certificates loaded from one source.
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    /// How the store is named in reports, e.g. `SSL_CERT_FILE=/x.pem`.
+    pub source: String,
+    pub certs: Vec<CertificateDer<'static>>,
+    /// Why the store could not be read, if it could not.
+    pub error: Option<String>,
+}
+
+impl FileStore {
+    /// Loads every PEM certificate of `path`.
+    pub fn load(source: String, path: &Path) -> Self {
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let certs: Vec<_> = CertificateDer::pem_slice_iter(&bytes)
+                    .filter_map(Result::ok)
+                    .collect();
+                let error = certs
+                    .is_empty()
+                    .then(|| format!("{} holds no PEM certificate", path.display()));
+                FileStore {
+                    source,
+                    certs,
+                    error,
+                }
+            }
+            Err(e) => FileStore {
+                source,
+                certs: Vec::new(),
+                error: Some(format!("cannot read {}: {e}", path.display())),
+            },
+        }
+    }
+
+    /// Trust anchors from the store's certificates.
+    pub fn anchors(&self) -> Vec<TrustAnchor<'static>> {
+        anchors_of(&self.certs)
+    }
+}
+
+/// OpenSSL's hashed directory store: `<subject-hash>.N` lookups only.
+#[derive(Debug, Clone)]
+pub struct DirStore {
+    pub source: String,
+    /// The directories as the container sees them, and where they are read.
+    pub dirs: Vec<(String, PathBuf)>,
+}
+
+impl DirStore {
+    /// The certificates whose subject hashes to `hash` (files `hash.0`, `hash.1`, …).
+    pub fn lookup(&self, hash: &str) -> Vec<CertificateDer<'static>> {
+        let mut out = Vec::new();
+        for (_, dir) in &self.dirs {
+            for n in 0.. {
+                let Ok(bytes) = std::fs::read(dir.join(format!("{hash}.{n}"))) else {
+                    break;
+                };
+                out.extend(CertificateDer::pem_slice_iter(&bytes).filter_map(Result::ok));
+            }
+        }
+        out
+    }
+}
+
+/// The stores a run judges certificates against.
+#[derive(Debug, Clone)]
+pub struct TrustStores {
+    /// The file store; `None` when no bundle exists and `SSL_CERT_FILE` is unset.
+    pub file: Option<FileStore>,
+    pub dir: DirStore,
+    pub cacert: Vec<FileStore>,
+}
+
+impl TrustStores {
+    /// Loads the container's stores (under `sysroot`) and `--cacert` files.
+    pub fn load(sysroot: &Sysroot, cacert: &[PathBuf]) -> Self {
+        let file = match std::env::var("SSL_CERT_FILE") {
+            Ok(p) if !p.is_empty() => Some(FileStore::load(
+                format!("SSL_CERT_FILE={p}"),
+                &sysroot.path(&p),
+            )),
+            _ => BUNDLE_PATHS
+                .iter()
+                .map(|p| (p, sysroot.path(p)))
+                .find(|(_, real)| real.is_file())
+                .map(|(p, real)| FileStore::load((*p).to_owned(), &real)),
+        };
+        let dir = match std::env::var("SSL_CERT_DIR") {
+            Ok(v) if !v.is_empty() => DirStore {
+                source: format!("SSL_CERT_DIR={v}"),
+                dirs: v
+                    .split(':')
+                    .filter(|d| !d.is_empty())
+                    .map(|d| (d.to_owned(), sysroot.path(d)))
+                    .collect(),
+            },
+            _ => DirStore {
+                source: DEFAULT_CERT_DIR.to_owned(),
+                dirs: vec![(DEFAULT_CERT_DIR.to_owned(), sysroot.path(DEFAULT_CERT_DIR))],
+            },
+        };
+        let cacert = cacert
+            .iter()
+            .map(|p| FileStore::load(format!("--cacert {}", p.display()), p))
+            .collect();
+        TrustStores { file, dir, cacert }
+    }
+}
+
+/// Trust anchors from certificates; unparsable ones are left out.
+pub fn anchors_of(certs: &[CertificateDer<'_>]) -> Vec<TrustAnchor<'static>> {
+    certs
+        .iter()
+        .filter_map(|c| {
+            webpki::anchor_from_trusted_cert(c)
+                .ok()
+                .map(|a| a.to_owned())
+        })
+        .collect()
+}
+
+/// The public Mozilla roots: a reference, not a trust source.
+pub fn mozilla_anchors() -> &'static [TrustAnchor<'static>] {
+    webpki_roots::TLS_SERVER_ROOTS
+}
