@@ -62,7 +62,7 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5s")]
     pub timeout: Duration,
 
-    /// Deadline for a whole target
+    /// Deadline for the whole run (every target stops at it)
     #[arg(long = "max-time", value_name = "DURATION", value_parser = parse_duration)]
     pub max_time: Option<Duration>,
 

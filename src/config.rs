@@ -214,26 +214,20 @@ pub fn parse_resolve(s: &str) -> Result<ResolveEntry, String> {
     })
 }
 
-/// Splits `HOST:PORT` pieces where HOST may be a bracketed IPv6 literal.
+/// Splits on `:` outside `[…]`, so that IPv6 literals stay whole; the
+/// brackets are dropped.
 fn split_host_port_fields(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = s;
-    while !rest.is_empty() || out.len() < 4 {
-        if let Some(after) = rest.strip_prefix('[') {
-            let end = after.find(']').unwrap_or(after.len());
-            out.push(after[..end].to_owned());
-            rest = after.get(end + 1..).unwrap_or("");
-            rest = rest.strip_prefix(':').unwrap_or(rest);
-        } else {
-            let end = rest.find(':').unwrap_or(rest.len());
-            out.push(rest[..end].to_owned());
-            rest = rest.get(end + 1..).unwrap_or("");
-        }
-        if out.len() > 4 {
-            break;
+    let mut fields = vec![String::new()];
+    let mut in_brackets = false;
+    for c in s.chars() {
+        match c {
+            '[' if !in_brackets => in_brackets = true,
+            ']' if in_brackets => in_brackets = false,
+            ':' if !in_brackets => fields.push(String::new()),
+            _ => fields.last_mut().map_or((), |f| f.push(c)),
         }
     }
-    out
+    fields
 }
 
 /// Parses curl's `--connect-to HOST:PORT:HOST2:PORT2` (empty fields allowed).

@@ -345,8 +345,14 @@ fn issuer_fault(
     at: i64,
     public: bool,
 ) -> Option<Diagnosis> {
-    let err = verify_path(chain, container, at).err()?;
+    let mut err = verify_path(chain, container, at).err()?;
     let last = certs.last()?;
+    // A store CA with the issuer's name but another key is not the issuer:
+    // OpenSSL then reports the issuer as missing, and so do we, unless the
+    // presented chain itself carries a bad signature.
+    if is_signature_error(&err) && chain_signatures_ok(certs) {
+        err = webpki::Error::UnknownIssuer;
+    }
     if err != webpki::Error::UnknownIssuer {
         let d = Diagnosis::new(Code::CertInvalid, format!("the chain is invalid: {err}"));
         return Some(if openssl_rejects_too(certs) {
@@ -394,6 +400,28 @@ fn issuer_fault(
         Code::CertUnknownIssuer,
         format!("the chain ends in a CA this container does not trust: {issuer}"),
     ))
+}
+
+fn is_signature_error(e: &webpki::Error) -> bool {
+    matches!(
+        e,
+        webpki::Error::InvalidSignatureForPublicKey
+            | webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_)
+            | webpki::Error::SignatureAlgorithmMismatch
+    )
+}
+
+/// Whether each presented certificate is signed by the next one (where the
+/// next one names itself as its issuer).
+fn chain_signatures_ok(certs: &[Cert<'_>]) -> bool {
+    certs.windows(2).all(|pair| {
+        let (child, parent) = (&pair[0], &pair[1]);
+        child.x.issuer().as_raw() != parent.x.subject().as_raw()
+            || child
+                .x
+                .verify_signature(Some(parent.x.public_key()))
+                .is_ok()
+    })
 }
 
 fn validity_faults(certs: &[Cert<'_>], now: i64) -> Vec<Diagnosis> {

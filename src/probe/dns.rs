@@ -21,11 +21,11 @@ use hickory_resolver::config::{
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError as HickoryDnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::rr::{RData, RecordType};
+use hickory_resolver::proto::rr::RData;
 use hickory_resolver::TokioResolver;
 use serde_json::json;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Where the nameservers came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +58,7 @@ pub enum DnsError {
     ServFail { name: String, servers: String },
     #[error("{servers} refused to answer for {name} (REFUSED)")]
     Refused { name: String, servers: String },
-    #[error("no answer from {servers} for {name} within {after:?}")]
+    #[error("no answer from {servers} for {name} within {} ms", after.as_millis())]
     Timeout {
         name: String,
         servers: String,
@@ -124,6 +124,7 @@ pub struct NameResolver {
     family: Family,
     resolver: Option<TokioResolver>,
     setup_error: Option<String>,
+    timeout: Duration,
 }
 
 impl NameResolver {
@@ -165,6 +166,7 @@ impl NameResolver {
             family: cfg.family,
             resolver,
             setup_error,
+            timeout: cfg.timeout,
         }
     }
 
@@ -286,13 +288,28 @@ impl NameResolver {
             NetError::Timeout => DnsError::Timeout {
                 name,
                 servers,
-                after: Duration::ZERO,
+                after: self.timeout,
             },
             other => DnsError::Failed {
                 name,
                 servers,
                 detail: other.to_string(),
             },
+        }
+    }
+
+    /// The error for a lookup that did not finish in time.
+    fn timed_out(&self, name: &str, after: Duration) -> DnsError {
+        if self.source == ServerSource::Fallback {
+            return DnsError::NoResolver {
+                name: name.to_owned(),
+                detail: format!("no answer within {} ms", after.as_millis()),
+            };
+        }
+        DnsError::Timeout {
+            name: name.to_owned(),
+            servers: self.servers_text(),
+            after,
         }
     }
 
@@ -386,13 +403,17 @@ pub async fn stage(
     resolver: &NameResolver,
     target: &Target,
     cfg: &ProbeConfig,
+    deadline: Instant,
 ) -> StageResult<Vec<SocketAddr>> {
     let (host, port, rewritten) = connect_endpoint(target, &cfg.connect_to);
     let mut facts = json!({ "host": host });
     if rewritten {
         facts["connect_to"] = json!(format!("{host}:{port}"));
     }
-    match resolver.resolve(&host, port).await {
+    let started = Instant::now();
+    let lookup = tokio::time::timeout_at(deadline.into(), resolver.resolve(&host, port)).await;
+    let result = lookup.unwrap_or_else(|_| Err(resolver.timed_out(&host, started.elapsed())));
+    match result {
         Ok(answer) => {
             let addrs: Vec<String> = answer.addrs.iter().map(ToString::to_string).collect();
             facts["addresses"] = json!(addrs);
@@ -440,15 +461,6 @@ pub async fn stage(
 fn merge(into: &mut serde_json::Value, from: serde_json::Value) {
     if let (Some(a), serde_json::Value::Object(b)) = (into.as_object_mut(), from) {
         a.extend(b);
-    }
-}
-
-/// The record types a lookup asks for, for reporting.
-pub fn record_types(family: Family) -> Vec<RecordType> {
-    match family {
-        Family::Any => vec![RecordType::A, RecordType::AAAA],
-        Family::V4 => vec![RecordType::A],
-        Family::V6 => vec![RecordType::AAAA],
     }
 }
 

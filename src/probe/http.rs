@@ -475,7 +475,7 @@ mod tests {
         let h = parse_head(b"HTTP/1.1 404 Not Found\r\nServer: x\r\n\r\nbody")
             .unwrap()
             .unwrap();
-        assert_eq!((h.status, h.len), (404, 38));
+        assert_eq!((h.status, h.len), (404, 37));
         assert!(parse_head(b"HTTP/1.1 200 OK\r\n").unwrap().is_none());
         assert!(parse_head(b"\x00\x01garbage\r\n\r\n").is_err());
     }

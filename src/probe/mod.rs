@@ -230,7 +230,9 @@ pub async fn run_target(ctx: &Context, target: &Target) -> TargetReport {
 async fn run_stages(p: &mut Pipeline<'_>, target: &Target) -> Option<String> {
     let ctx = p.ctx;
     let addrs = p
-        .stage(Layer::Dns, |_| dns::stage(&ctx.resolver, target, &ctx.cfg))
+        .stage(Layer::Dns, |deadline| {
+            dns::stage(&ctx.resolver, target, &ctx.cfg, deadline)
+        })
         .await?;
     let tcp = p
         .stage(Layer::Tcp, |deadline| async move {

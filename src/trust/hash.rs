@@ -179,6 +179,8 @@ mod tests {
             assert_eq!(name_hash(x.subject()), hash, "{name}");
             checked += 1;
         }
-        assert!(checked > 0 || !std::path::Path::new("/etc/ssl/certs/ca-certificates.crt").exists());
+        assert!(
+            checked > 0 || !std::path::Path::new("/etc/ssl/certs/ca-certificates.crt").exists()
+        );
     }
 }

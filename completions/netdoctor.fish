@@ -1,0 +1,57 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_netdoctor_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_netdoctor_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_netdoctor_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_netdoctor_using_subcommand
+    set -l cmd (__fish_netdoctor_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c netdoctor -n "__fish_netdoctor_needs_command" -s h -l help -d 'Print help'
+complete -c netdoctor -n "__fish_netdoctor_needs_command" -s V -l version -d 'Print version'
+complete -c netdoctor -n "__fish_netdoctor_needs_command" -f -a "check" -d 'Probe URLs layer by layer: https:// http:// wss:// ws:// tcp://host:port'
+complete -c netdoctor -n "__fish_netdoctor_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c netdoctor -n "__fish_netdoctor_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s H -l header -d 'Extra request header, as in curl (\'Name: value\'); values are never printed' -r
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s X -l request -d 'Request method (default GET, or POST with -d)' -r
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s d -l data -d 'Request body, as in curl (implies POST)' -r
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l format -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l timeout -d 'Deadline for each stage, e.g. 2s, 500ms' -r
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l max-time -d 'Deadline for the whole run (every target stops at it)' -r
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l cacert -d 'Also trust the CAs in this PEM file (added to the container\'s stores)' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l resolve -d 'Pin HOST:PORT to addresses, as in curl (ADDR[,ADDR…])' -r
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l connect-to -d 'Connect to HOST2:PORT2 instead of HOST:PORT, keeping SNI and Host (curl semantics)' -r
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l resolver -d 'Ask this DNS server instead of /etc/resolv.conf\'s (drops search and ndots)' -r
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l expect-status -d 'Fail the http stage unless the response has this status' -r
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s 4 -l ipv4 -d 'Use IPv4 addresses only'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s 6 -l ipv6 -d 'Use IPv6 addresses only'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s k -l insecure -d 'Go on past certificate faults (as warnings); credentials are then never sent'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s v -l verbose -d 'Show every fact of every stage'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s h -l help -d 'Print help'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s V -l version -d 'Print version'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand help; and not __fish_seen_subcommand_from check completions help" -f -a "check" -d 'Probe URLs layer by layer: https:// http:// wss:// ws:// tcp://host:port'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand help; and not __fish_seen_subcommand_from check completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand help; and not __fish_seen_subcommand_from check completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

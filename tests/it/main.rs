@@ -1,0 +1,23 @@
+//! The one integration-test binary: black-box tests that run `netdoctor`
+//! against real servers on loopback, a module per stage, plus the harness in
+//! `support` whose own self-tests prove the fixtures behave
+//! (`cargo test --test it support::`).
+//!
+//! Every test pins its names (`--resolve`, `--connect-to`, `--resolver` to a
+//! local DNS server) and uses only 127.0.0.0/8 and ::1: no test reaches the
+//! machine's resolver or the internet.
+
+// Tests print a note when they skip (e.g. no `unshare`, no `openssl`).
+#![allow(clippy::print_stderr)]
+
+mod support;
+
+mod auth;
+mod certificate;
+mod cli;
+mod completions;
+mod dns;
+mod http;
+mod tcp;
+mod tls;
+mod websocket;

@@ -1,0 +1,404 @@
+//! A test PKI made with rcgen at test time: a root CA, an intermediate CA and
+//! leaves signed by the intermediate, one per certificate fault netdoctor
+//! must name. Every key is ECDSA P-256 and every certificate carries an
+//! Authority Key Identifier, so the good chain is clean for strict verifiers.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, CustomExtension, DistinguishedName,
+    DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
+};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use time::{Duration, OffsetDateTime};
+
+/// The names the good leaf is valid for.
+pub const GOOD_NAMES: &[&str] = &["good.test", "localhost"];
+
+/// A certificate chain as a server presents it, with the leaf's private key.
+pub struct Leaf {
+    /// What the server sends: the leaf first, then (usually) the intermediate.
+    pub chain: Vec<CertificateDer<'static>>,
+    /// The same chain as PEM, one string per certificate.
+    pub pem: Vec<String>,
+    /// The leaf's private key (PKCS#8).
+    pub key_der: Vec<u8>,
+}
+
+impl Leaf {
+    /// The private key in the form rustls wants.
+    pub fn key(&self) -> PrivateKeyDer<'static> {
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key_der.clone()))
+    }
+
+    /// The leaf certificate alone.
+    pub fn cert(&self) -> &CertificateDer<'static> {
+        &self.chain[0]
+    }
+}
+
+/// The test PKI: a root and an intermediate that sign every leaf.
+pub struct Pki {
+    root: CertifiedIssuer<'static, KeyPair>,
+    intermediate: CertifiedIssuer<'static, KeyPair>,
+}
+
+/// The process-wide test PKI (generated once; every test trusts the same root).
+pub fn pki() -> &'static Pki {
+    static PKI: OnceLock<Pki> = OnceLock::new();
+    PKI.get_or_init(Pki::new)
+}
+
+fn ca_params(common_name: &str) -> CertificateParams {
+    let mut params = CertificateParams::default();
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::OrganizationName, "netdoctor tests");
+    dn.push(DnType::CommonName, common_name);
+    params.distinguished_name = dn;
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    params.use_authority_key_identifier_extension = true;
+    let now = OffsetDateTime::now_utc();
+    params.not_before = now - Duration::days(365);
+    params.not_after = now + Duration::days(3650);
+    params
+}
+
+fn leaf_params(names: &[&str]) -> CertificateParams {
+    let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    let mut params = CertificateParams::new(names.clone()).expect("leaf names");
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, names[0].as_str());
+    params.distinguished_name = dn;
+    params.is_ca = IsCa::ExplicitNoCa;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    params.use_authority_key_identifier_extension = true;
+    let now = OffsetDateTime::now_utc();
+    params.not_before = now - Duration::days(1);
+    params.not_after = now + Duration::days(90);
+    params
+}
+
+/// DER of an AuthorityInfoAccess extension value with one caIssuers URI.
+fn aia_ca_issuers(url: &str) -> Vec<u8> {
+    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag];
+        let len = content.len();
+        if len < 0x80 {
+            out.push(u8::try_from(len).expect("short length"));
+        } else {
+            let bytes = len.to_be_bytes();
+            let skip = bytes.iter().take_while(|b| **b == 0).count();
+            out.push(0x80 | u8::try_from(bytes.len() - skip).expect("length of length"));
+            out.extend_from_slice(&bytes[skip..]);
+        }
+        out.extend_from_slice(content);
+        out
+    }
+    // id-ad-caIssuers 1.3.6.1.5.5.7.48.2
+    let method = tlv(0x06, &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02]);
+    // GeneralName uniformResourceIdentifier [6] IMPLICIT IA5String
+    let location = tlv(0x86, url.as_bytes());
+    let description = tlv(0x30, &[method, location].concat());
+    tlv(0x30, &description)
+}
+
+impl Pki {
+    /// Generate a fresh root and intermediate.
+    pub fn new() -> Pki {
+        let root_key = KeyPair::generate().expect("root key");
+        let root = CertifiedIssuer::self_signed(ca_params("netdoctor test root CA"), root_key)
+            .expect("root cert");
+        let int_key = KeyPair::generate().expect("intermediate key");
+        let intermediate =
+            CertifiedIssuer::signed_by(ca_params("netdoctor test intermediate CA"), int_key, &root)
+                .expect("intermediate cert");
+        Pki { root, intermediate }
+    }
+
+    /// The root CA certificate, PEM.
+    pub fn root_pem(&self) -> String {
+        self.root.pem()
+    }
+
+    /// The root CA certificate, DER.
+    pub fn root_der(&self) -> CertificateDer<'static> {
+        self.root.der().clone()
+    }
+
+    /// The intermediate CA certificate, PEM.
+    pub fn intermediate_pem(&self) -> String {
+        self.intermediate.pem()
+    }
+
+    /// The intermediate CA certificate, DER.
+    pub fn intermediate_der(&self) -> CertificateDer<'static> {
+        self.intermediate.der().clone()
+    }
+
+    /// Write the root as PEM to `dir/root.pem` and return the path.
+    pub fn write_root(&self, dir: &Path) -> PathBuf {
+        let path = dir.join("root.pem");
+        std::fs::write(&path, self.root_pem()).expect("write root.pem");
+        path
+    }
+
+    /// A temporary directory holding `root.pem`; keep it alive while it is used.
+    pub fn root_file(&self) -> CaFile {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = self.write_root(dir.path());
+        CaFile { _dir: dir, path }
+    }
+
+    fn sign(&self, params: &CertificateParams, with_intermediate: bool) -> Leaf {
+        let key = KeyPair::generate().expect("leaf key");
+        let cert = params
+            .signed_by(&key, &self.intermediate)
+            .expect("sign leaf");
+        let mut chain = vec![cert.der().clone()];
+        let mut pem = vec![cert.pem()];
+        if with_intermediate {
+            chain.push(self.intermediate_der());
+            pem.push(self.intermediate_pem());
+        }
+        Leaf {
+            chain,
+            pem,
+            key_der: key.serialize_der(),
+        }
+    }
+
+    /// A valid leaf for `names`, served with its intermediate.
+    pub fn good(&self, names: &[&str]) -> Leaf {
+        self.sign(&leaf_params(names), true)
+    }
+
+    /// A leaf that expired 40 days ago (valid for `names`), with its intermediate.
+    pub fn expired(&self, names: &[&str]) -> Leaf {
+        let mut params = leaf_params(names);
+        let now = OffsetDateTime::now_utc();
+        params.not_before = now - Duration::days(130);
+        params.not_after = now - Duration::days(40);
+        self.sign(&params, true)
+    }
+
+    /// A leaf that becomes valid in 30 days (valid for `names`), with its intermediate.
+    pub fn not_yet_valid(&self, names: &[&str]) -> Leaf {
+        let mut params = leaf_params(names);
+        let now = OffsetDateTime::now_utc();
+        params.not_before = now + Duration::days(30);
+        params.not_after = now + Duration::days(120);
+        self.sign(&params, true)
+    }
+
+    /// A valid leaf for `other.test` only, with its intermediate.
+    pub fn wrong_host(&self) -> Leaf {
+        self.sign(&leaf_params(&["other.test"]), true)
+    }
+
+    /// A valid leaf for `names`, served WITHOUT its intermediate.
+    pub fn leaf_only(&self, names: &[&str]) -> Leaf {
+        self.sign(&leaf_params(names), false)
+    }
+
+    /// A leaf served without its intermediate that carries an AIA caIssuers URL.
+    pub fn leaf_only_with_aia(&self, names: &[&str], ca_issuers_url: &str) -> Leaf {
+        let mut params = leaf_params(names);
+        params
+            .custom_extensions
+            .push(CustomExtension::from_oid_content(
+                &[1, 3, 6, 1, 5, 5, 7, 1, 1],
+                aia_ca_issuers(ca_issuers_url),
+            ));
+        self.sign(&params, false)
+    }
+}
+
+/// A self-signed leaf for `names` (no CA involved), served alone.
+pub fn self_signed(names: &[&str]) -> Leaf {
+    let key = KeyPair::generate().expect("key");
+    let mut params = leaf_params(names);
+    params.use_authority_key_identifier_extension = false;
+    let cert = params.self_signed(&key).expect("self-signed");
+    Leaf {
+        chain: vec![cert.der().clone()],
+        pem: vec![cert.pem()],
+        key_der: key.serialize_der(),
+    }
+}
+
+/// A PEM file in a temporary directory (removed on drop).
+pub struct CaFile {
+    _dir: tempfile::TempDir,
+    /// Where the PEM is.
+    pub path: PathBuf,
+}
+
+impl CaFile {
+    /// The path as a string, for `--cacert`.
+    pub fn arg(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use rustls::client::danger::ServerCertVerifier;
+    use rustls::client::WebPkiServerVerifier;
+    use rustls::pki_types::{ServerName, UnixTime};
+    use rustls::{CertificateError, RootCertStore};
+
+    use super::*;
+
+    fn verify(leaf: &Leaf, name: &str) -> Result<(), rustls::Error> {
+        let mut roots = RootCertStore::empty();
+        roots.add(pki().root_der()).unwrap();
+        let verifier = WebPkiServerVerifier::builder_with_provider(
+            Arc::new(roots),
+            Arc::new(rustls::crypto::ring::default_provider()),
+        )
+        .build()
+        .unwrap();
+        verifier
+            .verify_server_cert(
+                leaf.cert(),
+                &leaf.chain[1..],
+                &ServerName::try_from(name.to_owned()).unwrap(),
+                &[],
+                UnixTime::now(),
+            )
+            .map(|_| ())
+    }
+
+    fn cert_error(result: Result<(), rustls::Error>) -> CertificateError {
+        match result {
+            Err(rustls::Error::InvalidCertificate(e)) => e,
+            other => panic!("expected a certificate error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn good_chain_verifies() {
+        verify(&pki().good(GOOD_NAMES), "good.test").unwrap();
+        verify(&pki().good(GOOD_NAMES), "localhost").unwrap();
+    }
+
+    #[test]
+    fn every_certificate_has_an_authority_key_identifier() {
+        let leaf = pki().good(GOOD_NAMES);
+        for der in leaf.chain.iter().chain([&pki().root_der()]) {
+            let (_, cert) = x509_parser::parse_x509_certificate(der).unwrap();
+            assert!(
+                cert.extensions()
+                    .iter()
+                    .any(|e| e.oid.to_id_string() == "2.5.29.35"),
+                "no AKI in {}",
+                cert.subject()
+            );
+        }
+    }
+
+    #[test]
+    fn faulty_leaves_fail_as_intended() {
+        let p = pki();
+        assert!(matches!(
+            cert_error(verify(&p.expired(GOOD_NAMES), "good.test")),
+            CertificateError::Expired | CertificateError::ExpiredContext { .. }
+        ));
+        assert!(matches!(
+            cert_error(verify(&p.not_yet_valid(GOOD_NAMES), "good.test")),
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. }
+        ));
+        assert!(matches!(
+            cert_error(verify(&p.wrong_host(), "good.test")),
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. }
+        ));
+        assert!(matches!(
+            cert_error(verify(&p.leaf_only(GOOD_NAMES), "good.test")),
+            CertificateError::UnknownIssuer
+        ));
+        assert!(matches!(
+            cert_error(verify(&self_signed(GOOD_NAMES), "good.test")),
+            CertificateError::UnknownIssuer
+        ));
+    }
+
+    #[test]
+    fn aia_extension_is_well_formed() {
+        let leaf = pki().leaf_only_with_aia(GOOD_NAMES, "http://127.0.0.1:9/int.der");
+        let (_, cert) = x509_parser::parse_x509_certificate(leaf.cert()).unwrap();
+        let aia = cert
+            .extensions()
+            .iter()
+            .find_map(|e| match e.parsed_extension() {
+                x509_parser::extensions::ParsedExtension::AuthorityInfoAccess(aia) => Some(aia),
+                _ => None,
+            })
+            .expect("AIA parsed");
+        let uris: Vec<String> = aia
+            .accessdescs
+            .iter()
+            .map(|d| format!("{} {:?}", d.access_method.to_id_string(), d.access_location))
+            .collect();
+        assert!(uris[0].starts_with("1.3.6.1.5.5.7.48.2"), "{uris:?}");
+        assert!(uris[0].contains("http://127.0.0.1:9/int.der"), "{uris:?}");
+    }
+
+    /// OpenSSL (what the container's clients use) agrees, in strict mode.
+    #[test]
+    fn openssl_x509_strict_agrees() {
+        let Ok(version) = std::process::Command::new("openssl")
+            .arg("version")
+            .output()
+        else {
+            eprintln!("note: skipped: no openssl binary");
+            return;
+        };
+        assert!(version.status.success());
+        let dir = tempfile::tempdir().unwrap();
+        let root = pki().write_root(dir.path());
+        let verify = |leaf: &Leaf| {
+            let leaf_path = dir.path().join("leaf.pem");
+            let int_path = dir.path().join("int.pem");
+            std::fs::write(&leaf_path, &leaf.pem[0]).unwrap();
+            std::fs::write(&int_path, pki().intermediate_pem()).unwrap();
+            let out = std::process::Command::new("openssl")
+                .args([
+                    "verify",
+                    "-x509_strict",
+                    "-verify_hostname",
+                    "good.test",
+                    "-CAfile",
+                ])
+                .arg(&root)
+                .arg("-untrusted")
+                .arg(&int_path)
+                .arg(&leaf_path)
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr)
+        };
+        let good = verify(&pki().good(GOOD_NAMES));
+        assert!(good.contains(": OK"), "{good}");
+        let expired = verify(&pki().expired(GOOD_NAMES));
+        assert!(expired.contains("certificate has expired"), "{expired}");
+        let wrong = verify(&pki().wrong_host());
+        assert!(wrong.contains("hostname mismatch"), "{wrong}");
+    }
+
+    #[test]
+    fn root_file_is_pem() {
+        let f = pki().root_file();
+        let text = std::fs::read_to_string(&f.path).unwrap();
+        assert!(text.starts_with("-----BEGIN CERTIFICATE-----"));
+    }
+}
