@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-50}
 cargo build --release --locked -q
-bin=target/x86_64-unknown-linux-gnu/release/netdoctor
+bin=${CARGO_TARGET_DIR:-target}/x86_64-unknown-linux-gnu/release/netdoctor
 
 work=$(mktemp -d)
 trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -29,7 +29,8 @@ for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
 
 url="https://bench.test:$port/"
 pin="bench.test:$port:127.0.0.1"
-python3 - "$runs" "$OLDPWD/$bin" "$url" "$pin" <<'PY'
+case $bin in /*) ;; *) bin="$OLDPWD/$bin";; esac
+python3 - "$runs" "$bin" "$url" "$pin" <<'PY'
 import resource, statistics, subprocess, sys, time
 runs, nd, url, pin = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 env = {"PATH": "/usr/bin:/bin", "SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt"}

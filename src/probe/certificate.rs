@@ -28,7 +28,6 @@ pub struct Verdict {
 
 /// One parsed certificate of the chain.
 struct Cert<'a> {
-    der: &'a CertificateDer<'static>,
     x: X509Certificate<'a>,
 }
 
@@ -59,16 +58,19 @@ impl Cert<'_> {
         names
     }
 
-    fn has_ca_issuers_url(&self) -> bool {
+    /// The AIA caIssuers URL, where the issuer's certificate can be fetched.
+    fn ca_issuers_url(&self) -> Option<String> {
         self.x
             .extensions()
             .iter()
-            .any(|e| match e.parsed_extension() {
-                ParsedExtension::AuthorityInfoAccess(aia) => aia
-                    .accessdescs
-                    .iter()
-                    .any(|d| d.access_method.to_id_string() == "1.3.6.1.5.5.7.48.2"),
-                _ => false,
+            .find_map(|e| match e.parsed_extension() {
+                ParsedExtension::AuthorityInfoAccess(aia) => aia.accessdescs.iter().find_map(|d| {
+                    match (&d.access_location, d.access_method.to_id_string().as_str()) {
+                        (GeneralName::URI(u), "1.3.6.1.5.5.7.48.2") => Some((*u).to_owned()),
+                        _ => None,
+                    }
+                }),
+                _ => None,
             })
     }
 
@@ -213,19 +215,38 @@ fn path_time(certs: &[Cert<'_>], now: i64) -> i64 {
     }
 }
 
-/// The container's anchors for this chain: the file store, the directory
+/// One of the container's stores, as far as this chain is concerned.
+struct StoreView {
+    source: String,
+    /// Why the store could not be read, if it could not.
+    error: Option<String>,
+    anchors: Vec<TrustAnchor<'static>>,
+}
+
+/// The container's stores for this chain: the file store, the directory
 /// store looked up by the chain's issuer hashes, and `--cacert`.
-fn container_anchors(stores: &TrustStores, certs: &[Cert<'_>]) -> Vec<TrustAnchor<'static>> {
-    let mut anchors = stores
-        .file
-        .as_ref()
-        .map(|f| f.anchors())
-        .unwrap_or_default();
-    anchors.extend(dir_anchors(stores, certs));
-    for c in &stores.cacert {
-        anchors.extend(c.anchors());
+fn store_views(stores: &TrustStores, certs: &[Cert<'_>]) -> Vec<StoreView> {
+    let mut views = Vec::new();
+    if let Some(f) = &stores.file {
+        views.push(StoreView {
+            source: f.source.clone(),
+            error: f.error.clone(),
+            anchors: f.anchors(),
+        });
     }
-    anchors
+    views.push(StoreView {
+        source: stores.dir.source.clone(),
+        error: None,
+        anchors: dir_anchors(stores, certs),
+    });
+    for c in &stores.cacert {
+        views.push(StoreView {
+            source: c.source.clone(),
+            error: c.error.clone(),
+            anchors: c.anchors(),
+        });
+    }
+    views
 }
 
 fn dir_anchors(stores: &TrustStores, certs: &[Cert<'_>]) -> Vec<TrustAnchor<'static>> {
@@ -264,7 +285,7 @@ pub fn stage(
         .filter_map(|der| {
             x509_parser::parse_x509_certificate(der)
                 .ok()
-                .map(|(_, x)| Cert { der, x })
+                .map(|(_, x)| Cert { x })
         })
         .collect();
     if chain.is_empty() || parsed.len() != chain.len() {
@@ -276,25 +297,18 @@ pub fn stage(
     }
     let now = now_unix();
     let at = path_time(&parsed, now);
-    let container = container_anchors(stores, &parsed);
+    let views = store_views(stores, &parsed);
+    let container: Vec<TrustAnchor<'static>> = views
+        .iter()
+        .flat_map(|v| v.anchors.iter().cloned())
+        .collect();
     let mut stores_facts = serde_json::Map::new();
-    if let Some(f) = &stores.file {
-        let v = f
+    for view in &views {
+        let verdict = view
             .error
             .clone()
-            .unwrap_or_else(|| store_verdict(chain, &f.anchors(), at));
-        stores_facts.insert(f.source.clone(), json!(v));
-    }
-    stores_facts.insert(
-        stores.dir.source.clone(),
-        json!(store_verdict(chain, &dir_anchors(stores, &parsed), at)),
-    );
-    for c in &stores.cacert {
-        let v = c
-            .error
-            .clone()
-            .unwrap_or_else(|| store_verdict(chain, &c.anchors(), at));
-        stores_facts.insert(c.source.clone(), json!(v));
+            .unwrap_or_else(|| store_verdict(chain, &view.anchors, at));
+        stores_facts.insert(view.source.clone(), json!(verdict));
     }
     let public = verify_path(chain, mozilla_anchors(), at).is_ok();
     stores_facts.insert(
@@ -386,14 +400,19 @@ fn issuer_fault(
     let mut everything = container.to_vec();
     everything.extend(mozilla_anchors().iter().cloned());
     let found_nowhere = verify_path(chain, &everything, at) == Err(webpki::Error::UnknownIssuer);
-    let sent_alone_or_aia = certs.len() == 1 || leaf.has_ca_issuers_url();
-    if found_nowhere && !last.self_issued() && sent_alone_or_aia {
-        return Some(Diagnosis::new(
-            Code::CertIncompleteChain,
-            format!(
-                "the server sent {} certificate(s) without the intermediate that issued it ({issuer})",
-                certs.len()
+    let aia = leaf.ca_issuers_url();
+    if found_nowhere && !last.self_issued() && (certs.len() == 1 || aia.is_some()) {
+        let summary = match &aia {
+            Some(url) => format!(
+                "the server did not send the intermediate CA ({issuer}) that its certificate names at {}",
+                crate::redact::terminal_safe(url, 200)
             ),
+            None => format!(
+                "the server sent only its own certificate, and its issuer ({issuer}) is in no store here nor among public CAs: the server probably omits its intermediate CA, or that issuer is a private CA this container does not trust"
+            ),
+        };
+        return Some(Diagnosis::new(Code::CertIncompleteChain, summary).with_hint(
+            "configure the full chain on the server (leaf then intermediates, e.g. nginx `ssl_certificate fullchain.pem`); browsers hide this by fetching the intermediate, most clients do not. If the issuer is your organisation's private CA, trust it instead: `COPY corp-ca.crt /usr/local/share/ca-certificates/` then `RUN update-ca-certificates`",
         ));
     }
     Some(Diagnosis::new(
@@ -462,7 +481,6 @@ fn hostname_fault(
     if ee.verify_is_valid_for_subject_name(&name).is_ok() {
         return None;
     }
-    let _ = leaf.der;
     let names = leaf.dns_names();
     let listed = if names.is_empty() {
         "no subjectAltName at all".to_owned()

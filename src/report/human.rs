@@ -56,6 +56,10 @@ impl Style {
     }
 }
 
+/// How much of a stage's summary fits on its line when a diagnosis block
+/// below repeats it in full.
+const STAGE_LINE_MAX: usize = 100;
+
 fn mark(status: Status) -> &'static str {
     match status {
         Status::Pass => "✓",
@@ -153,13 +157,19 @@ fn render_stage(out: &mut String, s: &StageReport, style: Style) {
         Status::Skipped => format!("skipped: {}", s.reason.as_deref().unwrap_or("")),
         _ => s.summary.clone().unwrap_or_default(),
     };
+    // The full text of a warning or failure follows in its diagnosis block.
+    let max = if s.diagnosis.is_some() {
+        STAGE_LINE_MAX
+    } else {
+        300
+    };
     let _ = writeln!(
         out,
         "  {} {:<12} {:>9}  {}",
         style.paint(mark(s.status), s.status),
         s.layer.name(),
         duration,
-        terminal_safe(&text, 300)
+        terminal_safe(&text, max)
     );
     if style.verbose {
         if let Some(facts) = &s.facts {
