@@ -31,7 +31,7 @@ complete -c netdoctor -n "__fish_netdoctor_needs_command" -f -a "completions" -d
 complete -c netdoctor -n "__fish_netdoctor_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s H -l header -d 'Extra request header, as in curl (\'Name: value\'); values are never printed' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s X -l request -d 'Request method (default GET, or POST with -d)' -r
-complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s d -l data -d 'Request body, as in curl (implies POST)' -r
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s d -l data -d 'Request body, as in curl (implies POST); @FILE reads it from a file' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l format -d 'Output format' -r -f -a "human\t''
 json\t''"
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l timeout -d 'Deadline for each stage, e.g. 2s, 500ms' -r

@@ -49,11 +49,12 @@ fn completions(shell: clap_complete::Shell) -> u8 {
 /// The one colour decision: `--color`, then `NO_COLOR`, then
 /// `FORCE_COLOR`/`CLICOLOR_FORCE`, then whether stdout is a terminal.
 fn use_color(choice: ColorChoice) -> bool {
+    let non_empty = |v: &str| std::env::var_os(v).is_some_and(|x| !x.is_empty());
     let set = |v: &str| std::env::var_os(v).is_some_and(|x| !x.is_empty() && x != "0");
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto if set("NO_COLOR") => false,
+        ColorChoice::Auto if non_empty("NO_COLOR") => false,
         ColorChoice::Auto if set("FORCE_COLOR") || set("CLICOLOR_FORCE") => true,
         ColorChoice::Auto => std::io::stdout().is_terminal(),
     }

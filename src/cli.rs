@@ -43,7 +43,7 @@ pub struct CheckArgs {
     #[arg(short = 'X', long = "request", value_name = "METHOD")]
     pub method: Option<String>,
 
-    /// Request body, as in curl (implies POST)
+    /// Request body, as in curl (implies POST); @FILE reads it from a file
     #[arg(short = 'd', long = "data", value_name = "DATA")]
     pub data: Option<String>,
 

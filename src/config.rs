@@ -124,7 +124,7 @@ impl Config {
                 request: RequestSpec {
                     method: args.method,
                     headers,
-                    body: args.data.map(String::into_bytes),
+                    body: args.data.as_deref().map(read_data).transpose()?,
                 },
                 sysroot: Sysroot::from_env(),
             },
@@ -133,6 +133,29 @@ impl Config {
             verbose: p.verbose,
         })
     }
+}
+
+/// curl's `-d`: `@FILE` (or `@-` for stdin) reads the body from a file with
+/// carriage returns and newlines removed; anything else is the body.
+fn read_data(data: &str) -> Result<Vec<u8>, UsageError> {
+    let Some(path) = data.strip_prefix('@') else {
+        return Ok(data.as_bytes().to_vec());
+    };
+    let bytes = if path == "-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map(|_| buf)
+    } else {
+        std::fs::read(path)
+    }
+    .map_err(|e| {
+        UsageError(format!(
+            "invalid value '{data}' for '--data <DATA>': cannot read {path}: {e}"
+        ))
+    })?;
+    Ok(bytes
+        .into_iter()
+        .filter(|b| *b != b'\r' && *b != b'\n')
+        .collect())
 }
 
 fn parse_header(h: &str) -> Result<(String, String), UsageError> {

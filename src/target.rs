@@ -74,6 +74,8 @@ pub enum TargetError {
     Scheme { url: String, scheme: String },
     #[error("`{url}` has no host")]
     NoHost { url: String },
+    #[error("`{url}`: port 0 cannot be connected to")]
+    PortZero { url: String },
     #[error("`{url}`: tcp:// targets need a port (tcp://host:port)")]
     NoPort { url: String },
 }
@@ -93,30 +95,36 @@ pub struct Target {
 impl Target {
     /// Parses and checks a URL given on the command line.
     pub fn parse(input: &str) -> Result<Self, TargetError> {
+        // Error messages show the URL with its secrets masked.
+        let shown = crate::redact::text(input);
         let url = Url::parse(input).map_err(|e| TargetError::Malformed {
-            url: input.to_owned(),
+            url: shown.clone(),
             reason: e.to_string(),
         })?;
         let scheme = Scheme::parse(url.scheme()).ok_or_else(|| TargetError::Scheme {
-            url: input.to_owned(),
+            url: shown.clone(),
             scheme: url.scheme().to_owned(),
         })?;
+        // The URL standard reads `http:///x` as host `x`; a user meant no host.
+        let empty_authority = input
+            .split_once("://")
+            .is_some_and(|(_, rest)| rest.starts_with('/'));
         let host = match url.host() {
+            _ if empty_authority => {
+                return Err(TargetError::NoHost { url: shown.clone() });
+            }
             Some(url::Host::Domain(d)) if !d.is_empty() => d.to_owned(),
             Some(url::Host::Ipv4(ip)) => ip.to_string(),
             Some(url::Host::Ipv6(ip)) => ip.to_string(),
-            _ => {
-                return Err(TargetError::NoHost {
-                    url: input.to_owned(),
-                })
-            }
+            _ => return Err(TargetError::NoHost { url: shown.clone() }),
         };
         let port = url
             .port()
             .or(scheme.default_port())
-            .ok_or_else(|| TargetError::NoPort {
-                url: input.to_owned(),
-            })?;
+            .ok_or_else(|| TargetError::NoPort { url: shown.clone() })?;
+        if port == 0 {
+            return Err(TargetError::PortZero { url: shown });
+        }
         Ok(Target {
             url,
             scheme,
@@ -189,6 +197,14 @@ mod tests {
         assert!(matches!(
             Target::parse("ftp://h.test"),
             Err(TargetError::Scheme { .. })
+        ));
+        assert!(matches!(
+            Target::parse("http:///x"),
+            Err(TargetError::NoHost { .. })
+        ));
+        assert!(matches!(
+            Target::parse("tcp://h.test:0"),
+            Err(TargetError::PortZero { .. })
         ));
         assert!(matches!(
             Target::parse("not a url"),

@@ -184,13 +184,15 @@ fn unix_time(ts: i64) -> UnixTime {
 }
 
 /// Builds and verifies a path from the presented chain to `anchors`.
+/// On success, the indices of the presented certificates on the path (the
+/// leaf first); extra certificates a server sends are not on it.
 fn verify_path(
     chain: &[CertificateDer<'static>],
     anchors: &[TrustAnchor<'_>],
     at: i64,
-) -> Result<(), webpki::Error> {
+) -> Result<Vec<usize>, webpki::Error> {
     let ee = EndEntityCert::try_from(&chain[0])?;
-    ee.verify_for_usage(
+    let path = ee.verify_for_usage(
         webpki::ALL_VERIFICATION_ALGS,
         anchors,
         &chain[1..],
@@ -198,8 +200,15 @@ fn verify_path(
         KeyUsage::server_auth(),
         None,
         None,
-    )
-    .map(|_| ())
+    )?;
+    let mut used = vec![0];
+    for cert in path.intermediate_certificates() {
+        let der = cert.der();
+        if let Some(i) = chain.iter().position(|c| c.as_ref() == der.as_ref()) {
+            used.push(i);
+        }
+    }
+    Ok(used)
 }
 
 /// A moment inside every certificate's validity, if there is one; else now.
@@ -266,7 +275,7 @@ fn store_verdict(
     at: i64,
 ) -> String {
     match verify_path(chain, anchors, at) {
-        Ok(()) => "trusted".to_owned(),
+        Ok(_) => "trusted".to_owned(),
         Err(webpki::Error::UnknownIssuer) if anchors.is_empty() => "empty".to_owned(),
         Err(webpki::Error::UnknownIssuer) => "does not hold the issuing CA".to_owned(),
         Err(e) => format!("rejected: {e}"),
@@ -279,6 +288,7 @@ pub fn stage(
     host: &str,
     stores: &TrustStores,
     insecure: bool,
+    unverified_signature: Option<&str>,
 ) -> StageResult<Verdict> {
     let parsed: Vec<Cert<'_>> = chain
         .iter()
@@ -293,7 +303,7 @@ pub fn stage(
             Code::CertInvalid,
             "the server's certificate cannot be parsed as X.509",
         );
-        return finish(vec![d], json!({ "chain": [] }), insecure);
+        return finish(vec![d], json!({ "chain": [] }), insecure, false);
     }
     let now = now_unix();
     let at = path_time(&parsed, now);
@@ -315,13 +325,42 @@ pub fn stage(
         "mozilla (reference)".to_owned(),
         json!(if public { "trusted" } else { "not a public CA" }),
     );
+    let path = verify_path(chain, &container, at);
     let mut faults = Vec::new();
-    if let Some(d) = issuer_fault(chain, &parsed, &container, at, public) {
-        faults.push(d);
+    match &path {
+        // The validity windows do not overlap: the validity faults say why.
+        Err(webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. }) | Ok(_) => {}
+        Err(e) => faults.extend(issuer_fault(
+            e.clone(),
+            chain,
+            &parsed,
+            &container,
+            at,
+            public,
+        )),
     }
-    faults.extend(validity_faults(&parsed, now));
+    // Validity counts for the certificates on the path only: servers may send
+    // extra (e.g. expired cross-signed) certificates that no client uses.
+    let judged: Vec<(usize, &Cert<'_>)> = match &path {
+        Ok(used) => used.iter().map(|i| (*i, &parsed[*i])).collect(),
+        Err(_) => parsed.iter().enumerate().collect(),
+    };
+    faults.extend(validity_faults(&judged, now));
     if let Some(d) = hostname_fault(&parsed[0], chain, host) {
         faults.push(d);
+    }
+    if let Some(why) = unverified_signature {
+        let d = Diagnosis::new(
+            Code::CertInvalid,
+            format!("{why}: rustls cannot prove this server holds the key"),
+        );
+        faults.push(if openssl_rejects_too(&parsed) {
+            d
+        } else {
+            d.with_status(Status::Warn).with_hint(
+                "OpenSSL-based clients may accept this key, others (rustls, Go with strict settings) do not; reissue the certificate with RSA ≥ 2048 or ECDSA P-256/P-384",
+            )
+        });
     }
     let facts = json!({
         "chain": parsed.iter().map(Cert::facts).collect::<Vec<_>>(),
@@ -329,20 +368,42 @@ pub fn stage(
         "public_ca": public,
         "faults": faults.iter().map(|d| json!({"code": d.code, "summary": d.summary})).collect::<Vec<_>>(),
     });
-    finish(faults, facts, insecure)
+    finish(
+        faults,
+        facts,
+        insecure,
+        path.is_ok() && unverified_signature.is_none(),
+    )
 }
 
-fn finish(faults: Vec<Diagnosis>, facts: Value, insecure: bool) -> StageResult<Verdict> {
-    let Some(primary) = faults.into_iter().next() else {
+/// The verdict: the first failing fault in OpenSSL's order, else the first
+/// warning. Only a verified path with no failing fault is trusted; anything
+/// else withholds credentials.
+fn finish(
+    mut faults: Vec<Diagnosis>,
+    facts: Value,
+    insecure: bool,
+    path_verified: bool,
+) -> StageResult<Verdict> {
+    let trusted = path_verified && !faults.iter().any(|d| d.status == Status::Fail);
+    let first_fail = faults
+        .iter()
+        .position(|d| d.status == Status::Fail)
+        .unwrap_or(0);
+    if faults.is_empty() {
         return StageResult::pass(
             "trusted by the container".to_owned(),
             facts,
             Verdict { trusted: true },
         );
-    };
+    }
+    let primary = faults.swap_remove(first_fail);
     if primary.status == Status::Warn {
-        let summary = primary.summary.clone();
-        return StageResult::warn(primary, summary, facts, Verdict { trusted: true });
+        let mut summary = primary.summary.clone();
+        if !trusted {
+            summary.push_str(" (credentials withheld: the chain is not verified)");
+        }
+        return StageResult::warn(primary, summary, facts, Verdict { trusted });
     }
     if insecure {
         let d = primary.with_status(Status::Warn);
@@ -353,13 +414,13 @@ fn finish(faults: Vec<Diagnosis>, facts: Value, insecure: bool) -> StageResult<V
 }
 
 fn issuer_fault(
+    mut err: webpki::Error,
     chain: &[CertificateDer<'static>],
     certs: &[Cert<'_>],
     container: &[TrustAnchor<'static>],
     at: i64,
     public: bool,
 ) -> Option<Diagnosis> {
-    let mut err = verify_path(chain, container, at).err()?;
     let last = certs.last()?;
     // A store CA with the issuer's name but another key is not the issuer:
     // OpenSSL then reports the issuer as missing, and so do we, unless the
@@ -368,14 +429,19 @@ fn issuer_fault(
         err = webpki::Error::UnknownIssuer;
     }
     if err != webpki::Error::UnknownIssuer {
-        let d = Diagnosis::new(Code::CertInvalid, format!("the chain is invalid: {err}"));
-        return Some(if openssl_rejects_too(certs) {
-            d
-        } else {
-            d.with_status(Status::Warn).with_hint(
+        let d = Diagnosis::new(
+            Code::CertInvalid,
+            format!("the chain is invalid: {}", describe(&err)),
+        );
+        return Some(
+            if only_webpki_rejects(&err) && !openssl_rejects_too(certs) {
+                d.with_status(Status::Warn).with_hint(
                 "rustls-webpki rejects this chain but OpenSSL-based clients may accept it; reissue the certificate with common algorithms (RSA ≥ 2048 or ECDSA P-256/P-384, SHA-256)",
             )
-        });
+            } else {
+                d
+            },
+        );
     }
     let leaf = &certs[0];
     if certs.len() == 1 && leaf.self_issued() {
@@ -421,12 +487,36 @@ fn issuer_fault(
     ))
 }
 
+/// A webpki rejection in words a user can act on.
+fn describe(e: &webpki::Error) -> String {
+    use webpki::Error as E;
+    match e {
+        E::InvalidSignatureForPublicKey => "a signature in the chain does not verify: a certificate was altered, or signed by another key than its issuer's".to_owned(),
+        E::RequiredEkuNotFoundContext(_) => "the certificate is not for TLS servers (its Extended Key Usage lacks serverAuth)".to_owned(),
+        E::EndEntityUsedAsCa => "a certificate that is not a CA (Basic Constraints CA:FALSE or missing) signed another one".to_owned(),
+        E::CaUsedAsEndEntity => "the server's certificate is a CA certificate".to_owned(),
+        E::PathLenConstraintViolated => "the chain is longer than a CA's pathLenConstraint allows".to_owned(),
+        E::NameConstraintViolation => "the certificate's name is outside its CA's name constraints".to_owned(),
+        E::UnsupportedCriticalExtension => "a certificate carries a critical extension clients do not know".to_owned(),
+        E::UnsupportedSignatureAlgorithmContext(_) | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+            "the chain uses a signature algorithm or key rustls-webpki does not support".to_owned()
+        }
+        other => format!("{other:?}"),
+    }
+}
+
 fn is_signature_error(e: &webpki::Error) -> bool {
+    matches!(e, webpki::Error::InvalidSignatureForPublicKey)
+}
+
+/// Rejections rustls-webpki makes that OpenSSL at its default security
+/// level does not (e.g. P-521 or other algorithms outside webpki's set).
+fn only_webpki_rejects(e: &webpki::Error) -> bool {
     matches!(
         e,
-        webpki::Error::InvalidSignatureForPublicKey
+        webpki::Error::UnsupportedSignatureAlgorithmContext(_)
             | webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_)
-            | webpki::Error::SignatureAlgorithmMismatch
+            | webpki::Error::CaUsedAsEndEntity
     )
 }
 
@@ -443,9 +533,9 @@ fn chain_signatures_ok(certs: &[Cert<'_>]) -> bool {
     })
 }
 
-fn validity_faults(certs: &[Cert<'_>], now: i64) -> Vec<Diagnosis> {
+fn validity_faults(certs: &[(usize, &Cert<'_>)], now: i64) -> Vec<Diagnosis> {
     let mut out = Vec::new();
-    for (i, c) in certs.iter().enumerate() {
+    for &(i, c) in certs {
         let which = if i == 0 {
             "the server's certificate".to_owned()
         } else {

@@ -103,6 +103,8 @@ pub struct Answer {
     pub addrs: Vec<IpAddr>,
     pub via: Via,
     pub cnames: Vec<String>,
+    /// The name that answered (after the search list).
+    pub name: String,
 }
 
 impl Answer {
@@ -180,17 +182,21 @@ impl NameResolver {
         let literal = host.trim_start_matches('[').trim_end_matches(']');
         if let Ok(ip) = literal.parse::<IpAddr>() {
             return Ok(Answer {
-                addrs: vec![ip],
+                addrs: self.filter_family(vec![ip]),
                 via: Via::Literal,
                 cnames: vec![],
+                name: literal.to_owned(),
             });
         }
+        // Pins and /etc/hosts match without the root dot; the lookup keeps
+        // it, so that `name.` skips the search list, as in glibc.
         let lower = host.trim_end_matches('.').to_ascii_lowercase();
         if let Some(pin) = self.pins.iter().find(|p| p.host == lower && p.port == port) {
             return Ok(Answer {
                 addrs: self.filter_family(pin.addrs.clone()),
                 via: Via::Resolve,
                 cnames: vec![],
+                name: lower.clone(),
             });
         }
         let from_hosts: Vec<IpAddr> = self
@@ -205,9 +211,10 @@ impl NameResolver {
                 addrs: from_hosts,
                 via: Via::Hosts,
                 cnames: vec![],
+                name: lower.clone(),
             });
         }
-        self.query(&lower).await
+        self.query(&host.to_ascii_lowercase()).await
     }
 
     fn filter_family(&self, addrs: Vec<IpAddr>) -> Vec<IpAddr> {
@@ -252,6 +259,12 @@ impl NameResolver {
                     addrs,
                     via: Via::Dns { servers },
                     cnames,
+                    name: lookup
+                        .query()
+                        .name()
+                        .to_string()
+                        .trim_end_matches('.')
+                        .to_owned(),
                 })
             }
             Err(e) => Err(self.classify(name, &e)),
@@ -348,27 +361,35 @@ fn server_settings(cfg: &ProbeConfig) -> ServerSettings {
             ResolverOpts::default(),
         );
     }
-    let text = std::fs::read(cfg.sysroot.path("/etc/resolv.conf")).unwrap_or_default();
-    match hickory_resolver::system_conf::parse_resolv_conf(&text) {
-        Ok((conf, opts)) => {
-            let servers = conf
-                .name_servers()
-                .iter()
-                .map(|ns| SocketAddr::new(ns.ip, 53))
-                .collect();
-            let search = conf
-                .search()
-                .iter()
-                .map(|n| n.to_string().trim_end_matches('.').to_owned())
-                .collect();
-            (servers, ServerSource::ResolvConf, search, opts)
-        }
-        Err(_) => {
-            let opts = ResolverOpts::default();
-            let fallback = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 53);
-            (vec![fallback], ServerSource::Fallback, vec![], opts)
-        }
+    let fallback = || vec![SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 53)];
+    let Ok(text) = std::fs::read(cfg.sysroot.path("/etc/resolv.conf")) else {
+        return (
+            fallback(),
+            ServerSource::Fallback,
+            vec![],
+            ResolverOpts::default(),
+        );
+    };
+    // Lines glibc would skip are skipped; the rest still counts.
+    let (conf, _skipped) = resolv_conf::Config::parse_with_errors(&text);
+    let mut opts = ResolverOpts::default();
+    opts.ndots = usize::try_from(conf.ndots).unwrap_or(1);
+    opts.timeout = Duration::from_secs(u64::from(conf.timeout.max(1)));
+    opts.attempts = usize::try_from(conf.attempts.max(1)).unwrap_or(2);
+    let search: Vec<String> = conf
+        .get_last_search_or_domain()
+        .filter(|d| *d != "--")
+        .map(|d| d.trim_end_matches('.').to_owned())
+        .collect();
+    let servers: Vec<SocketAddr> = conf
+        .nameservers
+        .iter()
+        .map(|ip| SocketAddr::new(IpAddr::from(ip.clone()), 53))
+        .collect();
+    if servers.is_empty() {
+        return (fallback(), ServerSource::Fallback, search, opts);
     }
+    (servers, ServerSource::ResolvConf, search, opts)
 }
 
 /// Parses `/etc/hosts`: address, then names; `#` starts a comment.
@@ -419,6 +440,7 @@ pub async fn stage(
             facts["addresses"] = json!(addrs);
             facts["pinned"] = json!(answer.pinned() || rewritten);
             facts["cnames"] = json!(answer.cnames);
+            facts["resolved_name"] = json!(answer.name);
             let source = match &answer.via {
                 Via::Literal => "IP address (no lookup)".to_owned(),
                 Via::Resolve => "pinned by --resolve".to_owned(),

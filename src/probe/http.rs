@@ -17,6 +17,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The largest response head accepted.
 const MAX_HEAD: usize = 64 * 1024;
+/// The most response headers accepted (the 64 KiB head limit binds first).
+const MAX_HEADERS: usize = 4096;
 /// How much of a body is kept for quoting.
 const MAX_BODY: usize = 4 * 1024;
 /// How long to wait for body bytes once the head is in.
@@ -100,14 +102,32 @@ impl HttpError {
     pub fn code(&self) -> Code {
         Code::HttpMalformed
     }
+
+    /// The diagnosis, with a hint that fits the failure.
+    pub fn diagnosis(&self) -> Diagnosis {
+        let d = Diagnosis::new(self.code(), self.to_string());
+        match self {
+            HttpError::TooLarge => d.with_hint(
+                "the server (or a proxy in front of it) sends an oversized response head; clients with header limits refuse it too: fix the headers the server sets",
+            ),
+            HttpError::Empty => d.with_hint(
+                "the server accepted the request and closed without answering: check its logs; a proxy or load balancer may be dropping requests to this backend",
+            ),
+            _ => d,
+        }
+    }
 }
 
 struct Request {
     bytes: Vec<u8>,
     method: String,
+    /// The request target as shown (secret query values masked).
+    shown_path: String,
     credential_sent: bool,
     sent_headers: Vec<String>,
     ws_key: Option<String>,
+    /// Every secret value sent, to scrub from what the server echoes.
+    secrets: Vec<String>,
 }
 
 fn build_request(target: &Target, spec: &RequestSpec, send_credentials: bool) -> Request {
@@ -115,12 +135,18 @@ fn build_request(target: &Target, spec: &RequestSpec, send_credentials: bool) ->
         .method
         .clone()
         .unwrap_or_else(|| if spec.body.is_some() { "POST" } else { "GET" }.to_owned());
+    // Over an unverified chain, secret query parameters are not sent at all.
+    let path = if send_credentials {
+        target.request_path()
+    } else {
+        redact::request_target(&target.url, None)
+    };
     let mut head = format!(
-        "{method} {} HTTP/1.1\r\nHost: {}\r\n",
-        target.request_path(),
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\n",
         target.host_header()
     );
     let mut sent_headers = Vec::new();
+    let mut secrets = Vec::new();
     let user_set = |n: &str| spec.headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(n));
     if !user_set("user-agent") {
         head.push_str(concat!(
@@ -146,24 +172,29 @@ fn build_request(target: &Target, spec: &RequestSpec, send_credentials: bool) ->
     if send_credentials {
         let user = target.url.username();
         if !user.is_empty() {
-            let pass = target.url.password().unwrap_or("");
-            let raw = format!("{}:{}", percent_decode(user), percent_decode(pass));
-            head.push_str(&format!(
-                "Authorization: Basic {}\r\n",
-                base64(raw.as_bytes())
-            ));
+            let (user, pass) = (
+                percent_decode(user),
+                percent_decode(target.url.password().unwrap_or("")),
+            );
+            let token = base64(format!("{user}:{pass}").as_bytes());
+            head.push_str(&format!("Authorization: Basic {token}\r\n"));
             sent_headers.push(format!("Authorization: {}", redact::MASK));
+            secrets.extend([token, user, pass]);
             credential_sent = true;
         }
         for (name, value) in &spec.headers {
             head.push_str(&format!("{name}: {value}\r\n"));
             sent_headers.push(format!("{name}: {}", redact::MASK));
-            credential_sent |= is_credential_header(name);
+            secrets.push(value.clone());
+            // Every -H header counts as a credential (DESIGN).
+            credential_sent = true;
         }
-        credential_sent |= target
-            .url
-            .query_pairs()
-            .any(|(k, _)| redact::is_secret_param(&k));
+        for (k, v) in target.url.query_pairs() {
+            if redact::is_secret_param(&k) {
+                secrets.push(v.into_owned());
+                credential_sent = true;
+            }
+        }
     }
     if let Some(body) = &spec.body {
         if !user_set("content-type") {
@@ -179,10 +210,21 @@ fn build_request(target: &Target, spec: &RequestSpec, send_credentials: bool) ->
     Request {
         bytes,
         method,
+        shown_path: redact::request_target(&target.url, Some(redact::MASK)),
         credential_sent,
         sent_headers,
         ws_key,
+        secrets,
     }
+}
+
+/// Replaces every secret we sent that the server echoes back.
+fn scrub(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_owned();
+    for s in secrets.iter().filter(|s| s.len() >= 3) {
+        out = out.replace(s.as_str(), redact::MASK);
+    }
+    out
 }
 
 fn percent_decode(s: &str) -> String {
@@ -206,7 +248,18 @@ struct Head {
 }
 
 fn parse_head(buf: &[u8]) -> Result<Option<Head>, HttpError> {
-    let mut storage = [httparse::EMPTY_HEADER; 128];
+    match parse_head_with(buf, 128) {
+        Err(httparse::Error::TooManyHeaders) => parse_head_with(buf, MAX_HEADERS),
+        other => other,
+    }
+    .map_err(|e| HttpError::Malformed {
+        reason: e.to_string(),
+        first: redact::terminal_safe(&String::from_utf8_lossy(&buf[..buf.len().min(40)]), 40),
+    })
+}
+
+fn parse_head_with(buf: &[u8], max_headers: usize) -> Result<Option<Head>, httparse::Error> {
+    let mut storage = vec![httparse::EMPTY_HEADER; max_headers];
     let mut resp = httparse::Response::new(&mut storage);
     match resp.parse(buf) {
         Ok(httparse::Status::Complete(len)) => Ok(Some(Head {
@@ -226,10 +279,7 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, HttpError> {
             len,
         })),
         Ok(httparse::Status::Partial) => Ok(None),
-        Err(e) => Err(HttpError::Malformed {
-            reason: e.to_string(),
-            first: redact::terminal_safe(&String::from_utf8_lossy(&buf[..buf.len().min(40)]), 40),
-        }),
+        Err(e) => Err(e),
     }
 }
 
@@ -252,8 +302,13 @@ async fn read_head(stream: &mut Box<dyn Io>) -> Result<(Head, Vec<u8>), HttpErro
             });
         }
         buf.extend_from_slice(&chunk[..n]);
-        if let Some(head) = parse_head(&buf)? {
+        while let Some(head) = parse_head(&buf)? {
             let rest = buf.split_off(head.len);
+            // Interim responses (100 Continue, 103 Early Hints) precede the real one.
+            if (100..200).contains(&head.status) && head.status != 101 {
+                buf = rest;
+                continue;
+            }
             return Ok((head, rest));
         }
         if buf.len() > MAX_HEAD {
@@ -262,17 +317,19 @@ async fn read_head(stream: &mut Box<dyn Io>) -> Result<(Head, Vec<u8>), HttpErro
     }
 }
 
+/// Reads what the server sends of the body within `until`; slowness here
+/// never fails the stage (the response head is what counts).
 async fn read_body(
     stream: &mut Box<dyn Io>,
     mut body: Vec<u8>,
     headers: &[(String, String)],
+    until: Instant,
 ) -> Vec<u8> {
     let want = header(headers, "content-length")
         .and_then(|v| v.trim().parse::<usize>().ok())
         .unwrap_or(MAX_BODY)
         .min(MAX_BODY);
     let mut chunk = [0u8; 2048];
-    let until = Instant::now() + BODY_WAIT;
     while body.len() < want {
         match tokio::time::timeout_at(until.into(), stream.read(&mut chunk)).await {
             Ok(Ok(n)) if n > 0 => body.extend_from_slice(&chunk[..n]),
@@ -323,36 +380,48 @@ pub async fn stage(
     target: &Target,
     cfg: &ProbeConfig,
     send_credentials: bool,
+    deadline: Instant,
 ) -> StageResult<Exchange> {
     let req = build_request(target, &cfg.request, send_credentials);
     let mut facts = json!({
         "method": req.method,
-        "path": redact::url(&target.url).split_once(target.url.host_str().unwrap_or("")).map_or("/".to_owned(), |(_, rest)| rest.split_once('/').map_or("/".to_owned(), |(_, p)| format!("/{p}"))),
+        "path": req.shown_path,
         "host_header": target.host_header(),
         "request_headers": req.sent_headers,
         "credential_sent": req.credential_sent,
     });
-    let withheld =
-        !send_credentials && (!cfg.request.headers.is_empty() || !target.url.username().is_empty());
+    let withheld = !send_credentials
+        && (!cfg.request.headers.is_empty()
+            || !target.url.username().is_empty()
+            || target
+                .url
+                .query_pairs()
+                .any(|(k, _)| redact::is_secret_param(&k)));
     if withheld {
         facts["credentials_withheld"] = json!(true);
     }
     let started = Instant::now();
     if let Err(e) = stream.write_all(&req.bytes).await.and(stream.flush().await) {
-        let err = HttpError::Write(e);
-        return StageResult::fail(Diagnosis::new(err.code(), err.to_string()), facts);
+        return StageResult::fail(HttpError::Write(e).diagnosis(), facts);
     }
-    let (head, rest) = match read_head(&mut stream).await {
+    let (mut head, rest) = match read_head(&mut stream).await {
         Ok(x) => x,
-        Err(err) => return StageResult::fail(Diagnosis::new(err.code(), err.to_string()), facts),
+        Err(err) => return StageResult::fail(err.diagnosis(), facts),
     };
+    for (_, v) in &mut head.headers {
+        *v = scrub(v, &req.secrets);
+    }
     facts["ttfb_ms"] = json!(crate::report::millis(started.elapsed()));
     let upgrading = req.ws_key.is_some() && head.status == 101;
     let (body, leftover) = if upgrading {
         (Vec::new(), rest)
     } else {
         (
-            read_body(&mut stream, rest, &head.headers).await,
+            {
+                let until = (Instant::now() + BODY_WAIT).min(deadline);
+                let raw = read_body(&mut stream, rest, &head.headers, until).await;
+                scrub(&String::from_utf8_lossy(&raw), &req.secrets).into_bytes()
+            },
             Vec::new(),
         )
     };
@@ -363,7 +432,12 @@ pub async fn stage(
     for (n, v) in &head.headers {
         let lower = n.to_ascii_lowercase();
         if INTERESTING.contains(&lower.as_str()) && !shown.contains_key(&lower) {
-            shown.insert(lower, json!(v));
+            let value = if lower == "location" {
+                redact::location(&target.url, v)
+            } else {
+                v.clone()
+            };
+            shown.insert(lower, json!(value));
         }
     }
     facts["headers"] = json!(shown);
@@ -382,10 +456,10 @@ pub async fn stage(
     };
     let summary = format!(
         "{} {} → {} {}",
-        facts["method"].as_str().unwrap_or(""),
-        facts["path"].as_str().unwrap_or("/"),
+        req.method,
+        redact::terminal_safe(&req.shown_path, 80),
         head.status,
-        head.reason
+        redact::terminal_safe(&head.reason, 60)
     );
     match verdict(&exchange, target, cfg.expect_status) {
         Some(d) if d.status == Status::Fail => StageResult::fail(d, facts),
@@ -420,8 +494,9 @@ fn verdict(ex: &Exchange, target: &Target, expect: Option<u16>) -> Option<Diagno
             format!(
                 "{status} redirect to {}",
                 ex.header("location")
-                    .map_or("(no Location)".to_owned(), |l| redact::terminal_safe(
-                        l, 200
+                    .map_or("(no Location)".to_owned(), |l| redact::location(
+                        &target.url,
+                        l
                     ))
             ),
         ),

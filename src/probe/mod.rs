@@ -92,6 +92,7 @@ impl Context {
 
 /// Probes every target concurrently; reports come back in input order.
 pub async fn run_all(ctx: Arc<Context>, targets: Vec<Target>) -> Vec<TargetReport> {
+    let names: Vec<String> = targets.iter().map(Target::display_url).collect();
     let handles: Vec<_> = targets
         .into_iter()
         .map(|t| {
@@ -100,14 +101,10 @@ pub async fn run_all(ctx: Arc<Context>, targets: Vec<Target>) -> Vec<TargetRepor
         })
         .collect();
     let mut reports = Vec::with_capacity(handles.len());
-    for h in handles {
+    for (h, shown) in handles.into_iter().zip(names) {
         match h.await {
             Ok(r) => reports.push(r),
-            Err(e) => reports.push(TargetReport::from_stages(
-                "internal error".to_owned(),
-                e.to_string(),
-                vec![],
-            )),
+            Err(e) => reports.push(TargetReport::internal_error(shown, e.to_string())),
         }
     }
     reports
@@ -132,10 +129,16 @@ struct Pipeline<'a> {
 }
 
 impl Pipeline<'_> {
-    /// The deadline of a stage that starts now.
-    fn deadline(&self) -> Instant {
+    /// The deadline of a stage that starts now, and the option that set it.
+    fn deadline(&self) -> (Instant, String) {
         let per_stage = Instant::now() + self.ctx.cfg.timeout;
-        self.end.map_or(per_stage, |end| end.min(per_stage))
+        let by_timeout = format!("--timeout {}s", self.ctx.cfg.timeout.as_secs_f64());
+        match (self.end, self.ctx.cfg.max_time) {
+            (Some(end), Some(max)) if end < per_stage => {
+                (end, format!("--max-time {}s", max.as_secs_f64()))
+            }
+            _ => (per_stage, by_timeout),
+        }
     }
 
     /// Runs a stage under its deadline and records it; the product comes
@@ -144,7 +147,7 @@ impl Pipeline<'_> {
     where
         F: Future<Output = StageResult<T>>,
     {
-        let deadline = self.deadline();
+        let (deadline, limit) = self.deadline();
         let started = Instant::now();
         // Stages that classify their own timeouts get a little slack.
         let backstop = deadline + Duration::from_millis(250);
@@ -154,11 +157,7 @@ impl Pipeline<'_> {
                 let after = started.elapsed();
                 let d = Diagnosis::new(
                     timeout_code(layer),
-                    format!(
-                        "no progress within {} ms (--timeout {} s)",
-                        after.as_millis(),
-                        self.ctx.cfg.timeout.as_secs_f64()
-                    ),
+                    format!("did not complete within {} ms ({limit})", after.as_millis()),
                 );
                 StageResult::fail(d, serde_json::json!({ "timeout_ms": after.as_millis() }))
             }
@@ -246,10 +245,15 @@ async fn run_stages(p: &mut Pipeline<'_>, target: &Target) -> Option<String> {
         let session = p
             .stage(Layer::Tls, |_| tls::stage(tcp, &target.host))
             .await?;
-        let chain = session.chain;
         let verdict = p
             .stage(Layer::Certificate, |_| {
-                let r = certificate::stage(&chain, &target.host, &ctx.trust, ctx.cfg.insecure);
+                let r = certificate::stage(
+                    &session.chain,
+                    &target.host,
+                    &ctx.trust,
+                    ctx.cfg.insecure,
+                    session.unverified_signature.as_deref(),
+                );
                 async move { r }
             })
             .await?;
@@ -258,8 +262,8 @@ async fn run_stages(p: &mut Pipeline<'_>, target: &Target) -> Option<String> {
         (Box::new(tcp), true)
     };
     let exchange = p
-        .stage(Layer::Http, |_| {
-            http::stage(stream, target, &ctx.cfg, send_credentials)
+        .stage(Layer::Http, |deadline| {
+            http::stage(stream, target, &ctx.cfg, send_credentials, deadline)
         })
         .await?;
     let auth = auth::stage(&exchange);

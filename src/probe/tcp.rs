@@ -110,11 +110,18 @@ pub async fn stage(addrs: &[SocketAddr], deadline: Instant) -> StageResult<TcpSt
             }
         }
     }
-    let abandoned: Vec<SocketAddr> = order
-        .iter()
-        .filter(|a| !attempts.iter().any(|t| t.addr == **a))
-        .copied()
-        .collect();
+    let unanswered = |range: &[SocketAddr]| -> Vec<SocketAddr> {
+        range
+            .iter()
+            .filter(|a| !attempts.iter().any(|t| t.addr == **a))
+            .copied()
+            .collect()
+    };
+    // Started but not connected when another address won: on a dead path
+    // (SYNs dropped) this is all happy eyeballs lets us see.
+    let pending = unanswered(&order[..next]);
+    let abandoned = unanswered(&order[next..]);
+    let pending_ms = crate::report::millis(started.elapsed());
     let mut facts = json!({
         "attempts": attempts.iter().map(|t| match &t.outcome {
             Ok(d) => json!({"address": t.addr.to_string(), "result": "connected", "ms": crate::report::millis(*d)}),
@@ -152,16 +159,21 @@ pub async fn stage(addrs: &[SocketAddr], deadline: Instant) -> StageResult<TcpSt
     facts["address"] = json!(addr.to_string());
     let summary = format!("connected to {addr}");
     let v6_failed = addr.is_ipv4()
-        && attempts
+        && (attempts
             .iter()
-            .any(|t| t.addr.is_ipv6() && t.outcome.is_err());
+            .any(|t| t.addr.is_ipv6() && t.outcome.is_err())
+            || pending.iter().any(SocketAddr::is_ipv6));
     if v6_failed {
+        let mut why = describe_v6_failures(&attempts);
+        for p in pending.iter().filter(|p| p.is_ipv6()) {
+            if !why.is_empty() {
+                why.push_str("; ");
+            }
+            why.push_str(&format!("{p} had not answered after {pending_ms:.0} ms"));
+        }
         let d = Diagnosis::new(
             Code::TcpIpv6Broken,
-            format!(
-                "IPv6 failed ({}) but IPv4 works ({addr})",
-                describe_v6_failures(&attempts)
-            ),
+            format!("IPv6 failed ({why}) but IPv4 works ({addr})"),
         )
         .with_status(Status::Warn);
         return StageResult::warn(d, summary, facts, stream);

@@ -25,6 +25,10 @@ use tokio_rustls::TlsConnector;
 pub struct Session<S> {
     pub stream: TlsStream<FirstBytes<S>>,
     pub chain: Vec<CertificateDer<'static>>,
+    /// Set when the server's handshake signature uses a key ring cannot
+    /// verify (RSA under 2048 bits, P-521): the session is then unproven and
+    /// the certificate stage treats the chain as untrusted.
+    pub unverified_signature: Option<String>,
 }
 
 /// Why the handshake failed.
@@ -32,7 +36,7 @@ pub struct Session<S> {
 #[non_exhaustive]
 pub enum TlsError {
     #[error("the server answered the TLS ClientHello with plaintext: {first_bytes}")]
-    PlaintextResponse { first_bytes: String },
+    PlaintextResponse { first_bytes: String, http: bool },
     #[error("the server does not speak TLS 1.2 or 1.3 ({detail})")]
     ProtocolVersion { detail: String },
     #[error("the handshake failed: {detail}")]
@@ -54,6 +58,17 @@ impl TlsError {
             TlsError::UnexpectedEof => Code::TlsUnexpectedEof,
         }
     }
+
+    /// The diagnosis, with a hint that fits what the server sent.
+    pub fn diagnosis(&self) -> Diagnosis {
+        let d = Diagnosis::new(self.code(), self.to_string());
+        match self {
+            TlsError::PlaintextResponse { http: false, .. } => d.with_hint(
+                "the port speaks another protocol than TLS (see its first bytes): check the port number, or the service behind it",
+            ),
+            _ => d,
+        }
+    }
 }
 
 /// Records the presented chain and accepts it; the handshake signatures are
@@ -62,6 +77,51 @@ impl TlsError {
 struct RecordingVerifier {
     provider: Arc<CryptoProvider>,
     chain: Mutex<Vec<CertificateDer<'static>>>,
+    unverified: Mutex<Option<String>>,
+}
+
+impl RecordingVerifier {
+    /// A handshake signature ring could not check: accepted (and recorded)
+    /// only when the key is one ring does not support, so that the
+    /// certificate stage can judge the chain; a wrong signature by a
+    /// supported key still fails the handshake.
+    fn unsupported_key(
+        &self,
+        cert: &CertificateDer<'_>,
+        result: Result<HandshakeSignatureValid, rustls::Error>,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let Err(e) = result else { return result };
+        let Some(key) = unsupported_key_kind(cert) else {
+            return Err(e);
+        };
+        if let Ok(mut slot) = self.unverified.lock() {
+            *slot = Some(format!(
+                "the handshake signature by a {key} key could not be verified ({e})"
+            ));
+        }
+        Ok(HandshakeSignatureValid::assertion())
+    }
+}
+
+/// `Some("RSA 1024")` or `Some("EC P-521")` for keys ring cannot verify.
+fn unsupported_key_kind(cert: &CertificateDer<'_>) -> Option<String> {
+    use x509_parser::public_key::PublicKey;
+    let (_, x) = x509_parser::parse_x509_certificate(cert).ok()?;
+    let spki = x.public_key();
+    match spki.parsed().ok()? {
+        PublicKey::RSA(rsa) if rsa.key_size() < 2048 => Some(format!("RSA {}", rsa.key_size())),
+        PublicKey::EC(_) => {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()?
+                .as_oid()
+                .ok()?
+                .to_id_string();
+            (curve == "1.3.132.0.35").then(|| "EC P-521".to_owned())
+        }
+        _ => None,
+    }
 }
 
 impl ServerCertVerifier for RecordingVerifier {
@@ -87,12 +147,13 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
+        let r = verify_tls12_signature(
             message,
             cert,
             dss,
             &self.provider.signature_verification_algorithms,
-        )
+        );
+        self.unsupported_key(cert, r)
     }
 
     fn verify_tls13_signature(
@@ -101,18 +162,24 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
+        let r = verify_tls13_signature(
             message,
             cert,
             dss,
             &self.provider.signature_verification_algorithms,
-        )
+        );
+        self.unsupported_key(cert, r)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
+        let mut schemes = self
+            .provider
             .signature_verification_algorithms
-            .supported_schemes()
+            .supported_schemes();
+        // Offered so that P-521 servers can complete the handshake; the
+        // signature is then recorded as unverified.
+        schemes.push(SignatureScheme::ECDSA_NISTP521_SHA512);
+        schemes
     }
 }
 
@@ -167,6 +234,7 @@ fn client_config() -> Result<(Arc<rustls::ClientConfig>, Arc<RecordingVerifier>)
     let verifier = Arc::new(RecordingVerifier {
         provider: provider.clone(),
         chain: Mutex::new(Vec::new()),
+        unverified: Mutex::new(None),
     });
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
@@ -189,7 +257,7 @@ where
             let err = TlsError::HandshakeFailure {
                 detail: e.to_string(),
             };
-            return StageResult::fail(Diagnosis::new(err.code(), err.to_string()), facts);
+            return StageResult::fail(err.diagnosis(), facts);
         }
     };
     let server_name = match ServerName::try_from(host.to_owned()) {
@@ -198,7 +266,7 @@ where
             let err = TlsError::HandshakeFailure {
                 detail: format!("`{host}` cannot be a TLS server name: {e}"),
             };
-            return StageResult::fail(Diagnosis::new(err.code(), err.to_string()), facts);
+            return StageResult::fail(err.diagnosis(), facts);
         }
     };
     if matches!(server_name, ServerName::IpAddress(_)) {
@@ -234,6 +302,10 @@ where
             facts["alpn"] = json!(alpn);
             facts["key_exchange"] = json!(group);
             facts["chain_length"] = json!(chain.len());
+            let unverified_signature = verifier.unverified.lock().ok().and_then(|u| u.clone());
+            if let Some(u) = &unverified_signature {
+                facts["handshake_signature"] = json!(u);
+            }
             let summary = format!(
                 "{version} {suite}{}{}",
                 group
@@ -244,7 +316,12 @@ where
                     .map(|a| format!(", ALPN {a}"))
                     .unwrap_or_default()
             );
-            StageResult::pass(summary, facts, Session { stream: tls, chain })
+            let session = Session {
+                stream: tls,
+                chain,
+                unverified_signature,
+            };
+            StageResult::pass(summary, facts, session)
         }
         Err(e) => {
             let first = seen.lock().map(|s| s.clone()).unwrap_or_default();
@@ -252,7 +329,7 @@ where
                 facts["first_bytes"] = json!(printable(&first));
             }
             let err = classify(&e, &first);
-            StageResult::fail(Diagnosis::new(err.code(), err.to_string()), facts)
+            StageResult::fail(err.diagnosis(), facts)
         }
     }
 }
@@ -288,6 +365,7 @@ fn classify(e: &io::Error, first: &[u8]) -> TlsError {
         let text = String::from_utf8_lossy(first);
         let line = text.lines().next().unwrap_or_default();
         return TlsError::PlaintextResponse {
+            http: first.starts_with(b"HTTP/") || first.starts_with(b"<"),
             first_bytes: format!("\"{}\"", crate::redact::terminal_safe(line, 60)),
         };
     }

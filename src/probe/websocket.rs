@@ -17,7 +17,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::Role;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
@@ -73,6 +73,24 @@ impl AsyncWrite for Prefixed {
     }
 }
 
+/// How the WebSocket ended before a pong came back.
+enum Ended {
+    /// A close frame (code, reason), or none: the connection just ended.
+    Closed(Option<(u16, String)>),
+    /// A protocol error (oversized frame, bad framing, I/O).
+    Broken(String),
+}
+
+/// The largest frame or message accepted: a hostile server cannot make
+/// netdoctor buffer tungstenite's default 64 MiB.
+const MAX_MESSAGE: usize = 1 << 20;
+
+fn frame_limits() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE))
+        .max_frame_size(Some(MAX_MESSAGE))
+}
+
 /// Judges the upgrade reply and pings, within `deadline`.
 pub async fn stage(ex: Exchange, deadline: Instant) -> StageResult<()> {
     let mut facts = json!({ "status": ex.status });
@@ -105,7 +123,7 @@ pub async fn stage(ex: Exchange, deadline: Instant) -> StageResult<()> {
         prefix: ex.leftover,
         inner: ex.stream,
     };
-    let mut ws = WebSocketStream::from_raw_socket(raw, Role::Client, None).await;
+    let mut ws = WebSocketStream::from_raw_socket(raw, Role::Client, Some(frame_limits())).await;
     let sent = Instant::now();
     if let Err(e) = ws.send(Message::Ping(b"netdoctor".to_vec().into())).await {
         let d = Diagnosis::new(
@@ -119,13 +137,15 @@ pub async fn stage(ex: Exchange, deadline: Instant) -> StageResult<()> {
             match msg {
                 Ok(Message::Pong(_)) => return Ok(sent.elapsed()),
                 Ok(Message::Close(frame)) => {
-                    return Err(frame.map(|f| (u16::from(f.code), f.reason.to_string())))
+                    return Err(Ended::Closed(
+                        frame.map(|f| (u16::from(f.code), f.reason.to_string())),
+                    ))
                 }
                 Ok(_) => {}
-                Err(_) => return Err(None),
+                Err(e) => return Err(Ended::Broken(e.to_string())),
             }
         }
-        Err(None)
+        Err(Ended::Closed(None))
     })
     .await;
     match outcome {
@@ -144,12 +164,16 @@ pub async fn stage(ex: Exchange, deadline: Instant) -> StageResult<()> {
         }
         Ok(Err(close)) => {
             let summary = match &close {
-                Some((code, reason)) => {
+                Ended::Broken(e) => format!(
+                    "the WebSocket broke right after the upgrade: {}",
+                    redact::terminal_safe(e, 160)
+                ),
+                Ended::Closed(Some((code, reason))) => {
                     facts["close_code"] = json!(code);
                     facts["close_reason"] = json!(reason);
                     format!("the server closed the WebSocket right after the upgrade: close code {code}{}", if reason.is_empty() { String::new() } else { format!(" \"{}\"", redact::terminal_safe(reason, 120)) })
                 }
-                None => {
+                Ended::Closed(None) => {
                     "the server dropped the connection right after the upgrade (no close frame)"
                         .to_owned()
                 }

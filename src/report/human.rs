@@ -139,6 +139,14 @@ fn render_target(out: &mut String, t: &TargetReport, style: Style) {
     for s in &t.stages {
         render_stage(out, s, style);
     }
+    if let Some(e) = &t.internal_error {
+        let _ = writeln!(
+            out,
+            "  {} netdoctor itself failed: {}",
+            style.paint("error:", Status::Fail),
+            terminal_safe(e, 300)
+        );
+    }
     if let Some(d) = &t.diagnosis {
         out.push('\n');
         render_diagnosis(out, d, style, "error");

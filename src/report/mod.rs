@@ -49,6 +49,9 @@ impl Report {
     /// The exit code (DESIGN "Exit codes"): 0 when every target met its
     /// expectation, else the most fundamental failing layer's code.
     pub fn exit_code(&self) -> u8 {
+        if self.targets.iter().any(|t| t.internal_error.is_some()) {
+            return crate::exit::INTERNAL;
+        }
         let missed: Vec<&TargetReport> = self.targets.iter().filter(|t| !t.met).collect();
         if missed.is_empty() {
             return crate::exit::OK;
@@ -90,9 +93,21 @@ pub struct TargetReport {
     pub diagnosis: Option<Diagnosis>,
     pub warnings: Vec<Diagnosis>,
     pub stages: Vec<StageReport>,
+    /// Set when netdoctor itself failed on this target (exit code 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub internal_error: Option<String>,
 }
 
 impl TargetReport {
+    /// A target netdoctor could not probe because of its own fault.
+    pub fn internal_error(target: String, error: String) -> Self {
+        let mut r = TargetReport::from_stages(target.clone(), target, Vec::new());
+        r.ok = false;
+        r.met = false;
+        r.internal_error = Some(error);
+        r
+    }
+
     /// Builds the target summary from its stages.
     pub fn from_stages(name: String, target: String, stages: Vec<StageReport>) -> Self {
         let failed = stages.iter().find(|s| s.status == Status::Fail);
@@ -114,6 +129,7 @@ impl TargetReport {
             diagnosis,
             warnings,
             stages,
+            internal_error: None,
         }
     }
 }

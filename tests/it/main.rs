@@ -18,6 +18,7 @@ mod cli;
 mod clients;
 mod completions;
 mod dns;
+mod hardening;
 mod http;
 mod tcp;
 mod tls;
