@@ -22,6 +22,9 @@ _netdoctor() {
             netdoctor,completions)
                 cmd="netdoctor__subcmd__completions"
                 ;;
+            netdoctor,env)
+                cmd="netdoctor__subcmd__env"
+                ;;
             netdoctor,help)
                 cmd="netdoctor__subcmd__help"
                 ;;
@@ -30,6 +33,9 @@ _netdoctor() {
                 ;;
             netdoctor__subcmd__help,completions)
                 cmd="netdoctor__subcmd__help__subcmd__completions"
+                ;;
+            netdoctor__subcmd__help,env)
+                cmd="netdoctor__subcmd__help__subcmd__env"
                 ;;
             netdoctor__subcmd__help,help)
                 cmd="netdoctor__subcmd__help__subcmd__help"
@@ -41,7 +47,7 @@ _netdoctor() {
 
     case "${cmd}" in
         netdoctor)
-            opts="-h -V --help --version check completions help"
+            opts="-h -V --help --version check env completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -142,8 +148,30 @@ _netdoctor() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        netdoctor__subcmd__env)
+            opts="-v -h -V --format --color --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         netdoctor__subcmd__help)
-            opts="check completions help"
+            opts="check env completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -171,6 +199,20 @@ _netdoctor() {
             return 0
             ;;
         netdoctor__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdoctor__subcmd__help__subcmd__env)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -23,6 +23,7 @@ set edit:completion:arg-completer[netdoctor] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand check 'Probe URLs layer by layer: https:// http:// wss:// ws:// tcp://host:port'
+            cand env 'Offline checks of this container (CA bundles, OpenSSL, DNS config, clock); exits 10 when one fails'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -55,6 +56,16 @@ set edit:completion:arg-completer[netdoctor] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'netdoctor;env'= {
+            cand --format 'Output format'
+            cand --color 'When to colour the output'
+            cand -v 'Also show what clients print for each finding'
+            cand --verbose 'Also show what clients print for each finding'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'netdoctor;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -63,10 +74,13 @@ set edit:completion:arg-completer[netdoctor] = {|@words|
         }
         &'netdoctor;help'= {
             cand check 'Probe URLs layer by layer: https:// http:// wss:// ws:// tcp://host:port'
+            cand env 'Offline checks of this container (CA bundles, OpenSSL, DNS config, clock); exits 10 when one fails'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'netdoctor;help;check'= {
+        }
+        &'netdoctor;help;env'= {
         }
         &'netdoctor;help;completions'= {
         }

@@ -27,6 +27,7 @@ end
 complete -c netdoctor -n "__fish_netdoctor_needs_command" -s h -l help -d 'Print help'
 complete -c netdoctor -n "__fish_netdoctor_needs_command" -s V -l version -d 'Print version'
 complete -c netdoctor -n "__fish_netdoctor_needs_command" -f -a "check" -d 'Probe URLs layer by layer: https:// http:// wss:// ws:// tcp://host:port'
+complete -c netdoctor -n "__fish_netdoctor_needs_command" -f -a "env" -d 'Offline checks of this container (CA bundles, OpenSSL, DNS config, clock); exits 10 when one fails'
 complete -c netdoctor -n "__fish_netdoctor_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c netdoctor -n "__fish_netdoctor_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s H -l header -d 'Extra request header, as in curl (\'Name: value\'); values are never printed' -r
@@ -50,8 +51,17 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s k -l insec
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s v -l verbose -d 'Show every fact of every stage'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s h -l help -d 'Print help'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s V -l version -d 'Print version'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand env" -l format -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand env" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand env" -s v -l verbose -d 'Also show what clients print for each finding'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand env" -s h -l help -d 'Print help'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand env" -s V -l version -d 'Print version'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c netdoctor -n "__fish_netdoctor_using_subcommand help; and not __fish_seen_subcommand_from check completions help" -f -a "check" -d 'Probe URLs layer by layer: https:// http:// wss:// ws:// tcp://host:port'
-complete -c netdoctor -n "__fish_netdoctor_using_subcommand help; and not __fish_seen_subcommand_from check completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c netdoctor -n "__fish_netdoctor_using_subcommand help; and not __fish_seen_subcommand_from check completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand help; and not __fish_seen_subcommand_from check env completions help" -f -a "check" -d 'Probe URLs layer by layer: https:// http:// wss:// ws:// tcp://host:port'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand help; and not __fish_seen_subcommand_from check env completions help" -f -a "env" -d 'Offline checks of this container (CA bundles, OpenSSL, DNS config, clock); exits 10 when one fails'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand help; and not __fish_seen_subcommand_from check env completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand help; and not __fish_seen_subcommand_from check env completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

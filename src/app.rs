@@ -1,10 +1,13 @@
 //! Parse, dispatch, render, exit: the glue between the command line, the
 //! pipeline and the printer.
 
-use crate::cli::{Cli, ColorChoice, Command, Format};
+use crate::cli::{Cli, ColorChoice, Command, EnvArgs, Format};
 use crate::config::Config;
+use crate::diagnosis::{Layer, Status};
 use crate::probe::{self, Context};
 use crate::report::{human, json, Printer, Report};
+use crate::sysroot::Sysroot;
+use crate::trust::TrustStores;
 use clap::{CommandFactory, Parser};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -28,6 +31,7 @@ pub fn main_entry() -> ExitCode {
             Ok(cfg) => check(cfg),
             Err(e) => usage_error(&e.to_string()),
         },
+        Command::Env(args) => env(&args),
         Command::Completions { shell } => completions(shell),
     })
 }
@@ -59,6 +63,34 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
+/// `netdoctor env`: the container look alone; exit 10 when a finding fails.
+fn env(args: &EnvArgs) -> u8 {
+    let sysroot = Sysroot::from_env();
+    let trust = TrustStores::load(&sysroot, &[]);
+    let env = crate::env::inspect(&sysroot, &trust);
+    let failed = env.status == Some(Status::Fail);
+    let mut report = Report::new(env, Vec::new());
+    report.ok = !failed;
+    let text = match args.format {
+        Format::Json => json::render(&report),
+        Format::Human => human::render_env_command(
+            &report,
+            human::Style {
+                color: use_color(args.color),
+                verbose: args.verbose,
+            },
+        ),
+    };
+    if Printer::stdout().write(&text).is_err() {
+        return crate::exit::INTERNAL;
+    }
+    if failed {
+        Layer::Env.exit_code()
+    } else {
+        crate::exit::OK
+    }
+}
+
 fn check(cfg: Config) -> u8 {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -82,8 +114,9 @@ fn check(cfg: Config) -> u8 {
     } = cfg;
     let report = runtime.block_on(async move {
         let ctx = Arc::new(Context::new(probe_cfg));
-        let env = crate::env::inspect(&ctx.cfg.sysroot, &ctx.trust);
+        let mut env = crate::env::inspect(&ctx.cfg.sysroot, &ctx.trust);
         let targets = probe::run_all(ctx, targets).await;
+        crate::env::clock::check_server_dates(&mut env, &targets, std::time::SystemTime::now());
         Report::new(env, targets)
     });
     let text = match format {
