@@ -124,6 +124,7 @@ fn scan_dir(dir: &Path) -> DirContents {
 pub fn inspect(sysroot: &Sysroot, trust: &TrustStores, image: &Container, look: &mut Look) {
     // Every distribution bundle present, not only the one in use.
     let mut bundles = Vec::new();
+    let mut counted = std::collections::BTreeMap::new();
     for path in BUNDLE_PATHS {
         let real = sysroot.path(path);
         if !real.exists() {
@@ -132,6 +133,7 @@ pub fn inspect(sysroot: &Sysroot, trust: &TrustStores, image: &Container, look: 
         match read_pem(&real) {
             Ok(certs) => {
                 let c = count(&certs);
+                counted.insert(*path, c);
                 bundles.push(json!({ "path": path, "readable": true,
                     "certificates": c.parsed, "expired": c.expired }));
             }
@@ -202,7 +204,10 @@ pub fn inspect(sysroot: &Sysroot, trust: &TrustStores, image: &Container, look: 
         _ => {}
     }
     if let Some(store) = &trust.file {
-        let c = count(&store.certs);
+        let c = counted
+            .get(store.source.as_str())
+            .copied()
+            .unwrap_or_else(|| count(&store.certs));
         look.fact(
             "ca_bundle",
             json!({ "source": store.source, "certificates": store.certs.len(), "expired": c.expired }),

@@ -157,25 +157,15 @@ fn library_dirs(sysroot: &Sysroot) -> Vec<String> {
 
 /// `OpenSSL 3.0.19` → `3.0.19`, from the bytes of a libcrypto.
 fn version_string(bytes: &[u8]) -> Option<String> {
-    const NEEDLE: &[u8] = b"OpenSSL ";
-    let mut from = 0;
-    while let Some(pos) = bytes[from..]
-        .windows(NEEDLE.len())
-        .position(|w| w == NEEDLE)
-    {
-        let start = from + pos + NEEDLE.len();
-        let v: String = bytes[start..]
+    memchr::memmem::find_iter(bytes, b"OpenSSL ").find_map(|pos| {
+        let v: String = bytes[pos + 8..]
             .iter()
             .take(16)
             .take_while(|b| b.is_ascii_alphanumeric() || **b == b'.')
             .map(|b| char::from(*b))
             .collect();
-        if v.starts_with(|c: char| c.is_ascii_digit()) && v.contains('.') {
-            return Some(v);
-        }
-        from = start;
-    }
-    None
+        (v.starts_with(|c: char| c.is_ascii_digit()) && v.contains('.')).then_some(v)
+    })
 }
 
 /// Every `libssl.so.*` and `libcrypto.so.*` the loader can find.
@@ -212,13 +202,21 @@ fn find_libraries(sysroot: &Sysroot, dirs: &[String]) -> Vec<Library> {
             });
         }
     }
-    // libssl carries no version string; its libcrypto of the same soname does.
+    // libssl carries no version string; its libcrypto of the same soname
+    // does (read once per directory and soname: it is megabytes).
+    let mut read: std::collections::BTreeMap<String, Option<String>> = Default::default();
     for lib in &mut libs {
         let dir = lib.path.rsplit_once('/').map_or("", |(d, _)| d);
+        let crypto = format!("{dir}/libcrypto.so.{}", lib.soname);
         let major = lib.soname.split('.').next().unwrap_or("");
-        lib.version = std::fs::read(sysroot.path(format!("{dir}/libcrypto.so.{}", lib.soname)))
-            .ok()
-            .and_then(|b| version_string(&b))
+        lib.version = read
+            .entry(crypto)
+            .or_insert_with_key(|p| {
+                std::fs::read(sysroot.path(p))
+                    .ok()
+                    .and_then(|b| version_string(&b))
+            })
+            .clone()
             .filter(|v| v.split('.').next() == Some(major));
     }
     libs
