@@ -67,7 +67,7 @@ fn use_color(choice: ColorChoice) -> bool {
 fn env(args: &EnvArgs) -> u8 {
     let sysroot = Sysroot::from_env();
     let trust = TrustStores::load(&sysroot, &[]);
-    let env = crate::env::inspect(&sysroot, &trust);
+    let env = crate::env::inspect(&sysroot, &trust, crate::env::Depth::Full);
     let failed = env.status == Some(Status::Fail);
     let mut report = Report::new(env, Vec::new());
     report.ok = !failed;
@@ -114,7 +114,7 @@ fn check(cfg: Config) -> u8 {
     } = cfg;
     let report = runtime.block_on(async move {
         let ctx = Arc::new(Context::new(probe_cfg));
-        let mut env = crate::env::inspect(&ctx.cfg.sysroot, &ctx.trust);
+        let mut env = crate::env::inspect(&ctx.cfg.sysroot, &ctx.trust, crate::env::Depth::Quick);
         let targets = probe::run_all(ctx, targets).await;
         crate::env::clock::check_server_dates(&mut env, &targets, std::time::SystemTime::now());
         Report::new(env, targets)

@@ -7,7 +7,7 @@
 //! ([`TrustStores`]), so the env verdict and the certificate verdict agree.
 
 use super::container::Container;
-use super::{var, Look};
+use super::{var, Depth, Look};
 use crate::diagnosis::{Code, Status};
 use crate::sysroot::Sysroot;
 use crate::trust::{TrustStores, BUNDLE_PATHS};
@@ -30,7 +30,13 @@ struct Count {
     expired: usize,
 }
 
-fn count(certs: &[CertificateDer<'_>]) -> Count {
+fn count(certs: &[CertificateDer<'_>], depth: Depth) -> Count {
+    if depth == Depth::Quick {
+        return Count {
+            parsed: certs.len(),
+            expired: 0,
+        };
+    }
     let now = x509_parser::time::ASN1Time::now();
     let mut c = Count::default();
     for der in certs {
@@ -89,7 +95,13 @@ struct DirContents {
     cert_files: usize,
 }
 
-fn scan_dir(dir: &Path) -> DirContents {
+/// Bundles are not what a directory store is for: they never count as the
+/// directory's certificate files.
+fn is_bundle(path: &Path, bundles: &[std::path::PathBuf]) -> bool {
+    bundles.iter().any(|b| b == path)
+}
+
+fn scan_dir(dir: &Path, bundles: &[std::path::PathBuf]) -> DirContents {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return DirContents::default();
     };
@@ -112,6 +124,7 @@ fn scan_dir(dir: &Path) -> DirContents {
             .take(4096)
             .filter(|p| {
                 p.is_file()
+                    && !is_bundle(p, bundles)
                     && std::fs::read(p)
                         .is_ok_and(|b| b.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----"))
             })
@@ -121,7 +134,13 @@ fn scan_dir(dir: &Path) -> DirContents {
 }
 
 /// Checks the CA material the container's TLS clients use.
-pub fn inspect(sysroot: &Sysroot, trust: &TrustStores, image: &Container, look: &mut Look) {
+pub fn inspect(
+    sysroot: &Sysroot,
+    trust: &TrustStores,
+    image: &Container,
+    depth: Depth,
+    look: &mut Look,
+) {
     // Every distribution bundle present, not only the one in use.
     let mut bundles = Vec::new();
     let mut counted = std::collections::BTreeMap::new();
@@ -132,10 +151,11 @@ pub fn inspect(sysroot: &Sysroot, trust: &TrustStores, image: &Container, look: 
         }
         match read_pem(&real) {
             Ok(certs) => {
-                let c = count(&certs);
+                let c = count(&certs, depth);
                 counted.insert(*path, c);
+                let expired = (depth == Depth::Full).then_some(c.expired);
                 bundles.push(json!({ "path": path, "readable": true,
-                    "certificates": c.parsed, "expired": c.expired }));
+                    "certificates": c.parsed, "expired": expired }));
             }
             Err(e) => bundles.push(json!({ "path": path, "readable": false, "error": e })),
         }
@@ -147,8 +167,13 @@ pub fn inspect(sysroot: &Sysroot, trust: &TrustStores, image: &Container, look: 
     let mut dir_hashed = 0;
     let mut unhashed = Vec::new();
     let mut dir_facts = Vec::new();
+    let bundle_files: Vec<std::path::PathBuf> = BUNDLE_PATHS
+        .iter()
+        .map(|p| sysroot.path(p))
+        .chain(var("SSL_CERT_FILE").map(|p| sysroot.path(p)))
+        .collect();
     for (shown, real) in &trust.dir.dirs {
-        let c = scan_dir(real);
+        let c = scan_dir(real, &bundle_files);
         dir_hashed += c.hashed;
         dir_facts.push(json!({ "path": shown, "exists": c.exists, "hash_links": c.hashed }));
         if !c.exists {
@@ -207,10 +232,11 @@ pub fn inspect(sysroot: &Sysroot, trust: &TrustStores, image: &Container, look: 
         let c = counted
             .get(store.source.as_str())
             .copied()
-            .unwrap_or_else(|| count(&store.certs));
+            .unwrap_or_else(|| count(&store.certs, depth));
         look.fact(
             "ca_bundle",
-            json!({ "source": store.source, "certificates": store.certs.len(), "expired": c.expired }),
+            json!({ "source": store.source, "certificates": store.certs.len(),
+                "expired": (depth == Depth::Full).then_some(c.expired) }),
         );
     }
 
@@ -235,7 +261,7 @@ pub fn inspect(sysroot: &Sysroot, trust: &TrustStores, image: &Container, look: 
             read_pem(&real).map(|c| c.len())
         } else if real.is_dir() && *name == "REQUESTS_CA_BUNDLE" {
             // requests hands a directory to OpenSSL as a CA path.
-            Ok(scan_dir(&real).hashed)
+            Ok(scan_dir(&real, &[]).hashed)
         } else {
             Err("no such file".to_owned())
         };

@@ -98,13 +98,25 @@ pub(crate) fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
+/// How much the look reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// `netdoctor env`: every fact, including the expired-certificate
+    /// counts and libcrypto's version string (megabytes to read).
+    Full,
+    /// The top of a probing command: the same findings, without the costly
+    /// facts that no finding needs (libcrypto is still read when the Speech
+    /// SDK is installed, since its verdict depends on the version).
+    Quick,
+}
+
 /// Looks at the container: the image, its CA material, its OpenSSL
 /// libraries, its resolver configuration and its clock.
-pub fn inspect(sysroot: &Sysroot, trust: &TrustStores) -> EnvReport {
+pub fn inspect(sysroot: &Sysroot, trust: &TrustStores, depth: Depth) -> EnvReport {
     let mut look = Look::default();
     let image = container::inspect(sysroot, &mut look);
-    ca::inspect(sysroot, trust, &image, &mut look);
-    openssl::inspect(sysroot, &image, &mut look);
+    ca::inspect(sysroot, trust, &image, depth, &mut look);
+    openssl::inspect(sysroot, &image, depth, &mut look);
     dns::inspect(sysroot, &mut look);
     clock::inspect(SystemTime::now(), &mut look);
     let proxies: Vec<&str> = [

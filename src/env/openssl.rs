@@ -10,7 +10,7 @@
 //! package's `dist-info` or by `libMicrosoft.CognitiveServices.Speech.core.so`.
 
 use super::container::{Container, Libc};
-use super::{var, Look};
+use super::{var, Depth, Look};
 use crate::diagnosis::{Code, Status};
 use crate::sysroot::Sysroot;
 use serde_json::json;
@@ -169,7 +169,7 @@ fn version_string(bytes: &[u8]) -> Option<String> {
 }
 
 /// Every `libssl.so.*` and `libcrypto.so.*` the loader can find.
-fn find_libraries(sysroot: &Sysroot, dirs: &[String]) -> Vec<Library> {
+fn find_libraries(sysroot: &Sysroot, dirs: &[String], versions: bool) -> Vec<Library> {
     let mut libs: Vec<Library> = Vec::new();
     let mut seen_files = BTreeSet::new();
     for dir in dirs {
@@ -201,6 +201,9 @@ fn find_libraries(sysroot: &Sysroot, dirs: &[String]) -> Vec<Library> {
                 version: None,
             });
         }
+    }
+    if !versions {
+        return libs;
     }
     // libssl carries no version string; its libcrypto of the same soname
     // does (read once per directory and soname: it is megabytes).
@@ -342,9 +345,10 @@ fn sdk_needs(sdk: [u32; 3]) -> &'static str {
 }
 
 /// Checks the OpenSSL libraries and, when installed, the Speech SDK.
-pub fn inspect(sysroot: &Sysroot, image: &Container, look: &mut Look) {
+pub fn inspect(sysroot: &Sysroot, image: &Container, depth: Depth, look: &mut Look) {
     let dirs = library_dirs(sysroot);
-    let libs = find_libraries(sysroot, &dirs);
+    let sdk = find_speech_sdk(sysroot, &dirs);
+    let libs = find_libraries(sysroot, &dirs, depth == Depth::Full || sdk.is_some());
     let ssl: Vec<&Library> = libs
         .iter()
         .filter(|l| l.name.starts_with("libssl"))
@@ -373,7 +377,6 @@ pub fn inspect(sysroot: &Sysroot, image: &Container, look: &mut Look) {
         look.fact("openssl_conf", json!({ "path": conf, "exists": exists }));
     }
 
-    let sdk = find_speech_sdk(sysroot, &dirs);
     if let Some(sdk) = &sdk {
         look.fact(
             "speech_sdk",

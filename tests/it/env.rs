@@ -567,3 +567,23 @@ fn the_binary_runs_in_an_empty_root() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("ENV_NO_RESOLV_CONF"));
 }
+
+#[test]
+fn check_reports_the_same_findings_as_env() {
+    let img = Image::debian();
+    img.speech_sdk("1.37.0");
+    img.write("/opt/certs/corp-root.pem", &pki().root_pem());
+    let env = img.env(&[("SSL_CERT_DIR", "/opt/certs")]);
+    let server = http_server(Response::ok());
+    let mut cmd = img.cmd();
+    cmd.env("SSL_CERT_DIR", "/opt/certs");
+    let check = run_json_with(cmd, &pinned(&server, "http", "/"));
+    check.assert_all_pass();
+    let mut want = codes(&env);
+    let mut got = codes(&check);
+    want.sort();
+    got.sort();
+    assert_eq!(got, want, "{}\n{}", env.dump(), check.dump());
+    assert!(want.contains(&"ENV_OPENSSL_VERSION".to_owned()));
+    assert!(want.contains(&"ENV_SSL_CERT_DIR_NOT_HASHED".to_owned()));
+}
