@@ -14,7 +14,7 @@
 //! Colour is decided once by the caller; untrusted text is escaped here.
 
 use super::{EnvReport, Report, StageReport, TargetReport};
-use crate::diagnosis::{Diagnosis, Status};
+use crate::diagnosis::{Code, Diagnosis, Status};
 use crate::redact::terminal_safe;
 use owo_colors::OwoColorize;
 use serde_json::Value;
@@ -101,12 +101,16 @@ fn render_env(out: &mut String, env: &EnvReport, style: Style) {
 fn render_env_head(out: &mut String, env: &EnvReport, style: Style) {
     let status = env.status.unwrap_or(Status::Pass);
     let mut parts = Vec::new();
-    if let Some(b) = env.facts.get("ca_bundle") {
-        parts.push(format!(
+    match env.facts.get("ca_bundle") {
+        Some(b) => parts.push(format!(
             "CA bundle {} ({} certificates)",
             b["source"].as_str().unwrap_or("?"),
             b["certificates"].as_u64().unwrap_or(0)
-        ));
+        )),
+        None => parts.push("no CA bundle".to_owned()),
+    }
+    if env.findings.iter().any(|f| f.code == Code::EnvNoResolvConf) {
+        parts.push("no /etc/resolv.conf".to_owned());
     }
     if let Some(ns) = env.facts.get("nameservers").and_then(|v| v.as_array()) {
         let list: Vec<&str> = ns.iter().filter_map(|v| v.as_str()).collect();
