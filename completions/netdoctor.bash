@@ -22,6 +22,9 @@ _netdoctor() {
             netdoctor,completions)
                 cmd="netdoctor__subcmd__completions"
                 ;;
+            netdoctor,env)
+                cmd="netdoctor__subcmd__env"
+                ;;
             netdoctor,help)
                 cmd="netdoctor__subcmd__help"
                 ;;
@@ -36,6 +39,9 @@ _netdoctor() {
                 ;;
             netdoctor__subcmd__help,completions)
                 cmd="netdoctor__subcmd__help__subcmd__completions"
+                ;;
+            netdoctor__subcmd__help,env)
+                cmd="netdoctor__subcmd__help__subcmd__env"
                 ;;
             netdoctor__subcmd__help,help)
                 cmd="netdoctor__subcmd__help__subcmd__help"
@@ -53,7 +59,7 @@ _netdoctor() {
 
     case "${cmd}" in
         netdoctor)
-            opts="-h -V --help --version check run completions man help"
+            opts="-h -V --help --version check run env completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -166,8 +172,30 @@ _netdoctor() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        netdoctor__subcmd__env)
+            opts="-v -h -V --format --color --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         netdoctor__subcmd__help)
-            opts="check run completions man help"
+            opts="check run env completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -195,6 +223,20 @@ _netdoctor() {
             return 0
             ;;
         netdoctor__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdoctor__subcmd__help__subcmd__env)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -24,6 +24,7 @@ set edit:completion:arg-completer[netdoctor] = {|@words|
             cand --version 'Print version'
             cand check 'Probe URLs layer by layer: https:// http:// wss:// ws:// tcp://host:port'
             cand run 'Run a check file (TOML): many targets with their options and expectations, for CI'
+            cand env 'Offline checks of this container (CA bundles, OpenSSL, DNS config, clock); exits 10 when one fails'
             cand completions 'Print a shell completion script to stdout'
             cand man 'Print the man page (roff) to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -73,6 +74,16 @@ set edit:completion:arg-completer[netdoctor] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'netdoctor;env'= {
+            cand --format 'Output format'
+            cand --color 'When to colour the output'
+            cand -v 'Also show what clients print for each finding'
+            cand --verbose 'Also show what clients print for each finding'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'netdoctor;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -88,6 +99,7 @@ set edit:completion:arg-completer[netdoctor] = {|@words|
         &'netdoctor;help'= {
             cand check 'Probe URLs layer by layer: https:// http:// wss:// ws:// tcp://host:port'
             cand run 'Run a check file (TOML): many targets with their options and expectations, for CI'
+            cand env 'Offline checks of this container (CA bundles, OpenSSL, DNS config, clock); exits 10 when one fails'
             cand completions 'Print a shell completion script to stdout'
             cand man 'Print the man page (roff) to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -95,6 +107,8 @@ set edit:completion:arg-completer[netdoctor] = {|@words|
         &'netdoctor;help;check'= {
         }
         &'netdoctor;help;run'= {
+        }
+        &'netdoctor;help;env'= {
         }
         &'netdoctor;help;completions'= {
         }

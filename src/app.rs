@@ -1,8 +1,9 @@
 //! Parse, dispatch, render, exit: the glue between the command line, the
 //! pipeline and the printer.
 
-use crate::cli::{Cli, ColorChoice, Command, Format};
+use crate::cli::{Cli, ColorChoice, Command, EnvArgs, Format};
 use crate::config::Config;
+use crate::diagnosis::{Layer, Status};
 use crate::probe::{self, Schedule};
 use crate::report::{human, json, junit, Printer, Report};
 use crate::sysroot::Sysroot;
@@ -33,6 +34,7 @@ pub fn main_entry() -> ExitCode {
             Ok(cfg) => probe_and_report(cfg),
             Err(e) => usage_error(&e.to_string()),
         },
+        Command::Env(args) => env(&args),
         Command::Completions { shell } => completions(shell),
         Command::Man => man_page(),
     })
@@ -76,6 +78,35 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
+/// `netdoctor env`: the container look alone; exit 10 when a finding fails.
+fn env(args: &EnvArgs) -> u8 {
+    let sysroot = Sysroot::from_env();
+    let trust = TrustStores::load(&sysroot, &[]);
+    let env = crate::env::inspect(&sysroot, &trust, crate::env::Depth::Full);
+    let failed = env.status == Some(Status::Fail);
+    let mut report = Report::new(env, Vec::new());
+    report.ok = !failed;
+    let text = match args.format {
+        Format::Json => json::render(&report),
+        Format::Junit => junit::render_env(&report),
+        Format::Human => human::render_env_command(
+            &report,
+            human::Style {
+                color: use_color(args.color),
+                verbose: args.verbose,
+            },
+        ),
+    };
+    if Printer::stdout().write(&text).is_err() {
+        return crate::exit::INTERNAL;
+    }
+    if failed {
+        Layer::Env.exit_code()
+    } else {
+        crate::exit::OK
+    }
+}
+
 fn probe_and_report(cfg: Config) -> u8 {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -98,8 +129,13 @@ fn probe_and_report(cfg: Config) -> u8 {
     };
     let report = runtime.block_on(async move {
         let sysroot = Sysroot::from_env();
-        let env = crate::env::inspect(&sysroot, &TrustStores::load(&sysroot, &[]));
+        let mut env = crate::env::inspect(
+            &sysroot,
+            &TrustStores::load(&sysroot, &[]),
+            crate::env::Depth::Quick,
+        );
         let targets = probe::run_all(checks, schedule).await;
+        crate::env::clock::check_server_dates(&mut env, &targets, std::time::SystemTime::now());
         Report::new(env, targets)
     });
     let text = match output.format {

@@ -29,6 +29,8 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// Run a check file (TOML): many targets with their options and expectations, for CI
     Run(RunArgs),
+    /// Offline checks of this container (CA bundles, OpenSSL, DNS config, clock); exits 10 when one fails
+    Env(EnvArgs),
     /// Print a shell completion script to stdout
     Completions {
         /// The shell to generate completions for
@@ -102,6 +104,22 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// `netdoctor env`: offline, the Dockerfile `RUN` step.
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// When to colour the output
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Also show what clients print for each finding
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 /// Options every probing command takes, named as curl names them.

@@ -115,6 +115,47 @@ pub fn render(report: &Report) -> String {
     out
 }
 
+/// Renders `netdoctor env` as JUnit: one testcase per finding, failing
+/// when the finding fails (plus one passing case when there is nothing).
+pub fn render_env(report: &Report) -> String {
+    let findings = &report.env.findings;
+    let failures = findings.iter().filter(|f| f.status == Status::Fail).count();
+    let tests = findings.len().max(1);
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"netdoctor env\" tests=\"{tests}\" failures=\"{failures}\">"
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"netdoctor env\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">"
+    );
+    if findings.is_empty() {
+        out.push_str("    <testcase name=\"env\" classname=\"netdoctor.env\"/>\n");
+    }
+    for f in findings {
+        let code = f.code.as_str();
+        let _ = write!(
+            out,
+            "    <testcase name=\"{}\" classname=\"netdoctor.env\"",
+            xml(&code)
+        );
+        if f.status == Status::Fail {
+            let _ = writeln!(
+                out,
+                ">\n      <failure message=\"{}\" type=\"{}\">hint: {}</failure>\n    </testcase>",
+                xml(&format!("{code}: {}", f.summary)),
+                xml(&code),
+                xml(&f.hint)
+            );
+        } else {
+            out.push_str("/>\n");
+        }
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,8 +5,9 @@
 //! render it; [`Printer`] is the one place that writes to stdout.
 //!
 //! JSON schema (`netdoctor/v1`):
-//! - `schema`, `version`, `ok` (every target ok), `env` {`status`,
-//!   `findings`[{`code`,`status`,`summary`,`hint`}], `facts`}
+//! - `schema`, `version`, `ok` (every target ok; for `netdoctor env`: no
+//!   finding failed), `env` {`status`,
+//!   `findings`[{`code`,`status`,`summary`,`hint`,`client_errors`?}], `facts`}
 //! - `targets`[]: `name`, `target` (redacted URL), `expect`, `met`, `ok`,
 //!   `failed_layer` (null when ok), `diagnosis` (null when ok), `warnings`[],
 //!   `stages`[{`layer`, `status`, `duration_ms`, `facts`, `diagnosis`?,
@@ -81,6 +82,9 @@ pub struct Finding {
     pub status: Status,
     pub summary: String,
     pub hint: String,
+    /// What clients print for this fault (real runs; see `docs/client-errors.md`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub client_errors: Vec<&'static str>,
 }
 
 /// One target's result.

@@ -18,6 +18,7 @@ mod cli;
 mod clients;
 mod completions;
 mod dns;
+mod env;
 mod hardening;
 mod http;
 mod run;

@@ -1,0 +1,300 @@
+//! CA material: the distribution's bundles (present, readable, how many
+//! certificates parse, how many have expired), `SSL_CERT_FILE`,
+//! `SSL_CERT_DIR` and its `<subject-hash>.N` links, and the runtimes' own CA
+//! variables (`REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`, `NODE_EXTRA_CA_CERTS`).
+//!
+//! The stores are the ones the probes judge certificates against
+//! ([`TrustStores`]), so the env verdict and the certificate verdict agree.
+
+use super::container::Container;
+use super::{var, Depth, Look};
+use crate::diagnosis::{Code, Status};
+use crate::sysroot::Sysroot;
+use crate::trust::{TrustStores, BUNDLE_PATHS};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
+use serde_json::json;
+use std::path::Path;
+
+/// The variables runtimes read for their own CA bundle.
+const CA_VARIABLES: &[(&str, &str)] = &[
+    ("REQUESTS_CA_BUNDLE", "Python requests"),
+    ("CURL_CA_BUNDLE", "curl"),
+    ("NODE_EXTRA_CA_CERTS", "Node.js"),
+];
+
+/// How many certificates parse and how many have expired.
+#[derive(Debug, Clone, Copy, Default)]
+struct Count {
+    parsed: usize,
+    expired: usize,
+}
+
+fn count(certs: &[CertificateDer<'_>], depth: Depth) -> Count {
+    if depth == Depth::Quick {
+        return Count {
+            parsed: certs.len(),
+            expired: 0,
+        };
+    }
+    let now = x509_parser::time::ASN1Time::now();
+    let mut c = Count::default();
+    for der in certs {
+        if let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) {
+            c.parsed += 1;
+            if cert.validity().not_after < now {
+                c.expired += 1;
+            }
+        }
+    }
+    c
+}
+
+/// An I/O error in words, without the OS error number.
+pub(super) fn io_words(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        std::io::ErrorKind::IsADirectory => "a directory, not a file".to_owned(),
+        _ => e.to_string(),
+    }
+}
+
+/// The PEM certificates of a file, or why it cannot be read.
+fn read_pem(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let bytes = std::fs::read(path).map_err(|e| io_words(&e))?;
+    Ok(CertificateDer::pem_slice_iter(&bytes)
+        .filter_map(Result::ok)
+        .collect())
+}
+
+/// Why a CA file is of no use: unreadable, or no PEM certificate in it.
+fn file_problem(path: &Path) -> String {
+    match read_pem(path) {
+        Err(e) => e,
+        Ok(c) if c.is_empty() => "holds no PEM certificate".to_owned(),
+        Ok(_) => "unusable".to_owned(),
+    }
+}
+
+/// Whether a file name is an OpenSSL `<hash>.N` (or CRL `<hash>.rN`) entry.
+fn is_hash_name(name: &str) -> bool {
+    name.split_once('.').is_some_and(|(h, n)| {
+        h.len() == 8
+            && h.bytes().all(|b| b.is_ascii_hexdigit())
+            && n.trim_start_matches('r').parse::<u32>().is_ok()
+    })
+}
+
+/// What a certificate directory holds.
+#[derive(Debug, Default)]
+struct DirContents {
+    exists: bool,
+    hashed: usize,
+    /// Files that hold a PEM certificate (read only when nothing is hashed).
+    cert_files: usize,
+}
+
+/// Bundles are not what a directory store is for: they never count as the
+/// directory's certificate files.
+fn is_bundle(path: &Path, bundles: &[std::path::PathBuf]) -> bool {
+    bundles.iter().any(|b| b == path)
+}
+
+fn scan_dir(dir: &Path, bundles: &[std::path::PathBuf]) -> DirContents {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return DirContents::default();
+    };
+    let mut c = DirContents {
+        exists: true,
+        ..DirContents::default()
+    };
+    let mut others = Vec::new();
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if is_hash_name(&name) {
+            c.hashed += 1;
+        } else {
+            others.push(e.path());
+        }
+    }
+    if c.hashed == 0 {
+        c.cert_files = others
+            .iter()
+            .take(4096)
+            .filter(|p| {
+                p.is_file()
+                    && !is_bundle(p, bundles)
+                    && std::fs::read(p)
+                        .is_ok_and(|b| b.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----"))
+            })
+            .count();
+    }
+    c
+}
+
+/// Checks the CA material the container's TLS clients use.
+pub fn inspect(
+    sysroot: &Sysroot,
+    trust: &TrustStores,
+    image: &Container,
+    depth: Depth,
+    look: &mut Look,
+) {
+    // Every distribution bundle present, not only the one in use.
+    let mut bundles = Vec::new();
+    let mut counted = std::collections::BTreeMap::new();
+    for path in BUNDLE_PATHS {
+        let real = sysroot.path(path);
+        if !real.exists() {
+            continue;
+        }
+        match read_pem(&real) {
+            Ok(certs) => {
+                let c = count(&certs, depth);
+                counted.insert(*path, c);
+                let expired = (depth == Depth::Full).then_some(c.expired);
+                bundles.push(json!({ "path": path, "readable": true,
+                    "certificates": c.parsed, "expired": expired }));
+            }
+            Err(e) => bundles.push(json!({ "path": path, "readable": false, "error": e })),
+        }
+    }
+    look.fact("ca_bundles", json!(bundles));
+
+    // The directory store, as OpenSSL looks it up.
+    let explicit_dir = var("SSL_CERT_DIR");
+    let mut dir_hashed = 0;
+    let mut unhashed = Vec::new();
+    let mut dir_facts = Vec::new();
+    let bundle_files: Vec<std::path::PathBuf> = BUNDLE_PATHS
+        .iter()
+        .map(|p| sysroot.path(p))
+        .chain(var("SSL_CERT_FILE").map(|p| sysroot.path(p)))
+        .collect();
+    for (shown, real) in &trust.dir.dirs {
+        let c = scan_dir(real, &bundle_files);
+        dir_hashed += c.hashed;
+        dir_facts.push(json!({ "path": shown, "exists": c.exists, "hash_links": c.hashed }));
+        if !c.exists {
+            if let Some(v) = &explicit_dir {
+                look.add(
+                    Code::EnvSslCertDirMissing,
+                    Status::Warn,
+                    format!("SSL_CERT_DIR={v}: {shown} is not a directory"),
+                );
+            }
+        } else if c.hashed == 0 && c.cert_files > 0 {
+            unhashed.push((shown.clone(), c.cert_files));
+        }
+    }
+    look.fact(
+        "ca_dir",
+        json!({ "source": trust.dir.source, "hashed": dir_hashed > 0, "directories": dir_facts }),
+    );
+
+    // The file store: SSL_CERT_FILE, else the first distribution bundle.
+    let file_usable = trust
+        .file
+        .as_ref()
+        .is_some_and(|s| s.error.is_none() && !s.certs.is_empty());
+    match (&trust.file, var("SSL_CERT_FILE")) {
+        (Some(_), Some(v)) if !file_usable => {
+            let (status, why) = if dir_hashed > 0 {
+                (Status::Warn, "OpenSSL's default paths (Python's ssl) still find CAs through the hashed directory, but a client that loads this file by itself fails")
+            } else {
+                (Status::Fail, "the directory store holds nothing either: OpenSSL-based clients trust nothing")
+            };
+            look.add(
+                Code::EnvSslCertFileMissing,
+                status,
+                format!("SSL_CERT_FILE={v}: {}; {why}", file_problem(&sysroot.path(&v))),
+            );
+        }
+        (Some(store), _) if !file_usable => look.add(
+            Code::EnvCaBundleUnreadable,
+            Status::Fail,
+            format!(
+                "{}: {}: TLS clients that use it trust nothing",
+                store.source,
+                file_problem(&sysroot.path(&store.source))
+            ),
+        ),
+        (None, _) if dir_hashed == 0 => look.add_hinted(
+            Code::EnvNoCaBundle,
+            Status::Fail,
+            "no CA bundle on any distribution path and no hashed CA directory: TLS clients trust nothing",
+            format!("install the CA bundle in the image: {}", image.install_ca_certificates()),
+        ),
+        _ => {}
+    }
+    if let Some(store) = &trust.file {
+        let c = counted
+            .get(store.source.as_str())
+            .copied()
+            .unwrap_or_else(|| count(&store.certs, depth));
+        look.fact(
+            "ca_bundle",
+            json!({ "source": store.source, "certificates": store.certs.len(),
+                "expired": (depth == Depth::Full).then_some(c.expired) }),
+        );
+    }
+
+    // A directory of certificates without hash links trusts nothing. The
+    // default directory only matters when no bundle serves instead.
+    if explicit_dir.is_some() || !file_usable {
+        for (dir, n) in unhashed {
+            look.add(
+                Code::EnvSslCertDirNotHashed,
+                Status::Warn,
+                format!("{dir} holds {n} certificate file(s) but no <subject-hash>.N links: OpenSSL finds none of them"),
+            );
+        }
+    }
+
+    // The runtimes' own CA variables.
+    let mut vars = serde_json::Map::new();
+    for (name, client) in CA_VARIABLES {
+        let Some(v) = var(name) else { continue };
+        let real = sysroot.path(&v);
+        let found = if real.is_file() {
+            read_pem(&real).map(|c| c.len())
+        } else if real.is_dir() && *name == "REQUESTS_CA_BUNDLE" {
+            // requests hands a directory to OpenSSL as a CA path.
+            Ok(scan_dir(&real, &[]).hashed)
+        } else {
+            Err("no such file".to_owned())
+        };
+        match found {
+            Ok(n) => {
+                vars.insert((*name).to_owned(), json!({ "path": v, "certificates": n }));
+            }
+            Err(e) => {
+                vars.insert((*name).to_owned(), json!({ "path": v, "error": e }));
+                look.add(
+                    Code::EnvCaVarMissing,
+                    Status::Warn,
+                    format!("{name}={v}: {e}: {client} cannot load its CA bundle"),
+                );
+            }
+        }
+    }
+    if !vars.is_empty() {
+        look.fact("ca_variables", json!(vars));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_hash_name;
+
+    #[test]
+    fn hash_names() {
+        assert!(is_hash_name("9d6523ce.0"));
+        assert!(is_hash_name("9d6523ce.12"));
+        assert!(is_hash_name("9d6523ce.r0"));
+        assert!(!is_hash_name("ca-certificates.crt"));
+        assert!(!is_hash_name("9d6523c.0"));
+        assert!(!is_hash_name("9d6523ce.pem"));
+    }
+}

@@ -1,0 +1,228 @@
+//! The resolver configuration: `/etc/resolv.conf` (nameservers, with
+//! Docker's embedded DNS and Kubernetes' cluster DNS named as such,
+//! `search`, `options ndots`), `/etc/hosts` entries that pin public names,
+//! and the `hosts:` line of `/etc/nsswitch.conf`.
+
+use super::Look;
+use crate::diagnosis::{Code, Status};
+use crate::sysroot::Sysroot;
+use serde_json::json;
+use std::net::IpAddr;
+
+/// ndots from which every external name costs several lookups.
+const NDOTS_WARN: u32 = 5;
+
+/// What `/etc/resolv.conf` says.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct ResolvConf {
+    nameservers: Vec<String>,
+    search: Vec<String>,
+    /// `options ndots:N`; glibc's default is 1.
+    ndots: Option<u32>,
+    options: Vec<String>,
+}
+
+fn parse_resolv_conf(text: &str) -> ResolvConf {
+    let mut rc = ResolvConf::default();
+    for line in text.lines() {
+        let line = line.split(['#', ';']).next().unwrap_or("");
+        let mut words = line.split_whitespace();
+        match words.next() {
+            Some("nameserver") => rc.nameservers.extend(words.next().map(str::to_owned)),
+            // The last search or domain line wins, as in glibc.
+            Some("search" | "domain") => rc.search = words.map(str::to_owned).collect(),
+            Some("options") => {
+                for opt in words {
+                    if let Some(n) = opt.strip_prefix("ndots:") {
+                        rc.ndots = n.parse().ok();
+                    }
+                    rc.options.push(opt.to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    rc
+}
+
+/// Whether the search list is a Kubernetes pod's (`<ns>.svc.<cluster-domain>`).
+fn is_kubernetes(search: &[String]) -> bool {
+    search
+        .iter()
+        .any(|d| d.contains(".svc.") || d.starts_with("svc."))
+}
+
+/// What a nameserver is, when it is a well-known one.
+fn role(ns: &str, kubernetes: bool) -> Option<&'static str> {
+    match ns {
+        "127.0.0.11" => Some("Docker's embedded DNS (user-defined network)"),
+        "127.0.0.53" => Some("systemd-resolved stub"),
+        "168.63.129.16" => Some("Azure DNS"),
+        "169.254.169.253" => Some("Amazon VPC DNS"),
+        _ if kubernetes => Some("Kubernetes cluster DNS"),
+        _ => None,
+    }
+}
+
+/// Whether a name in `/etc/hosts` is one the world resolves through DNS:
+/// dotted, not an address, not a private or reserved suffix, not this host.
+fn is_public_name(name: &str, hostname: &str) -> bool {
+    const PRIVATE: &[&str] = &[
+        ".local",
+        ".localdomain",
+        ".localhost",
+        ".internal",
+        ".test",
+        ".example",
+        ".invalid",
+        ".lan",
+        ".home",
+        ".arpa",
+        ".corp",
+        ".svc",
+        ".cluster.local",
+    ];
+    let lower = name.trim_end_matches('.').to_ascii_lowercase();
+    lower.contains('.')
+        && lower.parse::<IpAddr>().is_err()
+        && !PRIVATE.iter().any(|s| lower.ends_with(s))
+        && !lower.starts_with("ip6-")
+        && (hostname.is_empty() || lower != hostname.to_ascii_lowercase())
+}
+
+/// `(name, address)` of the hosts entries that pin public names.
+fn hosts_overrides(text: &str, hostname: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("");
+        let mut words = line.split_whitespace();
+        let Some(addr) = words.next() else { continue };
+        if addr.parse::<IpAddr>().is_err() {
+            continue;
+        }
+        for name in words {
+            if is_public_name(name, hostname) {
+                out.push((name.to_owned(), addr.to_owned()));
+            }
+        }
+    }
+    out
+}
+
+/// Checks the resolver configuration.
+pub fn inspect(sysroot: &Sysroot, look: &mut Look) {
+    match std::fs::read_to_string(sysroot.path("/etc/resolv.conf")) {
+        Ok(text) => {
+            let rc = parse_resolv_conf(&text);
+            let k8s = is_kubernetes(&rc.search);
+            let roles: serde_json::Map<String, serde_json::Value> = rc
+                .nameservers
+                .iter()
+                .filter_map(|ns| role(ns, k8s).map(|r| (ns.clone(), json!(r))))
+                .collect();
+            look.fact("nameservers", json!(rc.nameservers));
+            if !roles.is_empty() {
+                look.fact("nameserver_roles", json!(roles));
+            }
+            look.fact("search", json!(rc.search));
+            look.fact("ndots", json!(rc.ndots.unwrap_or(1)));
+            if !rc.options.is_empty() {
+                look.fact("resolver_options", json!(rc.options));
+            }
+            if rc.nameservers.is_empty() {
+                look.fact(
+                    "nameserver_note",
+                    json!("no nameserver line: resolvers fall back to 127.0.0.1:53"),
+                );
+            }
+            let ndots = rc.ndots.unwrap_or(1);
+            if ndots >= NDOTS_WARN && !rc.search.is_empty() {
+                let n = rc.search.len();
+                look.add(
+                    Code::EnvDnsNdots,
+                    Status::Warn,
+                    format!(
+                        "options ndots:{ndots} with {n} search domain(s) ({}): a name with fewer than {ndots} dots, such as api.openai.com, is first tried as api.openai.com.{}: up to {n} extra lookups (each A and AAAA) before the real one",
+                        rc.search.join(" "),
+                        rc.search[0]
+                    ),
+                );
+            }
+        }
+        Err(e) => look.add(
+            Code::EnvNoResolvConf,
+            Status::Warn,
+            format!(
+                "/etc/resolv.conf: {}: resolvers fall back to 127.0.0.1:53",
+                super::ca::io_words(&e)
+            ),
+        ),
+    }
+
+    let hostname = std::fs::read_to_string(sysroot.path("/etc/hostname"))
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default();
+    match std::fs::read_to_string(sysroot.path("/etc/hosts")) {
+        Ok(text) => {
+            let pinned = hosts_overrides(&text, &hostname);
+            if !pinned.is_empty() {
+                look.fact(
+                    "hosts_overrides",
+                    json!(pinned
+                        .iter()
+                        .map(|(n, a)| json!({ "name": n, "address": a }))
+                        .collect::<Vec<_>>()),
+                );
+                let list: Vec<String> = pinned.iter().map(|(n, a)| format!("{n} → {a}")).collect();
+                look.add(
+                    Code::EnvHostsOverride,
+                    Status::Warn,
+                    format!(
+                        "/etc/hosts pins public name(s): {}; every client skips DNS for them",
+                        list.join(", ")
+                    ),
+                );
+            }
+        }
+        Err(_) => look.fact("hosts_file", json!("absent")),
+    }
+
+    let nss = std::fs::read_to_string(sysroot.path("/etc/nsswitch.conf"))
+        .ok()
+        .map(|text| {
+            text.lines()
+                .find_map(|l| l.trim().strip_prefix("hosts:").map(|v| v.trim().to_owned()))
+                .unwrap_or_default()
+        });
+    look.fact("nsswitch_hosts", json!(nss));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolv_conf_of_a_kubernetes_pod() {
+        let rc = parse_resolv_conf(
+            "search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5 # comment\n",
+        );
+        assert_eq!(rc.nameservers, vec!["10.96.0.10"]);
+        assert_eq!(rc.search.len(), 3);
+        assert_eq!(rc.ndots, Some(5));
+        assert!(is_kubernetes(&rc.search));
+        assert_eq!(role("10.96.0.10", true), Some("Kubernetes cluster DNS"));
+        assert_eq!(role("10.96.0.10", false), None);
+        assert!(role("127.0.0.11", false).is_some_and(|r| r.contains("Docker")));
+    }
+
+    #[test]
+    fn hosts_overrides_skip_local_names() {
+        let hosts = "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n\
+                     172.17.0.2 3f2a1b web.example.com\n10.0.0.5 api.openai.com # pinned\n\
+                     10.0.0.6 db.svc.cluster.local host.docker.internal\n";
+        assert_eq!(
+            hosts_overrides(hosts, "web.example.com"),
+            vec![("api.openai.com".to_owned(), "10.0.0.5".to_owned())]
+        );
+    }
+}

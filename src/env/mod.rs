@@ -1,0 +1,139 @@
+//! The container look (`env`): offline facts every command reports once.
+//!
+//! Reads files under the sysroot only (see [`crate::sysroot`]); never
+//! touches the network. Findings explain probes (a `CERT_UNKNOWN_ISSUER`
+//! whose cause is an empty image) but never stop them; only `netdoctor env`
+//! turns a failing finding into exit code 10. Every file that is missing is
+//! a finding or a fact, never an error.
+//!
+//! One concern per submodule: [`container`] (runtime, distribution, libc:
+//! they tailor the other hints), [`ca`] (CA bundles, `SSL_CERT_*` and the
+//! runtimes' CA variables), [`openssl`] (libssl/libcrypto and the Azure
+//! Speech SDK), [`dns`] (resolv.conf, hosts, nsswitch) and [`clock`].
+
+pub mod ca;
+pub mod clock;
+pub mod container;
+pub mod dns;
+pub mod openssl;
+
+use crate::diagnosis::{Code, Status};
+use crate::report::{EnvReport, Facts, Finding};
+use crate::sysroot::Sysroot;
+use crate::trust::TrustStores;
+use serde_json::{json, Value};
+use std::time::SystemTime;
+
+/// Findings and facts as the checks add them.
+#[derive(Debug, Default)]
+pub struct Look {
+    findings: Vec<Finding>,
+    facts: Facts,
+}
+
+impl Look {
+    /// Adds a finding with the catalogue's hint.
+    pub fn add(&mut self, code: Code, status: Status, summary: impl Into<String>) {
+        self.add_hinted(code, status, summary, code.entry().hint);
+    }
+
+    /// Adds a finding with a hint tailored to this image.
+    pub fn add_hinted(
+        &mut self,
+        code: Code,
+        status: Status,
+        summary: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        self.findings.push(Finding {
+            code,
+            status,
+            summary: summary.into(),
+            hint: hint.into(),
+            client_errors: code.entry().client_errors.to_vec(),
+        });
+    }
+
+    /// Records a fact.
+    pub fn fact(&mut self, key: &str, value: Value) {
+        self.facts.insert(key.to_owned(), value);
+    }
+
+    /// The codes found so far.
+    pub fn has(&self, code: Code) -> bool {
+        self.findings.iter().any(|f| f.code == code)
+    }
+
+    fn into_report(self) -> EnvReport {
+        let mut report = EnvReport {
+            status: None,
+            findings: self.findings,
+            facts: self.facts,
+        };
+        report.status = Some(status_of(&report.findings));
+        report
+    }
+}
+
+/// `fail` when a finding fails, `warn` when there are findings, else `pass`.
+pub fn status_of(findings: &[Finding]) -> Status {
+    if findings.iter().any(|f| f.status == Status::Fail) {
+        Status::Fail
+    } else if findings.is_empty() {
+        Status::Pass
+    } else {
+        Status::Warn
+    }
+}
+
+/// Adds a finding found after the look (e.g. the clock skew a server's
+/// `Date` header shows) and updates the status.
+pub fn add_finding(env: &mut EnvReport, finding: Finding) {
+    env.findings.push(finding);
+    env.status = Some(status_of(&env.findings));
+}
+
+/// The variable's value when it is set and not empty.
+pub(crate) fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// How much the look reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// `netdoctor env`: every fact, including the expired-certificate
+    /// counts and libcrypto's version string (megabytes to read).
+    Full,
+    /// The top of a probing command: the same findings, without the costly
+    /// facts that no finding needs (libcrypto is still read when the Speech
+    /// SDK is installed, since its verdict depends on the version).
+    Quick,
+}
+
+/// Looks at the container: the image, its CA material, its OpenSSL
+/// libraries, its resolver configuration and its clock.
+pub fn inspect(sysroot: &Sysroot, trust: &TrustStores, depth: Depth) -> EnvReport {
+    let mut look = Look::default();
+    let image = container::inspect(sysroot, &mut look);
+    ca::inspect(sysroot, trust, &image, depth, &mut look);
+    openssl::inspect(sysroot, &image, depth, &mut look);
+    dns::inspect(sysroot, &mut look);
+    clock::inspect(SystemTime::now(), &mut look);
+    let proxies: Vec<&str> = [
+        "https_proxy",
+        "HTTPS_PROXY",
+        "http_proxy",
+        "HTTP_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+        "no_proxy",
+        "NO_PROXY",
+    ]
+    .into_iter()
+    .filter(|v| std::env::var_os(v).is_some())
+    .collect();
+    if !proxies.is_empty() {
+        look.fact("proxy_variables", json!(proxies));
+    }
+    look.into_report()
+}

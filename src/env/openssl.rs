@@ -1,0 +1,498 @@
+//! OpenSSL libraries and the Azure Speech SDK.
+//!
+//! netdoctor itself needs no OpenSSL, but the clients it stands in for do:
+//! Python's `ssl`, curl, and the Speech SDK, which loads `libssl` at run
+//! time and cannot start without a version it accepts. The libraries are
+//! looked for where the dynamic loader looks (`/etc/ld.so.cache`, the
+//! standard library directories, `LD_LIBRARY_PATH`); a version comes from the
+//! file name (`libssl.so.3`, `libssl.so.1.1`) and from libcrypto's version
+//! string (`OpenSSL 3.0.19 27 Jan 2026`). The SDK is found by its Python
+//! package's `dist-info` or by `libMicrosoft.CognitiveServices.Speech.core.so`.
+
+use super::container::{Container, Libc};
+use super::{var, Depth, Look};
+use crate::diagnosis::{Code, Status};
+use crate::sysroot::Sysroot;
+use serde_json::json;
+use std::collections::BTreeSet;
+
+/// Where the dynamic loader looks when the cache does not say.
+const LIB_DIRS: &[&str] = &[
+    "/lib",
+    "/lib64",
+    "/usr/lib",
+    "/usr/lib64",
+    "/usr/local/lib",
+    "/usr/local/lib64",
+    "/lib/x86_64-linux-gnu",
+    "/usr/lib/x86_64-linux-gnu",
+    "/lib/aarch64-linux-gnu",
+    "/usr/lib/aarch64-linux-gnu",
+];
+
+/// Where Python packages are installed; `*` matches within one component.
+const SITE_PACKAGES: &[&str] = &[
+    "/usr/lib/python3*/site-packages",
+    "/usr/lib/python3*/dist-packages",
+    "/usr/lib64/python3*/site-packages",
+    "/usr/local/lib/python3*/site-packages",
+    "/usr/local/lib/python3*/dist-packages",
+    "/opt/*/lib/python3*/site-packages",
+    "/root/.local/lib/python3*/site-packages",
+    "/home/*/.local/lib/python3*/site-packages",
+    "/root/.pyenv/versions/*/lib/python3*/site-packages",
+    "/venv/lib/python3*/site-packages",
+    "/.venv/lib/python3*/site-packages",
+    "/app/.venv/lib/python3*/site-packages",
+    "/app/venv/lib/python3*/site-packages",
+];
+
+/// The Speech SDK's native library.
+const SPEECH_CORE: &str = "libMicrosoft.CognitiveServices.Speech.core.so";
+
+/// The first SDK version that no longer breaks on Microsoft's CRL change of
+/// 2026-07-01.
+const SDK_CRL_FIXED: [u32; 3] = [1, 48, 2];
+
+/// One OpenSSL library found.
+#[derive(Debug, Clone)]
+struct Library {
+    /// `libssl.so.3`.
+    name: String,
+    /// The container path.
+    path: String,
+    /// `3`, `1.1`, `1.0.2`: the soname's version.
+    soname: String,
+    /// `3.0.19`, from libcrypto's version string.
+    version: Option<String>,
+}
+
+impl Library {
+    fn shown(&self) -> String {
+        match &self.version {
+            Some(v) => format!("{} ({v})", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    /// The OpenSSL line this library belongs to: `1.1`, `3.0`, `3.2`, `3`, `1.0`.
+    fn line(&self) -> String {
+        if let Some(v) = &self.version {
+            let mut parts = v.split('.');
+            if let (Some(a), Some(b)) = (parts.next(), parts.next()) {
+                return format!("{a}.{b}");
+            }
+        }
+        self.soname.clone()
+    }
+}
+
+/// Expands a pattern whose components may hold one `*` (prefix*suffix).
+fn expand(sysroot: &Sysroot, pattern: &str) -> Vec<String> {
+    let mut found = vec![String::new()];
+    for comp in pattern.split('/').filter(|c| !c.is_empty()) {
+        let mut next = Vec::new();
+        for base in &found {
+            if let Some((pre, suf)) = comp.split_once('*') {
+                let dir = if base.is_empty() { "/" } else { base.as_str() };
+                let Ok(rd) = std::fs::read_dir(sysroot.path(dir)) else {
+                    continue;
+                };
+                let mut names: Vec<String> = rd
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| {
+                        n.starts_with(pre) && n.ends_with(suf) && n.len() >= pre.len() + suf.len()
+                    })
+                    .collect();
+                names.sort();
+                next.extend(names.into_iter().map(|n| format!("{base}/{n}")));
+            } else {
+                next.push(format!("{base}/{comp}"));
+            }
+        }
+        found = next;
+    }
+    found
+        .into_iter()
+        .filter(|p| sysroot.path(p).exists())
+        .collect()
+}
+
+/// The directories of the libraries listed in `/etc/ld.so.cache`: its
+/// NUL-terminated absolute paths, whatever the cache format's version.
+fn cache_dirs(sysroot: &Sysroot) -> Vec<String> {
+    let Ok(bytes) = std::fs::read(sysroot.path("/etc/ld.so.cache")) else {
+        return Vec::new();
+    };
+    let mut dirs = BTreeSet::new();
+    for s in bytes.split(|b| *b == 0) {
+        if s.first() == Some(&b'/') && s.windows(3).any(|w| w == b".so") {
+            if let Ok(text) = std::str::from_utf8(s) {
+                if let Some((dir, _)) = text.rsplit_once('/') {
+                    dirs.insert(if dir.is_empty() { "/" } else { dir }.to_owned());
+                }
+            }
+        }
+    }
+    dirs.into_iter().collect()
+}
+
+/// The directories the loader searches, in order, without duplicates.
+fn library_dirs(sysroot: &Sysroot) -> Vec<String> {
+    let mut dirs: Vec<String> = var("LD_LIBRARY_PATH")
+        .map(|v| {
+            v.split(':')
+                .filter(|d| d.starts_with('/'))
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    dirs.extend(cache_dirs(sysroot));
+    dirs.extend(LIB_DIRS.iter().map(|d| (*d).to_owned()));
+    let mut seen = BTreeSet::new();
+    dirs.retain(|d| seen.insert(d.clone()));
+    dirs
+}
+
+/// `OpenSSL 3.0.19` → `3.0.19`, from the bytes of a libcrypto.
+fn version_string(bytes: &[u8]) -> Option<String> {
+    memchr::memmem::find_iter(bytes, b"OpenSSL ").find_map(|pos| {
+        let v: String = bytes[pos + 8..]
+            .iter()
+            .take(16)
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'.')
+            .map(|b| char::from(*b))
+            .collect();
+        (v.starts_with(|c: char| c.is_ascii_digit()) && v.contains('.')).then_some(v)
+    })
+}
+
+/// Every `libssl.so.*` and `libcrypto.so.*` the loader can find.
+fn find_libraries(sysroot: &Sysroot, dirs: &[String], versions: bool) -> Vec<Library> {
+    let mut libs: Vec<Library> = Vec::new();
+    let mut seen_files = BTreeSet::new();
+    for dir in dirs {
+        let Ok(rd) = std::fs::read_dir(sysroot.path(dir)) else {
+            continue;
+        };
+        let mut names: Vec<String> = rd
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        for name in names {
+            let Some(soname) = name
+                .strip_prefix("libssl.so.")
+                .or_else(|| name.strip_prefix("libcrypto.so."))
+            else {
+                continue;
+            };
+            let real = sysroot.path(format!("{dir}/{name}"));
+            // The same file through a merged /usr or a symlink counts once.
+            let key = std::fs::canonicalize(&real).unwrap_or(real.clone());
+            if !real.is_file() || !seen_files.insert(key) {
+                continue;
+            }
+            libs.push(Library {
+                name: name.clone(),
+                path: format!("{dir}/{name}"),
+                soname: soname.to_owned(),
+                version: None,
+            });
+        }
+    }
+    if !versions {
+        return libs;
+    }
+    // libssl carries no version string; its libcrypto of the same soname
+    // does (read once per directory and soname: it is megabytes).
+    let mut read: std::collections::BTreeMap<String, Option<String>> = Default::default();
+    for lib in &mut libs {
+        let dir = lib.path.rsplit_once('/').map_or("", |(d, _)| d);
+        let crypto = format!("{dir}/libcrypto.so.{}", lib.soname);
+        let major = lib.soname.split('.').next().unwrap_or("");
+        lib.version = read
+            .entry(crypto)
+            .or_insert_with_key(|p| {
+                std::fs::read(sysroot.path(p))
+                    .ok()
+                    .and_then(|b| version_string(&b))
+            })
+            .clone()
+            .filter(|v| v.split('.').next() == Some(major));
+    }
+    libs
+}
+
+/// An installed Azure Speech SDK.
+#[derive(Debug, Clone)]
+struct SpeechSdk {
+    /// `1.53.0`, when the install says.
+    version: Option<String>,
+    /// Where it was found (a dist-info directory or the native library).
+    path: String,
+}
+
+/// `1.37.0` → `[1, 37, 0]`.
+fn version_parts(v: &str) -> [u32; 3] {
+    let mut out = [0; 3];
+    for (slot, part) in out.iter_mut().zip(v.split('.')) {
+        *slot = part
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .unwrap_or(0);
+    }
+    out
+}
+
+fn find_speech_sdk(sysroot: &Sysroot, lib_dirs: &[String]) -> Option<SpeechSdk> {
+    let mut sites: Vec<String> = SITE_PACKAGES
+        .iter()
+        .flat_map(|p| expand(sysroot, p))
+        .collect();
+    if let Some(venv) = var("VIRTUAL_ENV") {
+        sites.extend(expand(
+            sysroot,
+            &format!("{venv}/lib/python3*/site-packages"),
+        ));
+    }
+    if let Some(pp) = var("PYTHONPATH") {
+        sites.extend(
+            pp.split(':')
+                .filter(|d| d.starts_with('/'))
+                .map(str::to_owned),
+        );
+    }
+    for site in &sites {
+        let dist =
+            super::container::entries_starting(sysroot, site, "azure_cognitiveservices_speech-")
+                .into_iter()
+                .find(|n| n.ends_with(".dist-info"));
+        if let Some(dist) = dist {
+            let version = dist
+                .strip_prefix("azure_cognitiveservices_speech-")
+                .and_then(|v| v.strip_suffix(".dist-info"))
+                .map(str::to_owned);
+            return Some(SpeechSdk {
+                version,
+                path: format!("{site}/{dist}"),
+            });
+        }
+        let core = format!("{site}/azure/cognitiveservices/speech/{SPEECH_CORE}");
+        if sysroot.path(&core).is_file() {
+            return Some(SpeechSdk {
+                version: None,
+                path: core,
+            });
+        }
+    }
+    lib_dirs
+        .iter()
+        .map(|d| format!("{d}/{SPEECH_CORE}"))
+        .find(|p| sysroot.path(p).is_file())
+        .map(|path| SpeechSdk {
+            version: None,
+            path,
+        })
+}
+
+/// Whether SDK `sdk` can load one of `libs`, per Microsoft's requirements:
+/// before 1.38 OpenSSL 1.1; 1.38 and 1.39 1.1 or 3.0.x; 1.40+ 1.1 or any
+/// 3.x. `None` when the libraries' versions do not tell.
+fn sdk_accepts(sdk: [u32; 3], libs: &[&Library]) -> Option<bool> {
+    let mut unknown = false;
+    for lib in libs {
+        let line = lib.line();
+        let ok = if line == "1.1" {
+            true
+        } else if sdk < [1, 38, 0] {
+            false
+        } else if line.starts_with("3.") || line == "3" {
+            if sdk >= [1, 40, 0] {
+                true
+            } else if line == "3" {
+                unknown = true;
+                false
+            } else {
+                line == "3.0"
+            }
+        } else {
+            false
+        };
+        if ok {
+            return Some(true);
+        }
+    }
+    if unknown {
+        None
+    } else {
+        Some(false)
+    }
+}
+
+/// What an SDK version needs, in words.
+fn sdk_needs(sdk: [u32; 3]) -> &'static str {
+    if sdk < [1, 38, 0] {
+        "OpenSSL 1.1 (libssl.so.1.1)"
+    } else if sdk < [1, 40, 0] {
+        "OpenSSL 1.1 or 3.0.x"
+    } else {
+        "OpenSSL 1.1 or 3.x"
+    }
+}
+
+/// Checks the OpenSSL libraries and, when installed, the Speech SDK.
+pub fn inspect(sysroot: &Sysroot, image: &Container, depth: Depth, look: &mut Look) {
+    let dirs = library_dirs(sysroot);
+    let sdk = find_speech_sdk(sysroot, &dirs);
+    let libs = find_libraries(sysroot, &dirs, depth == Depth::Full || sdk.is_some());
+    let ssl: Vec<&Library> = libs
+        .iter()
+        .filter(|l| l.name.starts_with("libssl"))
+        .collect();
+    let crypto: Vec<&Library> = libs
+        .iter()
+        .filter(|l| l.name.starts_with("libcrypto"))
+        .collect();
+    look.fact(
+        "libssl",
+        json!(ssl.iter().map(|l| l.shown()).collect::<Vec<_>>()),
+    );
+    look.fact(
+        "libcrypto",
+        json!(crypto.iter().map(|l| l.shown()).collect::<Vec<_>>()),
+    );
+    look.fact(
+        "openssl_libraries",
+        json!(libs
+            .iter()
+            .map(|l| json!({ "path": l.path, "version": l.version }))
+            .collect::<Vec<_>>()),
+    );
+    if let Some(conf) = var("OPENSSL_CONF") {
+        let exists = sysroot.path(&conf).is_file();
+        look.fact("openssl_conf", json!({ "path": conf, "exists": exists }));
+    }
+
+    if let Some(sdk) = &sdk {
+        look.fact(
+            "speech_sdk",
+            json!({ "version": sdk.version, "path": sdk.path }),
+        );
+    }
+    // A usable OpenSSL needs both halves of the same soname.
+    let usable: Vec<&Library> = ssl
+        .iter()
+        .copied()
+        .filter(|s| crypto.iter().any(|c| c.soname == s.soname))
+        .collect();
+    if usable.is_empty() {
+        let what = if libs.is_empty() {
+            "no libssl.so.* or libcrypto.so.* on the loader's paths".to_owned()
+        } else {
+            format!(
+                "no libssl.so.N with its libcrypto.so.N (found: {})",
+                libs.iter()
+                    .map(|l| l.path.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        match &sdk {
+            Some(sdk) => look.add_hinted(
+                Code::EnvOpensslMissing,
+                Status::Fail,
+                format!("{what}: the Azure Speech SDK ({}) cannot start", sdk.path),
+                format!("install OpenSSL: {}", image.install_openssl()),
+            ),
+            None => look.add_hinted(
+                Code::EnvOpensslMissing,
+                Status::Warn,
+                format!("{what}: OpenSSL-based clients (Python's ssl, curl, the Azure Speech SDK) cannot run here"),
+                format!(
+                    "only if this image runs such a client: {}",
+                    image.install_openssl()
+                ),
+            ),
+        }
+    }
+    let Some(sdk) = sdk else { return };
+    let Some(version) = &sdk.version else { return };
+    let v = version_parts(version);
+    if !usable.is_empty() && sdk_accepts(v, &usable) == Some(false) {
+        look.add(
+            Code::EnvOpensslVersion,
+            Status::Fail,
+            format!(
+                "the Azure Speech SDK {version} needs {}; this image has {}",
+                sdk_needs(v),
+                usable
+                    .iter()
+                    .map(|l| l.shown())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
+    if v < SDK_CRL_FIXED {
+        look.add(
+            Code::EnvSpeechSdkOutdated,
+            Status::Warn,
+            format!("the Azure Speech SDK {version} is older than 1.48.2: Microsoft's CRL change of 2026-07-01 breaks its connections when it checks revocation (its default before 1.48.1)"),
+        );
+    }
+    if image.libc == Libc::Musl {
+        look.fact(
+            "speech_sdk_note",
+            json!("the Speech SDK is built for glibc; this image uses musl"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lib(soname: &str, version: Option<&str>) -> Library {
+        Library {
+            name: format!("libssl.so.{soname}"),
+            path: format!("/usr/lib/libssl.so.{soname}"),
+            soname: soname.to_owned(),
+            version: version.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn sdk_openssl_rules() {
+        let v11 = lib("1.1", Some("1.1.1w"));
+        let v30 = lib("3", Some("3.0.19"));
+        let v33 = lib("3", Some("3.3.2"));
+        let v3 = lib("3", None);
+        assert_eq!(sdk_accepts([1, 37, 0], &[&v30]), Some(false));
+        assert_eq!(sdk_accepts([1, 37, 0], &[&v11]), Some(true));
+        assert_eq!(sdk_accepts([1, 38, 0], &[&v30]), Some(true));
+        assert_eq!(sdk_accepts([1, 39, 0], &[&v33]), Some(false));
+        assert_eq!(sdk_accepts([1, 39, 0], &[&v3]), None);
+        assert_eq!(sdk_accepts([1, 40, 0], &[&v33]), Some(true));
+        assert_eq!(sdk_accepts([1, 53, 0], &[&v3]), Some(true));
+    }
+
+    #[test]
+    fn version_strings() {
+        assert_eq!(
+            version_string(b"\0xOpenSSL 3.0.19 27 Jan 2026\0").as_deref(),
+            Some("3.0.19")
+        );
+        assert_eq!(
+            version_string(b"OpenSSL error\0OpenSSL 1.1.1w  11 Sep 2023").as_deref(),
+            Some("1.1.1w")
+        );
+        assert_eq!(version_string(b"no version here"), None);
+        assert_eq!(version_parts("1.48.1"), [1, 48, 1]);
+        assert!(version_parts("1.48.1") < SDK_CRL_FIXED);
+        assert!(version_parts("1.48.2") >= SDK_CRL_FIXED);
+    }
+}
