@@ -5,6 +5,8 @@
 //! than one value at a time (URLs, headers).
 
 use crate::cli::{CheckArgs, ColorChoice, Format};
+use crate::proxy::rules::ProxyVars;
+use crate::proxy::{ProxySettings, ProxyUrl};
 use crate::sysroot::Sysroot;
 use crate::target::Target;
 use std::net::{IpAddr, SocketAddr};
@@ -67,6 +69,10 @@ pub struct ProbeConfig {
     pub expect_status: Option<u16>,
     pub request: RequestSpec,
     pub sysroot: Sysroot,
+    /// The proxy variables (read once) and `--proxy`/`--noproxy`.
+    pub proxy: ProxySettings,
+    /// `--proxy-cacert`: CAs trusted for an https:// proxy's certificate.
+    pub proxy_cacert: Vec<PathBuf>,
 }
 
 /// A checked run.
@@ -127,6 +133,12 @@ impl Config {
                     body: args.data.as_deref().map(read_data).transpose()?,
                 },
                 sysroot: Sysroot::from_env(),
+                proxy: ProxySettings {
+                    vars: ProxyVars::from_env(),
+                    proxy: p.proxy,
+                    noproxy: p.noproxy,
+                },
+                proxy_cacert: p.proxy_cacert,
             },
             format: p.format,
             color: p.color,
@@ -273,6 +285,11 @@ pub fn parse_connect_to(s: &str) -> Result<ConnectTo, String> {
         to_host: opt_host(&f[2]),
         to_port: opt_port(&f[3], "port")?,
     })
+}
+
+/// Parses `--proxy URL` (a missing scheme means `http://`, as in curl).
+pub fn parse_proxy(s: &str) -> Result<ProxyUrl, String> {
+    ProxyUrl::parse(s).map_err(|e| e.to_string())
 }
 
 /// Parses `--resolver ADDR[:PORT]` (`[::1]:5353` for IPv6 with a port).

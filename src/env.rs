@@ -129,6 +129,7 @@ pub fn inspect(sysroot: &Sysroot, trust: &TrustStores) -> EnvReport {
     if !proxies.is_empty() {
         facts.insert("proxy_variables".to_owned(), json!(proxies));
     }
+    findings.extend(crate::proxy::env_vars::inspect());
     let status = if findings.iter().any(|f| f.status == Status::Fail) {
         Status::Fail
     } else if findings.is_empty() {

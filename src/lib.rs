@@ -13,6 +13,7 @@ pub mod diagnosis;
 pub mod env;
 pub mod exit;
 pub mod probe;
+pub mod proxy;
 pub mod redact;
 pub mod report;
 pub mod sysroot;
