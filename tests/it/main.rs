@@ -20,6 +20,7 @@ mod completions;
 mod dns;
 mod hardening;
 mod http;
+mod proxy;
 mod tcp;
 mod tls;
 mod trust;
