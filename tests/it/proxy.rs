@@ -890,3 +890,210 @@ fn client_errors_are_what_the_clients_print() {
         &all,
     );
 }
+
+// ---------------------------------------------------------------------------
+// Interop: Debian's squid (with basic_ncsa_auth) and tinyproxy, when
+// installed (`.ci/run` installs them); skipped with a note otherwise.
+
+/// A proxy daemon run in the foreground for one test; killed on drop.
+struct Daemon {
+    child: std::process::Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// A directory the daemon's own user can read and write.
+fn shared_dir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    dir
+}
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    path.display().to_string()
+}
+
+/// Start `program args` and wait (up to 10 s) until it listens on `port`.
+fn start(program: &str, args: &[&str], port: u16, dir: tempfile::TempDir) -> Option<Daemon> {
+    let child = std::process::Command::new(program)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let daemon = Daemon {
+        child,
+        port,
+        _dir: dir,
+    };
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < until {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(daemon);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("{program} did not listen on 127.0.0.1:{port} within 10 s");
+}
+
+fn installed(path: &str, what: &str) -> bool {
+    let ok = std::path::Path::new(path).exists();
+    if !ok {
+        eprintln!("note: skipped the {what} interop test: {path} is not installed (`.ci/run` installs it)");
+    }
+    ok
+}
+
+/// squid 5 on a free port: Basic auth (alice / `p@ss:w/rd`) through
+/// basic_ncsa_auth, CONNECT to `deny` refused, `good.test` in its hosts
+/// file and no other DNS (its resolver is 127.0.0.1, where nothing answers).
+fn start_squid(deny: u16) -> Option<Daemon> {
+    const NCSA: &str = "/usr/lib/squid/basic_ncsa_auth";
+    if !installed("/usr/sbin/squid", "squid") || !installed(NCSA, "squid") {
+        return None;
+    }
+    let hash = std::process::Command::new("openssl")
+        .args(["passwd", "-1", "p@ss:w/rd"])
+        .output()
+        .ok()?;
+    let hash = String::from_utf8_lossy(&hash.stdout).trim().to_owned();
+    let dir = shared_dir();
+    let d = dir.path();
+    let passwd = write(d, "passwd", &format!("alice:{hash}\n"));
+    let hosts = write(d, "hosts", "127.0.0.1 good.test\n");
+    let port = free_port();
+    let conf = write(
+        d,
+        "squid.conf",
+        &format!(
+            "http_port 127.0.0.1:{port}\npid_filename none\ncache deny all\ncache_mem 8 MB\n\
+             access_log stdio:{dir}/access.log\ncache_log {dir}/cache.log\ncache_store_log none\n\
+             coredump_dir {dir}\nhosts_file {hosts}\ndns_nameservers 127.0.0.1\n\
+             auth_param basic program {NCSA} {passwd}\nauth_param basic realm netdoctor interop\n\
+             acl authed proxy_auth REQUIRED\nacl denied_port port {deny}\nacl CONNECT method CONNECT\n\
+             http_access deny CONNECT denied_port\nhttp_access allow authed\nhttp_access deny all\n\
+             shutdown_lifetime 0 seconds\n",
+            dir = d.display()
+        ),
+    );
+    start("/usr/sbin/squid", &["-N", "-f", &conf], port, dir)
+}
+
+#[test]
+fn interop_squid_basic_auth_denial_and_absolute_form() {
+    let (server, ca) = origin();
+    let Some(squid) = start_squid(closed_port()) else {
+        return;
+    };
+    let open = format!("http://127.0.0.1:{}", squid.port);
+    let authed = format!("http://alice:p%40ss%3Aw%2Frd@127.0.0.1:{}", squid.port);
+    let run = check(&server, &ca, &open, &[], &[]);
+    run.assert_fail(13, "proxy", "PROXY_AUTH_REQUIRED");
+    assert!(
+        text(&run.target(0)["diagnosis"]).contains("proxy-authenticate: basic"),
+        "{}",
+        run.dump()
+    );
+    let run = check(&server, &ca, &authed, &[], &[]);
+    assert_eq!(run.code, 0, "{}", run.dump());
+    assert_eq!(run.stage("certificate")["status"], "pass", "{}", run.dump());
+    // A denied port: squid's 403 with its Server and X-Squid-Error.
+    let denied = TlsServer::new(&pki().good(GOOD_NAMES)).http(Response::ok());
+    drop(squid);
+    let Some(squid) = start_squid(denied.port()) else {
+        return;
+    };
+    let authed = format!("http://alice:p%40ss%3Aw%2Frd@127.0.0.1:{}", squid.port);
+    let run = check(&denied, &ca, &authed, &[], &[]);
+    run.assert_fail(13, "proxy", "PROXY_DENIED");
+    let summary = run.target(0)["diagnosis"]["summary"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        summary.contains("403") && summary.contains("squid/"),
+        "{summary}"
+    );
+    assert!(summary.contains("ERR_ACCESS_DENIED"), "{summary}");
+    // Plain http: absolute-form through squid.
+    let plain = http_server(Response::ok());
+    let run = run_json_with(
+        netdoctor(),
+        &[
+            "check",
+            &plain.url("http", "good.test", "/"),
+            "--proxy",
+            &authed,
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.dump());
+    assert_eq!(run.fact("http", "status"), 200, "{}", run.dump());
+}
+
+#[test]
+fn interop_tinyproxy_basic_auth_and_connect_ports() {
+    if !installed("/usr/bin/tinyproxy", "tinyproxy") {
+        return;
+    }
+    // tinyproxy resolves with getaddrinfo: `localhost` comes from /etc/hosts.
+    let server = TlsServer::new(&pki().good(GOOD_NAMES)).http(Response::ok());
+    let ca = pki().root_file();
+    let dir = shared_dir();
+    let port = free_port();
+    let conf = write(
+        dir.path(),
+        "tinyproxy.conf",
+        &format!(
+            "Port {port}\nListen 127.0.0.1\nTimeout 10\nMaxClients 20\nBasicAuth alice secret\nConnectPort {}\n",
+            server.port()
+        ),
+    );
+    let Some(tp) = start("/usr/bin/tinyproxy", &["-d", "-c", &conf], port, dir) else {
+        return;
+    };
+    let target = server.url("https", "localhost", "/");
+    let run_with = |proxy: &str, url: &str| {
+        run_json_with(
+            netdoctor(),
+            &["check", url, "--cacert", &ca.arg(), "--proxy", proxy],
+        )
+    };
+    let run = run_with(
+        &format!("http://alice:secret@127.0.0.1:{}", tp.port),
+        &target,
+    );
+    assert_eq!(run.code, 0, "{}", run.dump());
+    let run = run_with(&format!("http://127.0.0.1:{}", tp.port), &target);
+    run.assert_fail(13, "proxy", "PROXY_AUTH_REQUIRED");
+    // A port outside ConnectPort: tinyproxy's 403 "Access violation".
+    let other = format!("https://localhost:{}/", closed_port());
+    let run = run_with(
+        &format!("http://alice:secret@127.0.0.1:{}", tp.port),
+        &other,
+    );
+    run.assert_fail(13, "proxy", "PROXY_DENIED");
+    assert!(
+        text(&run.target(0)["diagnosis"]).contains("tinyproxy"),
+        "{}",
+        run.dump()
+    );
+}
