@@ -287,16 +287,39 @@ async fn run_via_proxy(
     route: &crate::proxy::Route,
 ) -> Option<String> {
     let ctx = p.ctx;
-    for layer in [Layer::Dns, Layer::Tcp] {
+    let socks = route.url.as_ref().is_ok_and(|u| {
+        matches!(
+            u.scheme,
+            crate::proxy::ProxyScheme::Socks5 | crate::proxy::ProxyScheme::Socks5h
+        )
+    });
+    let local = route
+        .url
+        .as_ref()
+        .is_ok_and(|u| u.scheme.resolves_locally());
+    let resolved = if local {
+        // socks5:// resolves the target here; the proxy connects to it.
+        let addrs = p
+            .stage(Layer::Dns, |deadline| {
+                dns::stage(&ctx.resolver, target, &ctx.cfg, deadline)
+            })
+            .await?;
         p.stages
-            .push(StageReport::skipped(layer, "resolved by the proxy"));
-    }
+            .push(StageReport::skipped(Layer::Tcp, "connected by the proxy"));
+        Some(addrs)
+    } else {
+        for layer in [Layer::Dns, Layer::Tcp] {
+            p.stages
+                .push(StageReport::skipped(layer, "resolved by the proxy"));
+        }
+        None
+    };
     let (hop, elapsed) = p
         .run(Layer::Proxy, |deadline| {
-            proxy::stage(ctx, route, target, deadline)
+            proxy::stage(ctx, route, target, resolved.as_deref(), deadline)
         })
         .await;
-    if target.scheme.is_tls() {
+    if target.scheme.is_tls() || socks {
         let hop = p.record(Layer::Proxy, elapsed, hop)?;
         return after_connect(p, target, hop.stream).await;
     }

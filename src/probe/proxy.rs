@@ -93,10 +93,14 @@ fn authorization(url: &ProxyUrl) -> Option<String> {
 
 /// Reaches the proxy of `route` and, for TLS targets, opens the CONNECT
 /// tunnel to `target`.
+///
+/// For `socks5://`, `resolved` holds the target's addresses from the dns
+/// stage (the client resolves); for `socks5h://` the proxy gets the name.
 pub async fn stage(
     ctx: &Context,
     route: &Route,
     target: &Target,
+    resolved: Option<&[std::net::SocketAddr]>,
     deadline: Instant,
 ) -> StageResult<Hop> {
     let mut facts = route.facts();
@@ -108,15 +112,6 @@ pub async fn stage(
             return StageResult::fail(d, facts);
         }
     };
-    if matches!(url.scheme, ProxyScheme::Socks5 | ProxyScheme::Socks5h) {
-        let d = Diagnosis::new(
-            Code::EnvProxyBadUrl,
-            format!("{}={url}: SOCKS proxies are not supported by netdoctor yet", route.source),
-        )
-        .with_status(Status::Fail)
-        .with_hint("test the SOCKS proxy with `curl -x socks5h://… URL`; netdoctor probes http:// and https:// proxies");
-        return StageResult::fail(d, facts);
-    }
     // The proxy's own DNS.
     let lookup =
         tokio::time::timeout_at(deadline.into(), ctx.resolver.resolve(&url.host, url.port)).await;
@@ -169,6 +164,12 @@ pub async fn stage(
             return unreachable(&url, code, &detail, facts);
         }
     };
+    if matches!(url.scheme, ProxyScheme::Socks5 | ProxyScheme::Socks5h) {
+        return socks(
+            tcp_stream, &url, route, target, ctx, resolved, facts, deadline,
+        )
+        .await;
+    }
     let mut stream: Box<dyn Io> = Box::new(tcp_stream);
     if url.scheme == ProxyScheme::Https {
         match proxy_tls(ctx, &url, stream, &mut facts).await {
@@ -202,6 +203,139 @@ pub async fn stage(
         deadline,
     )
     .await
+}
+
+/// A SOCKS5 handshake (tokio-socks), with RFC 1929 credentials from the URL.
+#[allow(clippy::too_many_arguments)]
+async fn socks(
+    tcp: tokio::net::TcpStream,
+    url: &ProxyUrl,
+    route: &Route,
+    target: &Target,
+    ctx: &Context,
+    resolved: Option<&[std::net::SocketAddr]>,
+    mut facts: Value,
+    deadline: Instant,
+) -> StageResult<Hop> {
+    use tokio_socks::tcp::Socks5Stream;
+    use tokio_socks::Error as E;
+    let (host, port, rewritten) = dns::connect_endpoint(target, &ctx.cfg.connect_to);
+    let local = url.scheme.resolves_locally();
+    let addr = resolved.and_then(|a| a.first().copied());
+    let requested = match (local, addr) {
+        (true, Some(a)) => a.to_string(),
+        _ => authority(&host, port),
+    };
+    facts["connect"] = json!(requested);
+    facts["resolution"] = json!(if local {
+        "socks5://: the name was resolved here (dns stage); the proxy gets the address"
+    } else {
+        "socks5h://: the proxy resolves the name"
+    });
+    if rewritten {
+        facts["connect_to"] = json!(format!(
+            "--connect-to rewrote {}:{} to {}",
+            target.host,
+            target.port,
+            authority(&host, port)
+        ));
+    }
+    facts["credentials_sent"] = json!(url.username.is_some());
+    let started = Instant::now();
+    let handshake = async {
+        match (&url.username, local, addr) {
+            (Some(u), true, Some(a)) => {
+                let p = url.password.as_deref().unwrap_or("");
+                Socks5Stream::connect_with_password_and_socket(tcp, a, u, p).await
+            }
+            (Some(u), _, _) => {
+                let p = url.password.as_deref().unwrap_or("");
+                Socks5Stream::connect_with_password_and_socket(tcp, (host.as_str(), port), u, p)
+                    .await
+            }
+            (None, true, Some(a)) => Socks5Stream::connect_with_socket(tcp, a).await,
+            (None, _, _) => Socks5Stream::connect_with_socket(tcp, (host.as_str(), port)).await,
+        }
+    };
+    let result = match tokio::time::timeout_at(deadline.into(), handshake).await {
+        Ok(r) => r,
+        Err(_) => {
+            return fail(
+                Code::ProxyTimeout,
+                format!(
+                    "{url} accepted the connection but did not finish the SOCKS5 handshake within {} ms",
+                    started.elapsed().as_millis()
+                ),
+                facts,
+            )
+        }
+    };
+    facts["connect_ms"] = json!(crate::report::millis(started.elapsed()));
+    match result {
+        Ok(s) => {
+            let summary = format!(
+                "SOCKS5 CONNECT {requested} via {url} ({}) → granted",
+                route.source
+            );
+            StageResult::pass(
+                summary,
+                facts.clone(),
+                Hop {
+                    stream: Box::new(s),
+                    authorization: None,
+                    facts,
+                },
+            )
+        }
+        Err(e) => {
+            facts["socks_error"] = json!(e.to_string());
+            let (code, summary) = match &e {
+                E::NoAcceptableAuthMethods | E::AuthorizationRequired => (
+                    Code::ProxyAuthRequired,
+                    format!(
+                        "{url} wants SOCKS5 authentication that was not offered ({e}): {}",
+                        if url.username.is_some() {
+                            "the proxy does not accept user/password"
+                        } else {
+                            "no credentials were sent (the proxy URL has none)"
+                        }
+                    ),
+                ),
+                E::PasswordAuthFailure(_) => (
+                    Code::ProxyAuthRequired,
+                    format!(
+                        "{url} rejected the SOCKS5 credentials sent for `{}`",
+                        url.username.as_deref().map(|u| redact::terminal_safe(u, 40)).unwrap_or_default()
+                    ),
+                ),
+                E::ConnectionNotAllowedByRuleset
+                | E::GeneralSocksServerFailure
+                | E::NetworkUnreachable
+                | E::HostUnreachable
+                | E::ConnectionRefused
+                | E::TtlExpired => (
+                    Code::ProxyDenied,
+                    format!("{url} refused SOCKS5 CONNECT {requested}: {e}"),
+                ),
+                E::InvalidResponseVersion | E::InvalidReservedByte | E::UnknownAddressType => (
+                    Code::ProxyMalformed,
+                    format!(
+                        "{} did not answer as a SOCKS5 proxy ({e}): if it is an HTTP proxy, use http:// in the proxy URL",
+                        url.authority()
+                    ),
+                ),
+                E::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => (
+                    Code::ProxyMalformed,
+                    format!("{} closed the connection during the SOCKS5 handshake", url.authority()),
+                ),
+                _ => (
+                    Code::ProxyMalformed,
+                    format!("the SOCKS5 handshake with {} failed: {e}", url.authority()),
+                ),
+            };
+            fail(code, summary, facts)
+        }
+    }
 }
 
 /// TLS to an `https://` proxy, judged like a target's chain.

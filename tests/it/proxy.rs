@@ -6,7 +6,7 @@
 
 use crate::support::{
     closed_port, http_server, netdoctor, pki, run_json_with, self_signed, text, CaFile, DnsServer,
-    ProxyServer, Response, Run, Server, TlsServer, WsOptions, BOUNDED, GOOD_NAMES,
+    ProxyServer, Response, Run, Server, Socks5Server, TlsServer, WsOptions, BOUNDED, GOOD_NAMES,
 };
 use serde_json::Value;
 
@@ -1093,6 +1093,97 @@ fn interop_tinyproxy_basic_auth_and_connect_ports() {
     run.assert_fail(13, "proxy", "PROXY_DENIED");
     assert!(
         text(&run.target(0)["diagnosis"]).contains("tinyproxy"),
+        "{}",
+        run.dump()
+    );
+}
+
+// ---------------------------------------------------------------------------
+// SOCKS5
+
+#[test]
+fn socks5h_lets_the_proxy_resolve_and_socks5_resolves_here() {
+    let (server, ca) = origin();
+    let socks = Socks5Server::new()
+        .route("good.test", server.addr())
+        .start();
+    let pin = server.resolve("good.test");
+    // socks5h: the name goes to the proxy; dns and tcp are the proxy's.
+    let run = check(
+        &server,
+        &ca,
+        &format!("socks5h://127.0.0.1:{}", socks.port()),
+        &[],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.dump());
+    assert_resolved_by_proxy(&run);
+    assert!(text(run.fact("proxy", "resolution")).contains("the proxy resolves"));
+    // socks5: the dns stage runs here (pinned), the proxy gets the address.
+    let run = check(
+        &server,
+        &ca,
+        &format!("socks5://127.0.0.1:{}", socks.port()),
+        &[],
+        &["--resolve", &pin],
+    );
+    assert_eq!(run.code, 0, "{}", run.dump());
+    assert_eq!(run.stage("dns")["status"], "pass", "{}", run.dump());
+    assert_eq!(
+        run.stage("tcp")["reason"],
+        "connected by the proxy",
+        "{}",
+        run.dump()
+    );
+    assert_eq!(
+        socks.requests(),
+        [
+            format!("good.test:{}", server.port()),
+            format!("127.0.0.1:{}", server.port())
+        ]
+    );
+}
+
+#[test]
+fn socks5_auth_denial_and_an_http_proxy_behind_a_socks_url() {
+    let (server, ca) = origin();
+    let socks = Socks5Server::new()
+        .route("good.test", server.addr())
+        .auth("alice", "p@ss")
+        .start();
+    let url = |creds: &str| format!("socks5h://{creds}127.0.0.1:{}", socks.port());
+    check(&server, &ca, &url(""), &[], &[]).assert_fail(13, "proxy", "PROXY_AUTH_REQUIRED");
+    check(&server, &ca, &url("alice:nope@"), &[], &[]).assert_fail(
+        13,
+        "proxy",
+        "PROXY_AUTH_REQUIRED",
+    );
+    let run = check(&server, &ca, &url("alice:p%40ss@"), &[], &[]);
+    assert_eq!(run.code, 0, "{}", run.dump());
+    let deny = Socks5Server::new()
+        .route("good.test", server.addr())
+        .deny_port(server.port())
+        .start();
+    let run = check(
+        &server,
+        &ca,
+        &format!("socks5h://127.0.0.1:{}", deny.port()),
+        &[],
+        &[],
+    );
+    run.assert_fail(13, "proxy", "PROXY_DENIED");
+    // An HTTP proxy where the URL says socks5h://.
+    let http = proxy_for(&server, ProxyServer::new());
+    let run = check(
+        &server,
+        &ca,
+        &format!("socks5h://127.0.0.1:{}", http.port()),
+        &[],
+        &[],
+    );
+    run.assert_fail(13, "proxy", "PROXY_MALFORMED");
+    assert!(
+        text(&run.target(0)["diagnosis"]).contains("http://"),
         "{}",
         run.dump()
     );

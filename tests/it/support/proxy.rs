@@ -321,3 +321,131 @@ async fn drain<S: AsyncRead + Unpin>(stream: &mut S) {
     })
     .await;
 }
+
+// ---------------------------------------------------------------------------
+// SOCKS5
+
+/// A SOCKS5 proxy (RFC 1928, user/password per RFC 1929) on loopback. It
+/// logs each CONNECT destination as `name:port` (the client sent a name:
+/// socks5h) or `ip:port` (the client resolved it: socks5).
+#[derive(Clone, Default)]
+pub struct Socks5Server {
+    auth: Option<(String, String)>,
+    deny_ports: Vec<u16>,
+    routes: Vec<(String, SocketAddr)>,
+}
+
+impl Socks5Server {
+    /// An open SOCKS5 proxy.
+    pub fn new() -> Socks5Server {
+        Socks5Server::default()
+    }
+
+    /// Require user/password authentication.
+    pub fn auth(mut self, user: &str, password: &str) -> Socks5Server {
+        self.auth = Some((user.to_owned(), password.to_owned()));
+        self
+    }
+
+    /// Refuse CONNECT to this port (reply 0x02, not allowed by ruleset).
+    pub fn deny_port(mut self, port: u16) -> Socks5Server {
+        self.deny_ports.push(port);
+        self
+    }
+
+    /// Resolve `host` to `addr`'s IP (the proxy's own "DNS").
+    pub fn route(mut self, host: &str, addr: SocketAddr) -> Socks5Server {
+        self.routes.push((host.to_ascii_lowercase(), addr));
+        self
+    }
+
+    /// Start it on `127.0.0.1:0`.
+    pub fn start(self) -> Server {
+        let cfg = Arc::new(self);
+        spawn_server(bind_loopback(), move |stream, log| {
+            let cfg = cfg.clone();
+            async move {
+                let _ = cfg.serve(stream, &log).await;
+            }
+        })
+    }
+
+    async fn serve(&self, mut c: TcpStream, log: &RequestLog) -> std::io::Result<()> {
+        let mut head = [0u8; 2];
+        c.read_exact(&mut head).await?;
+        let mut methods = vec![0u8; usize::from(head[1])];
+        c.read_exact(&mut methods).await?;
+        let want = if self.auth.is_some() { 2 } else { 0 };
+        if head[0] != 5 || !methods.contains(&want) {
+            c.write_all(&[5, 0xff]).await?;
+            return Ok(());
+        }
+        c.write_all(&[5, want]).await?;
+        if let Some((user, password)) = &self.auth {
+            let mut v = [0u8; 2];
+            c.read_exact(&mut v).await?;
+            let mut u = vec![0u8; usize::from(v[1])];
+            c.read_exact(&mut u).await?;
+            let mut plen = [0u8; 1];
+            c.read_exact(&mut plen).await?;
+            let mut p = vec![0u8; usize::from(plen[0])];
+            c.read_exact(&mut p).await?;
+            let ok = u == user.as_bytes() && p == password.as_bytes();
+            c.write_all(&[1, if ok { 0 } else { 1 }]).await?;
+            if !ok {
+                return Ok(());
+            }
+        }
+        let mut req = [0u8; 4];
+        c.read_exact(&mut req).await?;
+        let (name, ip) = match req[3] {
+            1 => {
+                let mut a = [0u8; 4];
+                c.read_exact(&mut a).await?;
+                (None, Some(std::net::IpAddr::from(a)))
+            }
+            4 => {
+                let mut a = [0u8; 16];
+                c.read_exact(&mut a).await?;
+                (None, Some(std::net::IpAddr::from(a)))
+            }
+            _ => {
+                let mut len = [0u8; 1];
+                c.read_exact(&mut len).await?;
+                let mut n = vec![0u8; usize::from(len[0])];
+                c.read_exact(&mut n).await?;
+                (Some(String::from_utf8_lossy(&n).to_ascii_lowercase()), None)
+            }
+        };
+        let mut port = [0u8; 2];
+        c.read_exact(&mut port).await?;
+        let port = u16::from_be_bytes(port);
+        let shown = name
+            .clone()
+            .unwrap_or_else(|| ip.map(|i| i.to_string()).unwrap_or_default());
+        log.lock().unwrap().push(format!("{shown}:{port}"));
+        let reply = |code: u8| [5, code, 0, 1, 127, 0, 0, 1, 0, 0];
+        if self.deny_ports.contains(&port) {
+            c.write_all(&reply(2)).await?;
+            return Ok(());
+        }
+        let ip = ip.or_else(|| {
+            let n = name.as_deref()?;
+            self.routes
+                .iter()
+                .find(|(h, _)| h == n)
+                .map(|(_, a)| a.ip())
+        });
+        let Some(ip) = ip else {
+            c.write_all(&reply(4)).await?;
+            return Ok(());
+        };
+        let Ok(mut upstream) = TcpStream::connect(SocketAddr::new(ip, port)).await else {
+            c.write_all(&reply(5)).await?;
+            return Ok(());
+        };
+        c.write_all(&reply(0)).await?;
+        let _ = tokio::io::copy_bidirectional(&mut c, &mut upstream).await;
+        Ok(())
+    }
+}
