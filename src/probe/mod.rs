@@ -361,7 +361,11 @@ async fn run_via_proxy(
         p.record(Layer::Proxy, elapsed, StageResult::<()>::fail(d, facts));
         return None;
     }
-    let summary = format!("{url} ({}) relayed the request", route.source);
+    let summary = format!(
+        "{url} ({}) relayed the request{}",
+        route.source,
+        proxy::differ_note(route)
+    );
     p.record(Layer::Proxy, elapsed, StageResult::pass(summary, facts, ()));
     let exchange = p.record(Layer::Http, http_elapsed, exchange)?;
     after_exchange(p, target, exchange).await

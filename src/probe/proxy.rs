@@ -80,6 +80,19 @@ fn fail(code: Code, summary: String, facts: Value) -> StageResult<Hop> {
     StageResult::fail(Diagnosis::new(code, summary), facts)
 }
 
+/// ` (requests, curl would decide otherwise)` when clients part from the
+/// verdict, for pass summaries.
+pub fn differ_note(route: &Route) -> String {
+    let facts = route.facts();
+    match facts["clients_differ"].as_array() {
+        Some(names) if !names.is_empty() => {
+            let names: Vec<&str> = names.iter().filter_map(Value::as_str).collect();
+            format!(" ({} would decide otherwise)", names.join(", "))
+        }
+        _ => String::new(),
+    }
+}
+
 /// Basic credentials from the URL, percent-decoded.
 fn authorization(url: &ProxyUrl) -> Option<String> {
     use base64::Engine as _;
@@ -181,7 +194,7 @@ pub async fn stage(
     facts["credentials_sent"] = json!(authorization.is_some());
     if !target.scheme.is_tls() {
         facts["request_form"] = json!("absolute-form (no CONNECT for plain http/ws)");
-        let summary = format!("reached {url} ({})", route.source);
+        let summary = format!("reached {url} ({}){}", route.source, differ_note(route));
         return StageResult::pass(
             summary,
             facts.clone(),
@@ -358,7 +371,7 @@ async fn proxy_tls(
                 format!(
                     "the proxy URL says https:// but {} answered the TLS ClientHello in plain HTTP (\"{}\"): it is a plain HTTP proxy",
                     url.authority(),
-                    redact::terminal_safe(first.lines().next().unwrap_or(""), 60)
+                    redact::terminal_safe(first.split("\\r\\n").next().unwrap_or(""), 60)
                 ),
                 facts.clone(),
             ));
@@ -537,8 +550,11 @@ async fn connect(
     record_reply(&mut facts, &reply);
     if (200..300).contains(&reply.status) {
         let summary = format!(
-            "CONNECT {authority} via {url} ({}) → {} {}",
-            route.source, reply.status, reply.reason
+            "CONNECT {authority} via {url} ({}) → {} {}{}",
+            route.source,
+            reply.status,
+            reply.reason,
+            differ_note(route)
         );
         return StageResult::pass(
             summary,
