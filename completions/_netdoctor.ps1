@@ -26,7 +26,9 @@ Register-ArgumentCompleter -Native -CommandName 'netdoctor' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Probe URLs layer by layer: https:// http:// wss:// ws:// tcp://host:port')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a check file (TOML): many targets with their options and expectations, for CI')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -37,7 +39,6 @@ Register-ArgumentCompleter -Native -CommandName 'netdoctor' -ScriptBlock {
             [CompletionResult]::new('--request', '--request', [CompletionResultType]::ParameterName, 'Request method (default GET, or POST with -d)')
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Request body, as in curl (implies POST); @FILE reads it from a file')
             [CompletionResult]::new('--data', '--data', [CompletionResultType]::ParameterName, 'Request body, as in curl (implies POST); @FILE reads it from a file')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Deadline for each stage, e.g. 2s, 500ms')
             [CompletionResult]::new('--max-time', '--max-time', [CompletionResultType]::ParameterName, 'Deadline for the whole run (every target stops at it)')
             [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Also trust the CAs in this PEM file (added to the container''s stores)')
@@ -48,13 +49,31 @@ Register-ArgumentCompleter -Native -CommandName 'netdoctor' -ScriptBlock {
             [CompletionResult]::new('--noproxy', '--noproxy', [CompletionResultType]::ParameterName, 'Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)')
             [CompletionResult]::new('--proxy-cacert', '--proxy-cacert', [CompletionResultType]::ParameterName, 'Also trust the CAs in this PEM file for an https:// proxy''s own certificate')
             [CompletionResult]::new('--expect-status', '--expect-status', [CompletionResultType]::ParameterName, 'Fail the http stage unless the response has this status')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'How many targets to probe at once')
+            [CompletionResult]::new('--repeat', '--repeat', [CompletionResultType]::ParameterName, 'Probe every target N times and report per-layer outcomes and latencies')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Pause between repeats, e.g. 500ms, 2s')
             [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Use IPv4 addresses only')
             [CompletionResult]::new('--ipv4', '--ipv4', [CompletionResultType]::ParameterName, 'Use IPv4 addresses only')
             [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Use IPv6 addresses only')
             [CompletionResult]::new('--ipv6', '--ipv6', [CompletionResultType]::ParameterName, 'Use IPv6 addresses only')
             [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Go on past certificate faults (as warnings); credentials are then never sent')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Go on past certificate faults (as warnings); credentials are then never sent')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show every fact of every stage')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show every fact of every stage')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'netdoctor;run' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'How many targets to probe at once')
+            [CompletionResult]::new('--repeat', '--repeat', [CompletionResultType]::ParameterName, 'Probe every target N times and report per-layer outcomes and latencies')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Pause between repeats, e.g. 500ms, 2s')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show every fact of every stage')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show every fact of every stage')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -70,16 +89,31 @@ Register-ArgumentCompleter -Native -CommandName 'netdoctor' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'netdoctor;man' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'netdoctor;help' {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Probe URLs layer by layer: https:// http:// wss:// ws:// tcp://host:port')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a check file (TOML): many targets with their options and expectations, for CI')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'netdoctor;help;check' {
             break
         }
+        'netdoctor;help;run' {
+            break
+        }
         'netdoctor;help;completions' {
+            break
+        }
+        'netdoctor;help;man' {
             break
         }
         'netdoctor;help;help' {

@@ -23,7 +23,9 @@ set edit:completion:arg-completer[netdoctor] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand check 'Probe URLs layer by layer: https:// http:// wss:// ws:// tcp://host:port'
+            cand run 'Run a check file (TOML): many targets with their options and expectations, for CI'
             cand completions 'Print a shell completion script to stdout'
+            cand man 'Print the man page (roff) to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'netdoctor;check'= {
@@ -33,7 +35,6 @@ set edit:completion:arg-completer[netdoctor] = {|@words|
             cand --request 'Request method (default GET, or POST with -d)'
             cand -d 'Request body, as in curl (implies POST); @FILE reads it from a file'
             cand --data 'Request body, as in curl (implies POST); @FILE reads it from a file'
-            cand --format 'Output format'
             cand --timeout 'Deadline for each stage, e.g. 2s, 500ms'
             cand --max-time 'Deadline for the whole run (every target stops at it)'
             cand --cacert 'Also trust the CAs in this PEM file (added to the container''s stores)'
@@ -44,7 +45,11 @@ set edit:completion:arg-completer[netdoctor] = {|@words|
             cand --noproxy 'Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)'
             cand --proxy-cacert 'Also trust the CAs in this PEM file for an https:// proxy''s own certificate'
             cand --expect-status 'Fail the http stage unless the response has this status'
+            cand --format 'Output format'
             cand --color 'When to colour the output'
+            cand --jobs 'How many targets to probe at once'
+            cand --repeat 'Probe every target N times and report per-layer outcomes and latencies'
+            cand --interval 'Pause between repeats, e.g. 500ms, 2s'
             cand -4 'Use IPv4 addresses only'
             cand --ipv4 'Use IPv4 addresses only'
             cand -6 'Use IPv6 addresses only'
@@ -58,7 +63,26 @@ set edit:completion:arg-completer[netdoctor] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'netdoctor;run'= {
+            cand --format 'Output format'
+            cand --color 'When to colour the output'
+            cand --jobs 'How many targets to probe at once'
+            cand --repeat 'Probe every target N times and report per-layer outcomes and latencies'
+            cand --interval 'Pause between repeats, e.g. 500ms, 2s'
+            cand -v 'Show every fact of every stage'
+            cand --verbose 'Show every fact of every stage'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'netdoctor;completions'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'netdoctor;man'= {
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -66,12 +90,18 @@ set edit:completion:arg-completer[netdoctor] = {|@words|
         }
         &'netdoctor;help'= {
             cand check 'Probe URLs layer by layer: https:// http:// wss:// ws:// tcp://host:port'
+            cand run 'Run a check file (TOML): many targets with their options and expectations, for CI'
             cand completions 'Print a shell completion script to stdout'
+            cand man 'Print the man page (roff) to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'netdoctor;help;check'= {
         }
+        &'netdoctor;help;run'= {
+        }
         &'netdoctor;help;completions'= {
+        }
+        &'netdoctor;help;man'= {
         }
         &'netdoctor;help;help'= {
         }

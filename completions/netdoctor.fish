@@ -27,13 +27,13 @@ end
 complete -c netdoctor -n "__fish_netdoctor_needs_command" -s h -l help -d 'Print help'
 complete -c netdoctor -n "__fish_netdoctor_needs_command" -s V -l version -d 'Print version'
 complete -c netdoctor -n "__fish_netdoctor_needs_command" -f -a "check" -d 'Probe URLs layer by layer: https:// http:// wss:// ws:// tcp://host:port'
+complete -c netdoctor -n "__fish_netdoctor_needs_command" -f -a "run" -d 'Run a check file (TOML): many targets with their options and expectations, for CI'
 complete -c netdoctor -n "__fish_netdoctor_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c netdoctor -n "__fish_netdoctor_needs_command" -f -a "man" -d 'Print the man page (roff) to stdout'
 complete -c netdoctor -n "__fish_netdoctor_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s H -l header -d 'Extra request header, as in curl (\'Name: value\'); values are never printed' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s X -l request -d 'Request method (default GET, or POST with -d)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s d -l data -d 'Request body, as in curl (implies POST); @FILE reads it from a file' -r
-complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l format -d 'Output format' -r -f -a "human\t''
-json\t''"
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l timeout -d 'Deadline for each stage, e.g. 2s, 500ms' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l max-time -d 'Deadline for the whole run (every target stops at it)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l cacert -d 'Also trust the CAs in this PEM file (added to the container\'s stores)' -r -F
@@ -44,17 +44,39 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l proxy -d '
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l noproxy -d 'Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l proxy-cacert -d 'Also trust the CAs in this PEM file for an https:// proxy\'s own certificate' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l expect-status -d 'Fail the http stage unless the response has this status' -r
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l format -d 'Output format' -r -f -a "human\t''
+json\t''
+junit\t''"
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l color -d 'When to colour the output' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l jobs -d 'How many targets to probe at once' -r
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l repeat -d 'Probe every target N times and report per-layer outcomes and latencies' -r
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l interval -d 'Pause between repeats, e.g. 500ms, 2s' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s 4 -l ipv4 -d 'Use IPv4 addresses only'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s 6 -l ipv6 -d 'Use IPv6 addresses only'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s k -l insecure -d 'Go on past certificate faults (as warnings); credentials are then never sent'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s v -l verbose -d 'Show every fact of every stage'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s h -l help -d 'Print help'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s V -l version -d 'Print version'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand run" -l format -d 'Output format' -r -f -a "human\t''
+json\t''
+junit\t''"
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand run" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand run" -l jobs -d 'How many targets to probe at once' -r
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand run" -l repeat -d 'Probe every target N times and report per-layer outcomes and latencies' -r
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand run" -l interval -d 'Pause between repeats, e.g. 500ms, 2s' -r
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand run" -s v -l verbose -d 'Show every fact of every stage'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand run" -s h -l help -d 'Print help'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand run" -s V -l version -d 'Print version'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c netdoctor -n "__fish_netdoctor_using_subcommand help; and not __fish_seen_subcommand_from check completions help" -f -a "check" -d 'Probe URLs layer by layer: https:// http:// wss:// ws:// tcp://host:port'
-complete -c netdoctor -n "__fish_netdoctor_using_subcommand help; and not __fish_seen_subcommand_from check completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c netdoctor -n "__fish_netdoctor_using_subcommand help; and not __fish_seen_subcommand_from check completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand man" -s h -l help -d 'Print help'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand man" -s V -l version -d 'Print version'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand help; and not __fish_seen_subcommand_from check run completions man help" -f -a "check" -d 'Probe URLs layer by layer: https:// http:// wss:// ws:// tcp://host:port'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand help; and not __fish_seen_subcommand_from check run completions man help" -f -a "run" -d 'Run a check file (TOML): many targets with their options and expectations, for CI'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand help; and not __fish_seen_subcommand_from check run completions man help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand help; and not __fish_seen_subcommand_from check run completions man help" -f -a "man" -d 'Print the man page (roff) to stdout'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand help; and not __fish_seen_subcommand_from check run completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

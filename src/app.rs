@@ -3,12 +3,13 @@
 
 use crate::cli::{Cli, ColorChoice, Command, Format};
 use crate::config::Config;
-use crate::probe::{self, Context};
-use crate::report::{human, json, Printer, Report};
+use crate::probe::{self, Schedule};
+use crate::report::{human, json, junit, Printer, Report};
+use crate::sysroot::Sysroot;
+use crate::trust::TrustStores;
 use clap::{CommandFactory, Parser};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 /// Runs netdoctor with the process arguments and returns its exit code.
 pub fn main_entry() -> ExitCode {
@@ -25,16 +26,31 @@ pub fn main_entry() -> ExitCode {
     };
     ExitCode::from(match cli.command {
         Command::Check(args) => match Config::from_check(*args) {
-            Ok(cfg) => check(cfg),
+            Ok(cfg) => probe_and_report(cfg),
+            Err(e) => usage_error(&e.to_string()),
+        },
+        Command::Run(args) => match Config::from_run(args) {
+            Ok(cfg) => probe_and_report(cfg),
             Err(e) => usage_error(&e.to_string()),
         },
         Command::Completions { shell } => completions(shell),
+        Command::Man => man_page(),
     })
 }
 
 fn usage_error(message: &str) -> u8 {
     let _ = writeln!(std::io::stderr(), "error: {message}");
     crate::exit::USAGE
+}
+
+fn man_page() -> u8 {
+    let Ok(page) = crate::manpage::render() else {
+        return crate::exit::INTERNAL;
+    };
+    match Printer::stdout().write(&page) {
+        Ok(()) => crate::exit::OK,
+        Err(_) => crate::exit::INTERNAL,
+    }
 }
 
 fn completions(shell: clap_complete::Shell) -> u8 {
@@ -60,7 +76,7 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-fn check(cfg: Config) -> u8 {
+fn probe_and_report(cfg: Config) -> u8 {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -74,26 +90,26 @@ fn check(cfg: Config) -> u8 {
             return crate::exit::INTERNAL;
         }
     };
-    let Config {
-        targets,
-        probe: probe_cfg,
-        format,
-        color,
-        verbose,
-    } = cfg;
+    let Config { checks, output } = cfg;
+    let schedule = Schedule {
+        jobs: output.jobs,
+        repeat: output.repeat,
+        interval: output.interval,
+    };
     let report = runtime.block_on(async move {
-        let ctx = Arc::new(Context::new(probe_cfg));
-        let env = crate::env::inspect(&ctx.cfg.sysroot, &ctx.trust);
-        let targets = probe::run_all(ctx, targets).await;
+        let sysroot = Sysroot::from_env();
+        let env = crate::env::inspect(&sysroot, &TrustStores::load(&sysroot, &[]));
+        let targets = probe::run_all(checks, schedule).await;
         Report::new(env, targets)
     });
-    let text = match format {
+    let text = match output.format {
         Format::Json => json::render(&report),
+        Format::Junit => junit::render(&report),
         Format::Human => human::render(
             &report,
             human::Style {
-                color: use_color(color),
-                verbose,
+                color: use_color(output.color),
+                verbose: output.verbose,
             },
         ),
     };

@@ -12,7 +12,13 @@ use std::time::Duration;
 
 /// Tells which layer of a network connection broke, why, and how to fix it.
 #[derive(Debug, Parser)]
-#[command(name = "netdoctor", version, about, propagate_version = true)]
+#[command(
+    name = "netdoctor",
+    version,
+    about,
+    propagate_version = true,
+    args_override_self = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -22,11 +28,55 @@ pub struct Cli {
 pub enum Command {
     /// Probe URLs layer by layer: https:// http:// wss:// ws:// tcp://host:port
     Check(Box<CheckArgs>),
+    /// Run a check file (TOML): many targets with their options and expectations, for CI
+    Run(RunArgs),
     /// Print a shell completion script to stdout
     Completions {
         /// The shell to generate completions for
         shell: clap_complete::Shell,
     },
+    /// Print the man page (roff) to stdout
+    #[command(hide = true)]
+    Man,
+}
+
+/// `netdoctor run FILE`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The check file (TOML): [defaults] and [[check]] tables
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// How a run is reported and repeated (not per target).
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// When to colour the output
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Show every fact of every stage
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// How many targets to probe at once
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: u16,
+
+    /// Probe every target N times and report per-layer outcomes and latencies
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub repeat: u32,
+
+    /// Pause between repeats, e.g. 500ms, 2s
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub interval: Option<Duration>,
 }
 
 /// `netdoctor check`.
@@ -50,15 +100,14 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub probe: ProbeArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Options every probing command takes, named as curl names them.
 #[derive(Debug, Args)]
 pub struct ProbeArgs {
-    /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-
     /// Deadline for each stage, e.g. 2s, 500ms
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5s")]
     pub timeout: Duration,
@@ -110,14 +159,6 @@ pub struct ProbeArgs {
     /// Fail the http stage unless the response has this status
     #[arg(long = "expect-status", value_name = "N", value_parser = clap::value_parser!(u16).range(100..=599))]
     pub expect_status: Option<u16>,
-
-    /// When to colour the output
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
-
-    /// Show every fact of every stage
-    #[arg(short, long)]
-    pub verbose: bool,
 }
 
 /// Report formats.
@@ -125,6 +166,7 @@ pub struct ProbeArgs {
 pub enum Format {
     Human,
     Json,
+    Junit,
 }
 
 /// `--color`.

@@ -4,13 +4,15 @@
 //! naming the flag); [`Config::from_check`] then validates what needs more
 //! than one value at a time (URLs, headers).
 
-use crate::cli::{CheckArgs, ColorChoice, Format};
+use crate::cli::{CheckArgs, ColorChoice, Format, OutputArgs, ProbeArgs, RunArgs};
+use crate::diagnosis::Code;
 use crate::proxy::rules::ProxyVars;
 use crate::proxy::{ProxySettings, ProxyUrl};
 use crate::sysroot::Sysroot;
 use crate::target::Target;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A usage error: exit code 2, message naming the flag and the value.
@@ -75,76 +77,138 @@ pub struct ProbeConfig {
     pub proxy_cacert: Vec<PathBuf>,
 }
 
-/// A checked run.
-#[derive(Debug)]
-pub struct Config {
-    pub targets: Vec<Target>,
-    pub probe: ProbeConfig,
+/// What a target is expected to do (check files' `expect`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// No stage fails (warnings allowed).
+    Pass,
+    /// This diagnosis occurs (as the failure or a warning).
+    Code(Code),
+}
+
+/// One target with how to probe it and what it should do.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub target: Target,
+    pub probe: Arc<ProbeConfig>,
+    pub expect: Expect,
+}
+
+/// How the run is reported and repeated.
+#[derive(Debug, Clone)]
+pub struct Output {
     pub format: Format,
     pub color: ColorChoice,
     pub verbose: bool,
+    pub jobs: usize,
+    pub repeat: u32,
+    pub interval: Option<Duration>,
+}
+
+impl From<OutputArgs> for Output {
+    fn from(o: OutputArgs) -> Self {
+        Output {
+            format: o.format,
+            color: o.color,
+            verbose: o.verbose,
+            jobs: usize::from(o.jobs),
+            repeat: o.repeat,
+            interval: o.interval,
+        }
+    }
+}
+
+/// A checked run.
+#[derive(Debug)]
+pub struct Config {
+    pub checks: Vec<Check>,
+    pub output: Output,
 }
 
 impl Config {
-    /// Validates `netdoctor check` arguments.
+    /// Validates `netdoctor check` arguments: every URL shares the options.
     pub fn from_check(args: CheckArgs) -> Result<Self, UsageError> {
-        let targets = args
-            .urls
-            .iter()
-            .map(|u| Target::parse(u).map_err(|e| UsageError(format!("invalid URL {e}"))))
-            .collect::<Result<Vec<_>, _>>()?;
-        let headers = args
-            .headers
-            .iter()
-            .map(|h| parse_header(h))
-            .collect::<Result<Vec<_>, _>>()?;
-        if let Some(m) = &args.method {
-            if m.is_empty()
-                || !m
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            {
-                return Err(UsageError(format!(
-                    "invalid value '{m}' for '--request <METHOD>': not an HTTP method"
-                )));
-            }
-        }
-        let p = args.probe;
-        let family = match (p.ipv4, p.ipv6) {
-            (true, _) => Family::V4,
-            (_, true) => Family::V6,
-            _ => Family::Any,
-        };
+        let output = Output::from(args.output);
+        let (targets, probe) =
+            targets_and_probe(args.urls, args.headers, args.method, args.data, args.probe)?;
+        let probe = Arc::new(probe);
+        let checks = targets
+            .into_iter()
+            .map(|target| Check {
+                target,
+                probe: probe.clone(),
+                expect: Expect::Pass,
+            })
+            .collect();
+        Ok(Config { checks, output })
+    }
+
+    /// Validates `netdoctor run FILE`: every check has its own options.
+    pub fn from_run(args: RunArgs) -> Result<Self, UsageError> {
+        let checks = crate::checkfile::load(&args.file)?;
         Ok(Config {
-            targets,
-            probe: ProbeConfig {
-                timeout: p.timeout,
-                max_time: p.max_time,
-                cacert: p.cacert,
-                resolve: p.resolve,
-                connect_to: p.connect_to,
-                resolver: p.resolver.map(|r| r.0),
-                family,
-                insecure: p.insecure,
-                expect_status: p.expect_status,
-                request: RequestSpec {
-                    method: args.method,
-                    headers,
-                    body: args.data.as_deref().map(read_data).transpose()?,
-                },
-                sysroot: Sysroot::from_env(),
-                proxy: ProxySettings {
-                    vars: ProxyVars::from_env(),
-                    proxy: p.proxy,
-                    noproxy: p.noproxy,
-                },
-                proxy_cacert: p.proxy_cacert,
-            },
-            format: p.format,
-            color: p.color,
-            verbose: p.verbose,
+            checks,
+            output: Output::from(args.output),
         })
     }
+}
+
+/// The targets and probe options of `check`-style arguments.
+pub fn targets_and_probe(
+    urls: Vec<String>,
+    headers: Vec<String>,
+    method: Option<String>,
+    data: Option<String>,
+    p: ProbeArgs,
+) -> Result<(Vec<Target>, ProbeConfig), UsageError> {
+    let targets = urls
+        .iter()
+        .map(|u| Target::parse(u).map_err(|e| UsageError(format!("invalid URL {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let headers = headers
+        .iter()
+        .map(|h| parse_header(h))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(m) = &method {
+        if m.is_empty()
+            || !m
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(UsageError(format!(
+                "invalid value '{m}' for '--request <METHOD>': not an HTTP method"
+            )));
+        }
+    }
+    let family = match (p.ipv4, p.ipv6) {
+        (true, _) => Family::V4,
+        (_, true) => Family::V6,
+        _ => Family::Any,
+    };
+    let probe = ProbeConfig {
+        timeout: p.timeout,
+        max_time: p.max_time,
+        cacert: p.cacert,
+        resolve: p.resolve,
+        connect_to: p.connect_to,
+        resolver: p.resolver.map(|r| r.0),
+        family,
+        insecure: p.insecure,
+        expect_status: p.expect_status,
+        request: RequestSpec {
+            method,
+            headers,
+            body: data.as_deref().map(read_data).transpose()?,
+        },
+        sysroot: Sysroot::from_env(),
+        proxy: ProxySettings {
+            vars: ProxyVars::from_env(),
+            proxy: p.proxy,
+            noproxy: p.noproxy,
+        },
+        proxy_cacert: p.proxy_cacert,
+    };
+    Ok((targets, probe))
 }
 
 /// curl's `-d`: `@FILE` (or `@-` for stdin) reads the body from a file with

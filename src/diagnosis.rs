@@ -14,7 +14,7 @@
 //! The Speech SDK token is the one its 1.53 Python package prints for every
 //! DNS, TCP, TLS and certificate fault.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The layers of a connection, in pipeline order. `Env` is the container
@@ -85,7 +85,7 @@ pub enum Status {
 }
 
 /// A stable diagnosis code. Never renamed once released.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[allow(missing_docs)]
 pub enum Code {

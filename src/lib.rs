@@ -7,11 +7,13 @@
 //! loads the container's certificate stores; `diagnosis` is the code
 //! catalogue; `report` holds the report model and the one printer.
 
+pub mod checkfile;
 pub mod cli;
 pub mod config;
 pub mod diagnosis;
 pub mod env;
 pub mod exit;
+pub mod manpage;
 pub mod probe;
 pub mod proxy;
 pub mod redact;

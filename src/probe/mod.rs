@@ -16,7 +16,7 @@ pub mod tcp;
 pub mod tls;
 pub mod websocket;
 
-use crate::config::ProbeConfig;
+use crate::config::{Check, ProbeConfig};
 use crate::diagnosis::{Code, Diagnosis, Layer, Status};
 use crate::report::{StageReport, TargetReport};
 use crate::target::Target;
@@ -26,6 +26,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::Semaphore;
 
 /// A byte stream a stage can hand on (TCP or TLS over TCP).
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
@@ -81,9 +82,9 @@ impl<T> StageResult<T> {
     }
 }
 
-/// Everything shared by the targets of a run.
+/// Everything shared by the targets that have the same options.
 pub struct Context {
-    pub cfg: ProbeConfig,
+    pub cfg: Arc<ProbeConfig>,
     pub resolver: dns::NameResolver,
     pub trust: TrustStores,
     /// The stores an `https://` proxy's certificate is judged against, when
@@ -93,7 +94,7 @@ pub struct Context {
 
 impl Context {
     /// Reads the container's resolver settings and trust stores once.
-    pub fn new(cfg: ProbeConfig) -> Self {
+    pub fn new(cfg: Arc<ProbeConfig>) -> Self {
         let resolver = dns::NameResolver::new(&cfg);
         let trust = TrustStores::load(&cfg.sysroot, &cfg.cacert);
         let proxy_trust = (!cfg.proxy_cacert.is_empty()).then(|| {
@@ -114,24 +115,70 @@ impl Context {
     }
 }
 
-/// Probes every target concurrently; reports come back in input order.
-pub async fn run_all(ctx: Arc<Context>, targets: Vec<Target>) -> Vec<TargetReport> {
-    let names: Vec<String> = targets.iter().map(Target::display_url).collect();
-    let handles: Vec<_> = targets
-        .into_iter()
-        .map(|t| {
-            let ctx = ctx.clone();
-            tokio::spawn(async move { run_target(&ctx, &t).await })
-        })
-        .collect();
+/// How a run is scheduled.
+#[derive(Debug, Clone, Copy)]
+pub struct Schedule {
+    /// Targets probed at once.
+    pub jobs: usize,
+    /// Runs per target.
+    pub repeat: u32,
+    /// Pause between a target's runs.
+    pub interval: Option<Duration>,
+}
+
+/// Probes every check, `jobs` at a time; reports come back in input order.
+/// Checks that share their options share one [`Context`].
+pub async fn run_all(checks: Vec<Check>, schedule: Schedule) -> Vec<TargetReport> {
+    let mut contexts: Vec<Arc<Context>> = Vec::new();
+    let permits = Arc::new(Semaphore::new(schedule.jobs.max(1)));
+    let mut handles = Vec::with_capacity(checks.len());
+    for check in checks {
+        let ctx = match contexts.iter().find(|c| Arc::ptr_eq(&c.cfg, &check.probe)) {
+            Some(c) => c.clone(),
+            None => {
+                let c = Arc::new(Context::new(check.probe.clone()));
+                contexts.push(c.clone());
+                c
+            }
+        };
+        let permits = permits.clone();
+        let shown = check.target.display_url();
+        let task = tokio::spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            run_repeated(&ctx, &check, schedule).await
+        });
+        handles.push((task, shown));
+    }
     let mut reports = Vec::with_capacity(handles.len());
-    for (h, shown) in handles.into_iter().zip(names) {
-        match h.await {
+    for (task, shown) in handles {
+        match task.await {
             Ok(r) => reports.push(r),
             Err(e) => reports.push(TargetReport::internal_error(shown, e.to_string())),
         }
     }
     reports
+}
+
+/// Probes one check `repeat` times; one run gives its report as is.
+async fn run_repeated(ctx: &Context, check: &Check, schedule: Schedule) -> TargetReport {
+    let mut runs = Vec::with_capacity(schedule.repeat as usize);
+    for i in 0..schedule.repeat.max(1) {
+        if i > 0 {
+            if let Some(pause) = schedule.interval {
+                tokio::time::sleep(pause).await;
+            }
+        }
+        runs.push(run_target(ctx, &check.target).await);
+    }
+    let mut report = if runs.len() == 1 {
+        runs.pop().unwrap_or_else(|| {
+            TargetReport::internal_error(check.target.display_url(), "no run".into())
+        })
+    } else {
+        TargetReport::from_repeats(runs)
+    };
+    report.apply_expectation(check.expect);
+    report
 }
 
 /// The code a layer reports when its deadline passes.

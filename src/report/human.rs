@@ -139,6 +139,22 @@ fn render_target(out: &mut String, t: &TargetReport, style: Style) {
     for s in &t.stages {
         render_stage(out, s, style);
     }
+    if let Some(r) = &t.repeat {
+        render_repeat(out, r, style);
+    }
+    if t.expect != "pass" {
+        let (verdict, status) = if t.met {
+            ("occurred, as expected", Status::Pass)
+        } else {
+            ("did not occur", Status::Fail)
+        };
+        let _ = writeln!(
+            out,
+            "  {} expected {}: {verdict}",
+            style.paint(mark(status), status),
+            t.expect
+        );
+    }
     if let Some(e) = &t.internal_error {
         let _ = writeln!(
             out,
@@ -154,6 +170,51 @@ fn render_target(out: &mut String, t: &TargetReport, style: Style) {
     for w in &t.warnings {
         out.push('\n');
         render_diagnosis(out, w, style, "warning");
+    }
+}
+
+fn render_repeat(out: &mut String, r: &super::repeat::RepeatSummary, style: Style) {
+    let outcomes: Vec<String> = r
+        .outcomes
+        .iter()
+        .map(|(k, n)| format!("{k} ×{n}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "\n  {} {} runs: {}",
+        style.bold("repeat:"),
+        r.runs,
+        outcomes.join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "    {:<12} {:<32} {:>8} {:>8} {:>8} {:>8}  ms per run",
+        "layer", "outcomes", "min", "p50", "p95", "max"
+    );
+    for st in &r.stages {
+        let counts: Vec<String> = st
+            .outcomes
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        let (min, p50, p95, max) = st.latency_ms.map_or(
+            (String::new(), String::new(), String::new(), String::new()),
+            |l| {
+                (
+                    format!("{:.1}", l.min),
+                    format!("{:.1}", l.p50),
+                    format!("{:.1}", l.p95),
+                    format!("{:.1}", l.max),
+                )
+            },
+        );
+        let _ = writeln!(
+            out,
+            "    {:<12} {:<32} {min:>8} {p50:>8} {p95:>8} {max:>8}  {}",
+            st.layer.name(),
+            counts.join(" · "),
+            super::repeat::sparkline(&st.series_ms, 40)
+        );
     }
 }
 

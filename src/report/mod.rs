@@ -14,6 +14,8 @@
 
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod repeat;
 
 use crate::diagnosis::{Code, Diagnosis, Layer, Status};
 use serde::Serialize;
@@ -96,6 +98,9 @@ pub struct TargetReport {
     /// Set when netdoctor itself failed on this target (exit code 1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub internal_error: Option<String>,
+    /// With `--repeat`: statistics over the runs (`stages` is the last run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<repeat::RepeatSummary>,
 }
 
 impl TargetReport {
@@ -106,6 +111,50 @@ impl TargetReport {
         r.met = false;
         r.internal_error = Some(error);
         r
+    }
+
+    /// Combines repeated runs: the last run's stages, the last failure's
+    /// verdict (any failing run fails the target), and the statistics.
+    pub fn from_repeats(mut runs: Vec<TargetReport>) -> Self {
+        let summary = repeat::summarise(&runs);
+        let last_failure = runs.iter().rposition(|r| !r.ok);
+        let failure = last_failure.map(|i| (runs[i].failed_layer, runs[i].diagnosis.clone()));
+        let mut report = runs
+            .pop()
+            .unwrap_or_else(|| TargetReport::from_stages(String::new(), String::new(), Vec::new()));
+        if let Some((layer, diagnosis)) = failure {
+            report.ok = false;
+            report.met = false;
+            report.failed_layer = layer;
+            report.diagnosis = diagnosis;
+        }
+        report.repeat = Some(summary);
+        report
+    }
+
+    /// Records the expectation and whether it was met: `pass` needs no
+    /// failing stage; a code needs that diagnosis to occur.
+    pub fn apply_expectation(&mut self, expect: crate::config::Expect) {
+        use crate::config::Expect;
+        match expect {
+            Expect::Pass => {
+                self.expect = "pass".to_owned();
+                self.met = self.ok && self.internal_error.is_none();
+            }
+            Expect::Code(code) => {
+                self.expect = code.as_str();
+                let occurred = self
+                    .diagnosis
+                    .iter()
+                    .chain(&self.warnings)
+                    .any(|d| d.code == code)
+                    || self
+                        .repeat
+                        .as_ref()
+                        .is_some_and(|r| r.outcomes.contains_key(&code.as_str()));
+                self.met = occurred;
+            }
+        }
     }
 
     /// Builds the target summary from its stages.
@@ -130,6 +179,7 @@ impl TargetReport {
             warnings,
             stages,
             internal_error: None,
+            repeat: None,
         }
     }
 }

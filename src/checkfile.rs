@@ -1,0 +1,294 @@
+//! Check files (`netdoctor run FILE`): many targets, their options and
+//! their expectations, in TOML (DESIGN "Check files").
+//!
+//! ```toml
+//! [defaults]              # any option `check` takes, by its long name
+//! timeout = "3s"
+//! cacert = "certs/corp-root.pem"      # relative to this file
+//!
+//! [[check]]
+//! name = "speech"
+//! url = "wss://westeurope.stt.speech.microsoft.com/…"
+//! resolve = ["host:443:10.0.0.5"]     # lists for repeatable options
+//! expect = "pass"                     # or a diagnosis code that must occur
+//! ```
+//!
+//! Each check's options (defaults first, then its own) are turned into the
+//! arguments of `netdoctor check` and parsed by the same clap definition, so
+//! a value means exactly what it means on the command line. Every error
+//! names the file, the line and the key; nothing runs when one is found.
+
+use crate::cli::{Cli, Command};
+use crate::config::{targets_and_probe, Check, Expect, UsageError};
+use crate::diagnosis::Code;
+use clap::{CommandFactory, Parser};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use toml::Spanned;
+
+type Options = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    defaults: Options,
+    #[serde(default)]
+    check: Vec<Options>,
+}
+
+/// Keys of a `[[check]]` that are not `check` options.
+const CHECK_KEYS: &[&str] = &["name", "url", "preset", "expect"];
+/// `check` options that describe the run, not a target: given to `run`.
+const RUN_LEVEL: &[&str] = &[
+    "format", "color", "verbose", "jobs", "repeat", "interval", "help", "version",
+];
+/// Options whose values are paths, read relative to the check file.
+const PATH_OPTIONS: &[&str] = &["cacert", "proxy-cacert"];
+
+/// Where in the file something is, for error messages.
+struct Locator<'a> {
+    file: &'a Path,
+    text: &'a str,
+}
+
+impl Locator<'_> {
+    fn line(&self, offset: usize) -> usize {
+        self.text[..offset.min(self.text.len())]
+            .matches('\n')
+            .count()
+            + 1
+    }
+
+    fn error(&self, offset: usize, message: impl std::fmt::Display) -> UsageError {
+        UsageError(format!(
+            "{}:{}: {message}",
+            self.file.display(),
+            self.line(offset)
+        ))
+    }
+}
+
+/// The long names of the options `check` takes per target.
+fn probe_option_names() -> Vec<String> {
+    let cli = Cli::command();
+    let Some(check) = cli.find_subcommand("check") else {
+        return Vec::new();
+    };
+    check
+        .get_arguments()
+        .filter_map(|a| a.get_long().map(str::to_owned))
+        .filter(|l| !RUN_LEVEL.contains(&l.as_str()))
+        .collect()
+}
+
+/// Reads and checks a check file.
+pub fn load(path: &Path) -> Result<Vec<Check>, UsageError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| UsageError(format!("cannot read check file {}: {e}", path.display())))?;
+    let loc = Locator {
+        file: path,
+        text: &text,
+    };
+    let raw: RawFile = toml::from_str(&text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        loc.error(offset, e.message())
+    })?;
+    if raw.check.is_empty() {
+        return Err(UsageError(format!(
+            "{}: no [[check]] table",
+            path.display()
+        )));
+    }
+    let known = probe_option_names();
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    validate_keys(&raw.defaults, &known, &[], &loc, "[defaults]")?;
+    raw.check
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| {
+            validate_keys(
+                entry,
+                &known,
+                CHECK_KEYS,
+                &loc,
+                &format!("[[check]] #{}", i + 1),
+            )?;
+            one_check(&raw.defaults, entry, &base, &loc, i)
+        })
+        .collect()
+}
+
+fn validate_keys(
+    options: &Options,
+    known: &[String],
+    extra: &[&str],
+    loc: &Locator<'_>,
+    table: &str,
+) -> Result<(), UsageError> {
+    for key in options.keys() {
+        let k = key.get_ref();
+        if !known.iter().any(|n| n == k) && !extra.contains(&k.as_str()) {
+            let hint = if RUN_LEVEL.contains(&k.as_str()) {
+                format!(" (`{k}` applies to the whole run: pass --{k} to `netdoctor run`)")
+            } else {
+                format!(" (known: {})", known.join(", "))
+            };
+            return Err(loc.error(
+                key.span().start,
+                format!("unknown key `{k}` in {table}{hint}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn string_value<'a>(
+    entry: &'a Options,
+    key: &str,
+    loc: &Locator<'_>,
+) -> Result<Option<(&'a str, usize)>, UsageError> {
+    let Some((_, v)) = entry.iter().find(|(k, _)| k.get_ref() == key) else {
+        return Ok(None);
+    };
+    match v.get_ref() {
+        toml::Value::String(s) => Ok(Some((s.as_str(), v.span().start))),
+        other => Err(loc.error(
+            v.span().start,
+            format!("`{key}` must be a string, not {}", other.type_str()),
+        )),
+    }
+}
+
+fn one_check(
+    defaults: &Options,
+    entry: &Options,
+    base: &Path,
+    loc: &Locator<'_>,
+    index: usize,
+) -> Result<Check, UsageError> {
+    let at = entry.keys().next().map_or(0, |k| k.span().start);
+    if let Some((_, offset)) = string_value(entry, "preset", loc)? {
+        return Err(loc.error(offset, "`preset` checks need the service presets, which this version does not have yet: use `url`"));
+    }
+    let Some((url, _)) = string_value(entry, "url", loc)? else {
+        return Err(loc.error(at, format!("[[check]] #{} has no `url`", index + 1)));
+    };
+    let expect = match string_value(entry, "expect", loc)? {
+        None => Expect::Pass,
+        Some(("pass", _)) => Expect::Pass,
+        Some((code, offset)) => Expect::Code(
+            serde_json::from_value::<Code>(serde_json::Value::String(code.to_owned())).map_err(
+                |_| {
+                    loc.error(
+                        offset,
+                        format!("`expect = \"{code}\"` is neither \"pass\" nor a diagnosis code"),
+                    )
+                },
+            )?,
+        ),
+    };
+    let mut argv = vec!["netdoctor".to_owned(), "check".to_owned(), url.to_owned()];
+    let mut lines: Vec<(String, usize)> = Vec::new();
+    for options in [defaults, entry] {
+        for (key, value) in options
+            .iter()
+            .filter(|(k, _)| !CHECK_KEYS.contains(&k.get_ref().as_str()))
+        {
+            lines.push((key.get_ref().clone(), value.span().start));
+            push_option(&mut argv, key.get_ref(), value, base, loc)?;
+        }
+    }
+    let parsed = Cli::try_parse_from(&argv).map_err(|e| clap_error(&e, &lines, loc, at))?;
+    let Command::Check(args) = parsed.command else {
+        return Err(loc.error(at, "internal: not a check"));
+    };
+    let (mut targets, probe) =
+        targets_and_probe(args.urls, args.headers, args.method, args.data, args.probe)
+            .map_err(|e| loc.error(at, e))?;
+    let mut target = targets.remove(0);
+    if let Some((name, _)) = string_value(entry, "name", loc)? {
+        target.name = Some(name.to_owned());
+    }
+    Ok(Check {
+        target,
+        probe: Arc::new(probe),
+        expect,
+    })
+}
+
+/// Appends `--key value` (or `--key` for `true`, once per list item).
+fn push_option(
+    argv: &mut Vec<String>,
+    key: &str,
+    value: &Spanned<toml::Value>,
+    base: &Path,
+    loc: &Locator<'_>,
+) -> Result<(), UsageError> {
+    let flag = format!("--{key}");
+    let scalar = |v: &toml::Value| -> Result<Option<String>, UsageError> {
+        match v {
+            toml::Value::String(s) if PATH_OPTIONS.contains(&key) => {
+                Ok(Some(resolve_path(base, s)))
+            }
+            toml::Value::String(s) => Ok(Some(s.clone())),
+            toml::Value::Integer(i) => Ok(Some(i.to_string())),
+            toml::Value::Float(f) => Ok(Some(f.to_string())),
+            toml::Value::Boolean(_) => Ok(None),
+            other => Err(loc.error(
+                value.span().start,
+                format!("`{key}` cannot be {}", other.type_str()),
+            )),
+        }
+    };
+    match value.get_ref() {
+        toml::Value::Boolean(true) => argv.push(flag),
+        toml::Value::Boolean(false) => {}
+        toml::Value::Array(items) => {
+            for item in items {
+                if let Some(v) = scalar(item)? {
+                    argv.extend([flag.clone(), v]);
+                }
+            }
+        }
+        other => {
+            if let Some(v) = scalar(other)? {
+                argv.extend([flag, v]);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn resolve_path(base: &Path, p: &str) -> String {
+    let path = PathBuf::from(p);
+    if path.is_absolute() {
+        p.to_owned()
+    } else {
+        base.join(path).to_string_lossy().into_owned()
+    }
+}
+
+/// A clap error on a generated command line, pinned to the key it came from.
+fn clap_error(
+    e: &clap::Error,
+    lines: &[(String, usize)],
+    loc: &Locator<'_>,
+    at: usize,
+) -> UsageError {
+    let text = e.to_string();
+    let first = text
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_start_matches("error: ")
+        .to_owned();
+    let offset = lines
+        .iter()
+        .rev()
+        .find(|(key, _)| first.contains(&format!("--{key}")))
+        .map_or(at, |(_, offset)| *offset);
+    loc.error(offset, first)
+}

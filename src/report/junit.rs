@@ -1,0 +1,129 @@
+//! The JUnit renderer: one `<testsuite>`, one `<testcase>` per target, a
+//! `<failure>` for a target that did not meet its expectation (message
+//! `CODE: summary`, body: the stage lines and the hint). GitLab's and
+//! GitHub's test reporters read this shape.
+
+use super::{Report, TargetReport};
+use crate::diagnosis::Status;
+use std::fmt::Write as _;
+
+/// Escapes text for XML attributes and content; drops characters XML 1.0
+/// cannot carry.
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn seconds(t: &TargetReport) -> f64 {
+    t.stages.iter().filter_map(|s| s.duration_ms).sum::<f64>() / 1000.0
+}
+
+fn classname(t: &TargetReport) -> String {
+    let scheme = t.target.split("://").next().unwrap_or("target");
+    format!("netdoctor.{scheme}")
+}
+
+fn failure_message(t: &TargetReport) -> String {
+    if let Some(e) = &t.internal_error {
+        return format!("netdoctor failed: {e}");
+    }
+    match &t.diagnosis {
+        Some(d) if t.expect == "pass" || t.expect != d.code.as_str() => {
+            let prefix = if t.expect == "pass" {
+                String::new()
+            } else {
+                format!("expected {}, got ", t.expect)
+            };
+            format!("{prefix}{}: {}", d.code.as_str(), d.summary)
+        }
+        _ => format!("expected {}, got pass", t.expect),
+    }
+}
+
+fn failure_body(t: &TargetReport) -> String {
+    let mut body = String::new();
+    for s in &t.stages {
+        let text = match s.status {
+            Status::Skipped => format!("skipped: {}", s.reason.as_deref().unwrap_or("")),
+            _ => s.summary.clone().unwrap_or_default(),
+        };
+        let status = match s.status {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::Skipped => "skip",
+        };
+        let _ = writeln!(body, "{status:<5} {:<12} {text}", s.layer.name());
+    }
+    if let Some(d) = &t.diagnosis {
+        let _ = writeln!(body, "hint: {}", d.hint);
+    }
+    body
+}
+
+/// Renders the report as a JUnit XML document.
+pub fn render(report: &Report) -> String {
+    let failures = report.targets.iter().filter(|t| !t.met).count();
+    let total: f64 = report.targets.iter().map(seconds).sum();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"netdoctor\" tests=\"{}\" failures=\"{failures}\" time=\"{total:.3}\">",
+        report.targets.len()
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"netdoctor\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"{total:.3}\">",
+        report.targets.len()
+    );
+    for t in &report.targets {
+        let _ = write!(
+            out,
+            "    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3}\"",
+            xml(&t.name),
+            xml(&classname(t)),
+            seconds(t)
+        );
+        if t.met {
+            out.push_str("/>\n");
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
+            xml(&failure_message(t)),
+            xml(&t
+                .diagnosis
+                .as_ref()
+                .map_or_else(|| "EXPECTATION_NOT_MET".to_owned(), |d| d.code.as_str())),
+            xml(&failure_body(t))
+        );
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_drops_controls() {
+        assert_eq!(
+            xml("<a href=\"x\">&'\u{1b}"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;"
+        );
+    }
+}
