@@ -1188,3 +1188,22 @@ fn socks5_auth_denial_and_an_http_proxy_behind_a_socks_url() {
         run.dump()
     );
 }
+
+#[test]
+fn an_unusable_proxy_url_fails_the_proxy_stage_with_the_env_code() {
+    let mut cmd = netdoctor();
+    cmd.env("HTTPS_PROXY", "ftp://alice:pw@proxy.test:21");
+    let run = run_json_with(cmd, &["check", "https://api.example.test/"]);
+    assert_eq!(run.code, 13, "{}", run.dump());
+    let t = run.target(0);
+    assert_eq!(t["failed_layer"], "proxy", "{}", run.dump());
+    // The cause lives in the environment: the code keeps its env layer.
+    assert_eq!(
+        t["diagnosis"]["code"],
+        "ENV_PROXY_BAD_URL",
+        "{}",
+        run.dump()
+    );
+    assert!(!run.stdout.contains(":pw@"), "{}", run.dump());
+    assert_resolved_by_proxy(&run);
+}
