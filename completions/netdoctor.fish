@@ -41,6 +41,9 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l cacert -d 
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l resolve -d 'Pin HOST:PORT to addresses, as in curl (ADDR[,ADDR…])' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l connect-to -d 'Connect to HOST2:PORT2 instead of HOST:PORT, keeping SNI and Host (curl semantics)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l resolver -d 'Ask this DNS server instead of /etc/resolv.conf\'s (drops search and ndots)' -r
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l proxy -d 'Use this proxy instead of the proxy variables (http://, https://, socks5://, socks5h://)' -r
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l noproxy -d 'Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)' -r
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l proxy-cacert -d 'Also trust the CAs in this PEM file for an https:// proxy\'s own certificate' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l expect-status -d 'Fail the http stage unless the response has this status' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l format -d 'Output format' -r -f -a "human\t''
 json\t''

@@ -3,8 +3,9 @@
 //! Values are parsed by the `config` module's parsers, so a malformed value
 //! is a usage error (exit 2) that names the flag and the value.
 
-use crate::config::{parse_connect_to, parse_duration, parse_resolve, parse_resolver};
+use crate::config::{parse_connect_to, parse_duration, parse_proxy, parse_resolve, parse_resolver};
 use crate::config::{ConnectTo, ResolveEntry, ResolverAddr};
+use crate::proxy::ProxyUrl;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -156,6 +157,18 @@ pub struct ProbeArgs {
     /// Use IPv6 addresses only
     #[arg(short = '6', long = "ipv6")]
     pub ipv6: bool,
+
+    /// Use this proxy instead of the proxy variables (http://, https://, socks5://, socks5h://)
+    #[arg(long, value_name = "URL", value_parser = parse_proxy)]
+    pub proxy: Option<ProxyUrl>,
+
+    /// Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)
+    #[arg(long, value_name = "LIST")]
+    pub noproxy: Option<String>,
+
+    /// Also trust the CAs in this PEM file for an https:// proxy's own certificate
+    #[arg(long = "proxy-cacert", value_name = "FILE")]
+    pub proxy_cacert: Vec<PathBuf>,
 
     /// Go on past certificate faults (as warnings); credentials are then never sent
     #[arg(short = 'k', long)]

@@ -6,6 +6,8 @@
 
 use crate::cli::{CheckArgs, ColorChoice, Format, OutputArgs, ProbeArgs, RunArgs};
 use crate::diagnosis::Code;
+use crate::proxy::rules::ProxyVars;
+use crate::proxy::{ProxySettings, ProxyUrl};
 use crate::sysroot::Sysroot;
 use crate::target::Target;
 use std::net::{IpAddr, SocketAddr};
@@ -69,6 +71,10 @@ pub struct ProbeConfig {
     pub expect_status: Option<u16>,
     pub request: RequestSpec,
     pub sysroot: Sysroot,
+    /// The proxy variables (read once) and `--proxy`/`--noproxy`.
+    pub proxy: ProxySettings,
+    /// `--proxy-cacert`: CAs trusted for an https:// proxy's certificate.
+    pub proxy_cacert: Vec<PathBuf>,
 }
 
 /// What a target is expected to do (check files' `expect`).
@@ -195,6 +201,12 @@ pub fn targets_and_probe(
             body: data.as_deref().map(read_data).transpose()?,
         },
         sysroot: Sysroot::from_env(),
+        proxy: ProxySettings {
+            vars: ProxyVars::from_env(),
+            proxy: p.proxy,
+            noproxy: p.noproxy,
+        },
+        proxy_cacert: p.proxy_cacert,
     };
     Ok((targets, probe))
 }
@@ -337,6 +349,11 @@ pub fn parse_connect_to(s: &str) -> Result<ConnectTo, String> {
         to_host: opt_host(&f[2]),
         to_port: opt_port(&f[3], "port")?,
     })
+}
+
+/// Parses `--proxy URL` (a missing scheme means `http://`, as in curl).
+pub fn parse_proxy(s: &str) -> Result<ProxyUrl, String> {
+    ProxyUrl::parse(s).map_err(|e| e.to_string())
 }
 
 /// Parses `--resolver ADDR[:PORT]` (`[::1]:5353` for IPv6 with a port).

@@ -15,6 +15,7 @@ pub mod env;
 pub mod exit;
 pub mod manpage;
 pub mod probe;
+pub mod proxy;
 pub mod redact;
 pub mod report;
 pub mod sysroot;

@@ -47,7 +47,15 @@ impl Scheme {
         }
     }
 
-    /// The stages a target of this scheme has, in order (no proxy yet).
+    /// The stages of a target of this scheme when a proxy is configured for
+    /// it: `proxy` stands between tcp and tls.
+    pub fn layers_with_proxy(self) -> Vec<Layer> {
+        let mut layers = self.layers();
+        layers.insert(2, Layer::Proxy);
+        layers
+    }
+
+    /// The stages a target of this scheme has, in order, without a proxy.
     pub fn layers(self) -> Vec<Layer> {
         let mut layers = vec![Layer::Dns, Layer::Tcp];
         if self == Scheme::Tcp {

@@ -135,5 +135,6 @@ pub fn inspect(sysroot: &Sysroot, trust: &TrustStores, depth: Depth) -> EnvRepor
     if !proxies.is_empty() {
         look.fact("proxy_variables", json!(proxies));
     }
+    look.findings.extend(crate::proxy::env_vars::inspect());
     look.into_report()
 }

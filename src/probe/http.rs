@@ -43,6 +43,7 @@ pub fn is_credential_header(name: &str) -> bool {
 /// What the exchange produced, for the auth and websocket stages.
 pub struct Exchange {
     pub status: u16,
+    pub reason: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub credential_sent: bool,
@@ -130,7 +131,20 @@ struct Request {
     secrets: Vec<String>,
 }
 
-fn build_request(target: &Target, spec: &RequestSpec, send_credentials: bool) -> Request {
+/// A plain http/ws request sent to a proxy: absolute-form, with the proxy's
+/// credentials.
+#[derive(Debug, Clone, Default)]
+pub struct ViaProxy {
+    /// The `Proxy-Authorization` value, if the proxy URL has credentials.
+    pub authorization: Option<String>,
+}
+
+fn build_request(
+    target: &Target,
+    spec: &RequestSpec,
+    send_credentials: bool,
+    via: Option<&ViaProxy>,
+) -> Request {
     let method = spec
         .method
         .clone()
@@ -141,12 +155,22 @@ fn build_request(target: &Target, spec: &RequestSpec, send_credentials: bool) ->
     } else {
         redact::request_target(&target.url, None)
     };
+    // Through a proxy, plain requests name the whole URL (absolute-form).
+    let path = match via {
+        Some(_) => format!("http://{}{path}", target.host_header()),
+        None => path,
+    };
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {}\r\n",
         target.host_header()
     );
     let mut sent_headers = Vec::new();
     let mut secrets = Vec::new();
+    if let Some(auth) = via.and_then(|v| v.authorization.as_ref()) {
+        head.push_str(&format!("Proxy-Authorization: {auth}\r\n"));
+        sent_headers.push(format!("Proxy-Authorization: {}", redact::MASK));
+        secrets.push(auth.clone());
+    }
     let user_set = |n: &str| spec.headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(n));
     if !user_set("user-agent") {
         head.push_str(concat!(
@@ -380,9 +404,10 @@ pub async fn stage(
     target: &Target,
     cfg: &ProbeConfig,
     send_credentials: bool,
+    via: Option<&ViaProxy>,
     deadline: Instant,
 ) -> StageResult<Exchange> {
-    let req = build_request(target, &cfg.request, send_credentials);
+    let req = build_request(target, &cfg.request, send_credentials, via);
     let mut facts = json!({
         "method": req.method,
         "path": req.shown_path,
@@ -446,6 +471,7 @@ pub async fn stage(
     }
     let exchange = Exchange {
         status: head.status,
+        reason: head.reason.clone(),
         headers: head.headers,
         body,
         credential_sent: req.credential_sent,

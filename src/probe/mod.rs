@@ -11,6 +11,7 @@ pub mod auth;
 pub mod certificate;
 pub mod dns;
 pub mod http;
+pub mod proxy;
 pub mod tcp;
 pub mod tls;
 pub mod websocket;
@@ -60,6 +61,16 @@ impl<T> StageResult<T> {
         }
     }
 
+    /// The same failure with another product type.
+    fn fail_from<U>(other: StageResult<U>) -> Self {
+        StageResult {
+            summary: other.summary,
+            facts: other.facts,
+            diagnosis: other.diagnosis,
+            product: None,
+        }
+    }
+
     /// The stage failed; the pipeline stops.
     pub fn fail(diagnosis: Diagnosis, facts: Value) -> Self {
         StageResult {
@@ -76,6 +87,9 @@ pub struct Context {
     pub cfg: Arc<ProbeConfig>,
     pub resolver: dns::NameResolver,
     pub trust: TrustStores,
+    /// The stores an `https://` proxy's certificate is judged against, when
+    /// `--proxy-cacert` adds to them (else `trust`).
+    pub proxy_trust: Option<TrustStores>,
 }
 
 impl Context {
@@ -83,10 +97,20 @@ impl Context {
     pub fn new(cfg: Arc<ProbeConfig>) -> Self {
         let resolver = dns::NameResolver::new(&cfg);
         let trust = TrustStores::load(&cfg.sysroot, &cfg.cacert);
+        let proxy_trust = (!cfg.proxy_cacert.is_empty()).then(|| {
+            let all: Vec<_> = cfg
+                .cacert
+                .iter()
+                .chain(&cfg.proxy_cacert)
+                .cloned()
+                .collect();
+            TrustStores::load(&cfg.sysroot, &all)
+        });
         Context {
             cfg,
             resolver,
             trust,
+            proxy_trust,
         }
     }
 }
@@ -162,6 +186,7 @@ fn timeout_code(layer: Layer) -> Code {
     match layer {
         Layer::Dns => Code::DnsTimeout,
         Layer::Tcp => Code::TcpTimeout,
+        Layer::Proxy => Code::ProxyTimeout,
         Layer::Tls | Layer::Certificate => Code::TlsTimeout,
         Layer::Websocket => Code::WsPingTimeout,
         _ => Code::HttpTimeout,
@@ -173,6 +198,8 @@ struct Pipeline<'a> {
     ctx: &'a Context,
     stages: Vec<StageReport>,
     end: Option<Instant>,
+    /// The target's stages, in order (with `proxy` when one is configured).
+    layers: Vec<Layer>,
 }
 
 impl Pipeline<'_> {
@@ -194,6 +221,20 @@ impl Pipeline<'_> {
     where
         F: Future<Output = StageResult<T>>,
     {
+        let (result, elapsed) = self.run(layer, run).await;
+        self.record(layer, elapsed, result)
+    }
+
+    /// Runs a stage under its deadline without recording it (the caller
+    /// records it once it has judged the result).
+    async fn run<T, F>(
+        &mut self,
+        layer: Layer,
+        run: impl FnOnce(Instant) -> F,
+    ) -> (StageResult<T>, Duration)
+    where
+        F: Future<Output = StageResult<T>>,
+    {
         let (deadline, limit) = self.deadline();
         let started = Instant::now();
         // Stages that classify their own timeouts get a little slack.
@@ -209,7 +250,7 @@ impl Pipeline<'_> {
                 StageResult::fail(d, serde_json::json!({ "timeout_ms": after.as_millis() }))
             }
         };
-        self.record(layer, started.elapsed(), result)
+        (result, started.elapsed())
     }
 
     fn record<T>(&mut self, layer: Layer, elapsed: Duration, r: StageResult<T>) -> Option<T> {
@@ -246,13 +287,13 @@ impl Pipeline<'_> {
                     |s| format!("{} failed", s.layer),
                 )
         });
-        for layer in target.scheme.layers() {
-            if !self.stages.iter().any(|s| s.layer == layer) {
+        for layer in &self.layers {
+            if !self.stages.iter().any(|s| s.layer == *layer) {
                 self.stages
-                    .push(StageReport::skipped(layer, reason.clone()));
+                    .push(StageReport::skipped(*layer, reason.clone()));
             }
         }
-        let order = target.scheme.layers();
+        let order = &self.layers;
         self.stages
             .sort_by_key(|s| order.iter().position(|l| *l == s.layer));
         let name = target.name.clone().unwrap_or_else(|| target.display_url());
@@ -262,13 +303,119 @@ impl Pipeline<'_> {
 
 /// Probes one target through its stages.
 pub async fn run_target(ctx: &Context, target: &Target) -> TargetReport {
+    let route = crate::proxy::route(&ctx.cfg.proxy, target);
+    let layers = if route.is_some() {
+        target.scheme.layers_with_proxy()
+    } else {
+        target.scheme.layers()
+    };
     let mut p = Pipeline {
         ctx,
         stages: Vec::new(),
         end: ctx.cfg.max_time.map(|m| Instant::now() + m),
+        layers,
     };
-    let reason = run_stages(&mut p, target).await;
+    let reason = match route {
+        Some(route) if route.proxied() => run_via_proxy(&mut p, target, &route).await,
+        Some(route) => {
+            p.record(Layer::Proxy, Duration::ZERO, proxy::bypassed(&route));
+            run_stages(&mut p, target).await
+        }
+        None => run_stages(&mut p, target).await,
+    };
     p.finish(target, reason)
+}
+
+/// A target through a proxy: the proxy reaches the target, so the target's
+/// dns and tcp are its business; then tls, certificate, http… as usual.
+async fn run_via_proxy(
+    p: &mut Pipeline<'_>,
+    target: &Target,
+    route: &crate::proxy::Route,
+) -> Option<String> {
+    let ctx = p.ctx;
+    let socks = route.url.as_ref().is_ok_and(|u| {
+        matches!(
+            u.scheme,
+            crate::proxy::ProxyScheme::Socks5 | crate::proxy::ProxyScheme::Socks5h
+        )
+    });
+    let local = route
+        .url
+        .as_ref()
+        .is_ok_and(|u| u.scheme.resolves_locally());
+    let resolved = if local {
+        // socks5:// resolves the target here; the proxy connects to it.
+        let addrs = p
+            .stage(Layer::Dns, |deadline| {
+                dns::stage(&ctx.resolver, target, &ctx.cfg, deadline)
+            })
+            .await?;
+        p.stages
+            .push(StageReport::skipped(Layer::Tcp, "connected by the proxy"));
+        Some(addrs)
+    } else {
+        for layer in [Layer::Dns, Layer::Tcp] {
+            p.stages
+                .push(StageReport::skipped(layer, "resolved by the proxy"));
+        }
+        None
+    };
+    let (hop, elapsed) = p
+        .run(Layer::Proxy, |deadline| {
+            proxy::stage(ctx, route, target, resolved.as_deref(), deadline)
+        })
+        .await;
+    if target.scheme.is_tls() || socks {
+        let hop = p.record(Layer::Proxy, elapsed, hop)?;
+        return after_connect(p, target, hop.stream).await;
+    }
+    // Plain http/ws: the request itself goes to the proxy (absolute-form);
+    // the proxy stage is judged from the reply.
+    let failed = hop
+        .diagnosis
+        .as_ref()
+        .is_some_and(|d| d.status == Status::Fail);
+    if failed || hop.product.is_none() {
+        p.record(Layer::Proxy, elapsed, StageResult::<()>::fail_from(hop));
+        return None;
+    }
+    let product = hop.product?;
+    let proxy::Hop {
+        stream,
+        authorization,
+        mut facts,
+    } = product;
+    let via = http::ViaProxy { authorization };
+    let (exchange, http_elapsed) = p
+        .run(Layer::Http, |deadline| {
+            http::stage(stream, target, &ctx.cfg, true, Some(&via), deadline)
+        })
+        .await;
+    let url = route.url.as_ref().ok()?;
+    let judged = exchange.product.as_ref().and_then(|ex| {
+        proxy::reply_facts(&mut facts, ex.status, &ex.reason, &ex.headers);
+        proxy::judge_reply(
+            url,
+            ex.status,
+            &ex.reason,
+            &ex.headers,
+            &ex.body,
+            via.authorization.is_some(),
+        )
+    });
+    if let Some(d) = judged {
+        p.record(Layer::Proxy, elapsed, StageResult::<()>::fail(d, facts));
+        return None;
+    }
+    let summary = format!(
+        "{url} ({}) relayed the request{}",
+        route.source,
+        proxy::differ_note(route)
+    );
+    p.record(Layer::Proxy, elapsed, StageResult::pass(summary, facts, ()));
+    let exchange = p.record(Layer::Http, http_elapsed, exchange)?;
+    after_exchange(p, target, exchange).await
 }
 
 /// Runs the stages in order; returns a skip reason when one was decided
@@ -288,6 +435,13 @@ async fn run_stages(p: &mut Pipeline<'_>, target: &Target) -> Option<String> {
     if target.scheme == crate::target::Scheme::Tcp {
         return None;
     }
+    after_connect(p, target, Box::new(tcp)).await
+}
+
+/// From a connected stream (direct or a proxy tunnel): tls, certificate,
+/// http, auth, websocket.
+async fn after_connect(p: &mut Pipeline<'_>, target: &Target, tcp: Box<dyn Io>) -> Option<String> {
+    let ctx = p.ctx;
     let (stream, send_credentials): (Box<dyn Io>, bool) = if target.scheme.is_tls() {
         let session = p
             .stage(Layer::Tls, |_| tls::stage(tcp, &target.host))
@@ -306,13 +460,22 @@ async fn run_stages(p: &mut Pipeline<'_>, target: &Target) -> Option<String> {
             .await?;
         (Box::new(session.stream), verdict.trusted)
     } else {
-        (Box::new(tcp), true)
+        (tcp, true)
     };
     let exchange = p
         .stage(Layer::Http, |deadline| {
-            http::stage(stream, target, &ctx.cfg, send_credentials, deadline)
+            http::stage(stream, target, &ctx.cfg, send_credentials, None, deadline)
         })
         .await?;
+    after_exchange(p, target, exchange).await
+}
+
+/// auth and websocket, from the http exchange.
+async fn after_exchange(
+    p: &mut Pipeline<'_>,
+    target: &Target,
+    exchange: http::Exchange,
+) -> Option<String> {
     let auth = auth::stage(&exchange);
     let auth_warned = auth.diagnosis.is_some();
     p.record(Layer::Auth, Duration::ZERO, auth)?;

@@ -81,7 +81,7 @@ fn literal_pieces(pattern: &str) -> Vec<&str> {
 /// Whether a client's output `line` shows the catalogue string `pattern`: its
 /// literal pieces appear in `line` in order, each placeholder standing for at
 /// least one character (after Python's ` (_ssl.c:NNNN)` is removed).
-fn matches(pattern: &str, line: &str) -> bool {
+pub fn matches(pattern: &str, line: &str) -> bool {
     let line = strip_ssl_c_suffix(line);
     let pieces = literal_pieces(pattern);
     let mut pos = 0;
@@ -103,7 +103,7 @@ fn matches(pattern: &str, line: &str) -> bool {
 }
 
 /// The first `(catalogue string, output line)` that match.
-fn find_match<'a>(client_errors: &'a [String], output: &'a str) -> Option<(&'a str, &'a str)> {
+pub fn find_match<'a>(client_errors: &'a [String], output: &'a str) -> Option<(&'a str, &'a str)> {
     output.lines().find_map(|line| {
         client_errors
             .iter()

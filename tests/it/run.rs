@@ -313,10 +313,18 @@ fn committed_man_page_is_current() {
 fn env_junit_has_a_failing_case_per_failing_finding() {
     let root = crate::support::empty_sysroot();
     let mut cmd = netdoctor();
-    cmd.env("NETDOCTOR_SYSROOT", root.path()).args(["env", "--format", "junit"]);
+    cmd.env("NETDOCTOR_SYSROOT", root.path())
+        .args(["env", "--format", "junit"]);
     let result = run(&mut cmd);
     assert_eq!(result.code, 10, "{}", result.dump());
     let cases = junit_cases(&result.stdout);
-    let no_bundle = cases.iter().find(|c| c.name == "ENV_NO_CA_BUNDLE").expect("a case per finding");
-    assert!(no_bundle.failure.as_deref().unwrap_or_default().starts_with("ENV_NO_CA_BUNDLE: "));
+    let no_bundle = cases
+        .iter()
+        .find(|c| c.name == "ENV_NO_CA_BUNDLE")
+        .expect("a case per finding");
+    assert!(no_bundle
+        .failure
+        .as_deref()
+        .unwrap_or_default()
+        .starts_with("ENV_NO_CA_BUNDLE: "));
 }

@@ -6,6 +6,7 @@
 
 pub mod dns_server;
 pub mod pki;
+pub mod proxy;
 pub mod servers;
 
 use std::time::{Duration, Instant};
@@ -14,6 +15,7 @@ use serde_json::Value;
 
 pub use dns_server::{DnsServer, SilentDns};
 pub use pki::{pki, self_signed, CaFile, Leaf, GOOD_NAMES};
+pub use proxy::{ProxyServer, Socks5Server};
 pub use servers::{
     blackhole, closed_port, eof_after_client_hello, garbage_http, http_server, huge_header_http,
     plaintext_http_on_tls_port, reset_after_client_hello, slow_drip_http,
