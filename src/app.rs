@@ -5,12 +5,14 @@ use crate::cli::{Cli, ColorChoice, Command, EnvArgs, Format};
 use crate::config::Config;
 use crate::diagnosis::{Layer, Status};
 use crate::probe::{self, Schedule};
+use crate::report::progress::Progress;
 use crate::report::{human, json, junit, Printer, Report};
 use crate::sysroot::Sysroot;
 use crate::trust::TrustStores;
 use clap::{CommandFactory, Parser};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// Runs netdoctor with the process arguments and returns its exit code.
 pub fn main_entry() -> ExitCode {
@@ -107,6 +109,11 @@ fn env(args: &EnvArgs) -> u8 {
     }
 }
 
+/// Live progress only for people: human output with stderr on a terminal.
+fn show_progress(format: Format) -> bool {
+    format == Format::Human && std::io::stderr().is_terminal()
+}
+
 fn probe_and_report(cfg: Config) -> u8 {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -134,7 +141,23 @@ fn probe_and_report(cfg: Config) -> u8 {
             &TrustStores::load(&sysroot, &[]),
             crate::env::Depth::Quick,
         );
-        let targets = probe::run_all(checks, schedule).await;
+        let progress = show_progress(output.format).then(|| {
+            let names: Vec<String> = checks
+                .iter()
+                .map(|c| {
+                    c.target
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| c.target.display_url())
+                })
+                .collect();
+            Arc::new(Progress::new(&names))
+        });
+        let observer = progress.clone().map(|p| p as Arc<dyn probe::Observer>);
+        let targets = probe::run_all(checks, schedule, observer).await;
+        if let Some(p) = &progress {
+            p.clear();
+        }
         crate::env::clock::check_server_dates(&mut env, &targets, std::time::SystemTime::now());
         Report::new(env, targets)
     });

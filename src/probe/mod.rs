@@ -126,13 +126,26 @@ pub struct Schedule {
     pub interval: Option<Duration>,
 }
 
+/// Told when a target enters a stage and when it is done (live progress);
+/// the pipeline itself never prints.
+pub trait Observer: Send + Sync {
+    /// Target `index` started `layer`.
+    fn stage(&self, index: usize, layer: Layer);
+    /// Target `index` finished (all its runs).
+    fn done(&self, index: usize, ok: bool);
+}
+
 /// Probes every check, `jobs` at a time; reports come back in input order.
 /// Checks that share their options share one [`Context`].
-pub async fn run_all(checks: Vec<Check>, schedule: Schedule) -> Vec<TargetReport> {
+pub async fn run_all(
+    checks: Vec<Check>,
+    schedule: Schedule,
+    observer: Option<Arc<dyn Observer>>,
+) -> Vec<TargetReport> {
     let mut contexts: Vec<Arc<Context>> = Vec::new();
     let permits = Arc::new(Semaphore::new(schedule.jobs.max(1)));
     let mut handles = Vec::with_capacity(checks.len());
-    for check in checks {
+    for (index, check) in checks.into_iter().enumerate() {
         let ctx = match contexts.iter().find(|c| Arc::ptr_eq(&c.cfg, &check.probe)) {
             Some(c) => c.clone(),
             None => {
@@ -143,9 +156,15 @@ pub async fn run_all(checks: Vec<Check>, schedule: Schedule) -> Vec<TargetReport
         };
         let permits = permits.clone();
         let shown = check.target.display_url();
+        let observer = observer.clone();
         let task = tokio::spawn(async move {
             let _permit = permits.acquire_owned().await;
-            run_repeated(&ctx, &check, schedule).await
+            let watch = observer.as_ref().map(|o| (o.clone(), index));
+            let report = run_repeated(&ctx, &check, schedule, watch).await;
+            if let Some(o) = &observer {
+                o.done(index, report.met);
+            }
+            report
         });
         handles.push((task, shown));
     }
@@ -160,7 +179,12 @@ pub async fn run_all(checks: Vec<Check>, schedule: Schedule) -> Vec<TargetReport
 }
 
 /// Probes one check `repeat` times; one run gives its report as is.
-async fn run_repeated(ctx: &Context, check: &Check, schedule: Schedule) -> TargetReport {
+async fn run_repeated(
+    ctx: &Context,
+    check: &Check,
+    schedule: Schedule,
+    watch: Option<(Arc<dyn Observer>, usize)>,
+) -> TargetReport {
     let mut runs = Vec::with_capacity(schedule.repeat as usize);
     for i in 0..schedule.repeat.max(1) {
         if i > 0 {
@@ -168,7 +192,7 @@ async fn run_repeated(ctx: &Context, check: &Check, schedule: Schedule) -> Targe
                 tokio::time::sleep(pause).await;
             }
         }
-        runs.push(run_target(ctx, &check.target).await);
+        runs.push(run_target_watched(ctx, &check.target, watch.clone()).await);
     }
     let mut report = if runs.len() == 1 {
         runs.pop().unwrap_or_else(|| {
@@ -196,6 +220,7 @@ fn timeout_code(layer: Layer) -> Code {
 /// One target's run: the stages done so far and the deadlines.
 struct Pipeline<'a> {
     ctx: &'a Context,
+    watch: Option<(Arc<dyn Observer>, usize)>,
     stages: Vec<StageReport>,
     end: Option<Instant>,
     /// The target's stages, in order (with `proxy` when one is configured).
@@ -236,6 +261,9 @@ impl Pipeline<'_> {
         F: Future<Output = StageResult<T>>,
     {
         let (deadline, limit) = self.deadline();
+        if let Some((o, index)) = &self.watch {
+            o.stage(*index, layer);
+        }
         let started = Instant::now();
         // Stages that classify their own timeouts get a little slack.
         let backstop = deadline + Duration::from_millis(250);
@@ -303,6 +331,15 @@ impl Pipeline<'_> {
 
 /// Probes one target through its stages.
 pub async fn run_target(ctx: &Context, target: &Target) -> TargetReport {
+    run_target_watched(ctx, target, None).await
+}
+
+/// Probes one target, telling `watch` which stage it is in.
+async fn run_target_watched(
+    ctx: &Context,
+    target: &Target,
+    watch: Option<(Arc<dyn Observer>, usize)>,
+) -> TargetReport {
     let route = crate::proxy::route(&ctx.cfg.proxy, target);
     let layers = if route.is_some() {
         target.scheme.layers_with_proxy()
@@ -311,6 +348,7 @@ pub async fn run_target(ctx: &Context, target: &Target) -> TargetReport {
     };
     let mut p = Pipeline {
         ctx,
+        watch,
         stages: Vec::new(),
         end: ctx.cfg.max_time.map(|m| Instant::now() + m),
         layers,

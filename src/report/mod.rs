@@ -16,6 +16,7 @@
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod progress;
 pub mod repeat;
 
 use crate::diagnosis::{Code, Diagnosis, Layer, Status};

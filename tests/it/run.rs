@@ -328,3 +328,51 @@ fn env_junit_has_a_failing_case_per_failing_finding() {
         .unwrap_or_default()
         .starts_with("ENV_NO_CA_BUNDLE: "));
 }
+
+#[test]
+fn progress_is_drawn_on_a_terminal_only() {
+    let server = blackhole();
+    let url = format!("https://good.test:{}/", server.port());
+    let pin = server.resolve("good.test");
+    // Not a terminal: nothing on stderr, whatever the format.
+    for format in ["human", "json", "junit"] {
+        let mut cmd = netdoctor();
+        cmd.args([
+            "check",
+            &url,
+            "--resolve",
+            &pin,
+            "--timeout",
+            "1s",
+            "--format",
+            format,
+        ]);
+        let out = run(&mut cmd);
+        assert!(out.stderr.is_empty(), "{format}: {}", out.stderr);
+    }
+    // A terminal (a pty from util-linux `script`): the spinner names the layer.
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("note: skipped the terminal half: no `script` command");
+        return;
+    }
+    let line = format!(
+        "{} check {url} --resolve {pin} --timeout 1s",
+        env!("CARGO_BIN_EXE_netdoctor")
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TERM", "xterm")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("\u{1b}[2K") && text.contains(" tls"),
+        "{text}"
+    );
+}
