@@ -292,3 +292,17 @@ fn clap_error(
         .map_or(at, |(_, offset)| *offset);
     loc.error(offset, first)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_example_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/checks.toml");
+        let checks = load(&path).expect("examples/checks.toml loads");
+        assert_eq!(checks.len(), 4);
+        assert_eq!(checks[3].expect, Expect::Code(Code::TcpTimeout));
+        assert_eq!(checks[3].probe.timeout, std::time::Duration::from_secs(3));
+    }
+}
