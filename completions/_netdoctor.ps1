@@ -28,6 +28,7 @@ Register-ArgumentCompleter -Native -CommandName 'netdoctor' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Probe URLs layer by layer: https:// http:// wss:// ws:// tcp://host:port')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a check file (TOML): many targets with their options and expectations, for CI')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Offline checks of this container (CA bundles, OpenSSL, DNS config, clock); exits 10 when one fails')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Which layers can cause a client''s error message, and the command that tells them apart')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -94,6 +95,15 @@ Register-ArgumentCompleter -Native -CommandName 'netdoctor' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'netdoctor;explain' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'netdoctor;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -112,6 +122,7 @@ Register-ArgumentCompleter -Native -CommandName 'netdoctor' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Probe URLs layer by layer: https:// http:// wss:// ws:// tcp://host:port')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a check file (TOML): many targets with their options and expectations, for CI')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Offline checks of this container (CA bundles, OpenSSL, DNS config, clock); exits 10 when one fails')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Which layers can cause a client''s error message, and the command that tells them apart')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -124,6 +135,9 @@ Register-ArgumentCompleter -Native -CommandName 'netdoctor' -ScriptBlock {
             break
         }
         'netdoctor;help;env' {
+            break
+        }
+        'netdoctor;help;explain' {
             break
         }
         'netdoctor;help;completions' {

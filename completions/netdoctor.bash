@@ -25,6 +25,9 @@ _netdoctor() {
             netdoctor,env)
                 cmd="netdoctor__subcmd__env"
                 ;;
+            netdoctor,explain)
+                cmd="netdoctor__subcmd__explain"
+                ;;
             netdoctor,help)
                 cmd="netdoctor__subcmd__help"
                 ;;
@@ -43,6 +46,9 @@ _netdoctor() {
             netdoctor__subcmd__help,env)
                 cmd="netdoctor__subcmd__help__subcmd__env"
                 ;;
+            netdoctor__subcmd__help,explain)
+                cmd="netdoctor__subcmd__help__subcmd__explain"
+                ;;
             netdoctor__subcmd__help,help)
                 cmd="netdoctor__subcmd__help__subcmd__help"
                 ;;
@@ -59,7 +65,7 @@ _netdoctor() {
 
     case "${cmd}" in
         netdoctor)
-            opts="-h -V --help --version check run env completions man help"
+            opts="-h -V --help --version check run env explain completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -206,8 +212,30 @@ _netdoctor() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        netdoctor__subcmd__explain)
+            opts="-h -V --format --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         netdoctor__subcmd__help)
-            opts="check run env completions man help"
+            opts="check run env explain completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -249,6 +277,20 @@ _netdoctor() {
             return 0
             ;;
         netdoctor__subcmd__help__subcmd__env)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdoctor__subcmd__help__subcmd__explain)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

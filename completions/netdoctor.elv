@@ -25,6 +25,7 @@ set edit:completion:arg-completer[netdoctor] = {|@words|
             cand check 'Probe URLs layer by layer: https:// http:// wss:// ws:// tcp://host:port'
             cand run 'Run a check file (TOML): many targets with their options and expectations, for CI'
             cand env 'Offline checks of this container (CA bundles, OpenSSL, DNS config, clock); exits 10 when one fails'
+            cand explain 'Which layers can cause a client''s error message, and the command that tells them apart'
             cand completions 'Print a shell completion script to stdout'
             cand man 'Print the man page (roff) to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -87,6 +88,14 @@ set edit:completion:arg-completer[netdoctor] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'netdoctor;explain'= {
+            cand --format 'Output format'
+            cand --color 'When to colour the output'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'netdoctor;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -103,6 +112,7 @@ set edit:completion:arg-completer[netdoctor] = {|@words|
             cand check 'Probe URLs layer by layer: https:// http:// wss:// ws:// tcp://host:port'
             cand run 'Run a check file (TOML): many targets with their options and expectations, for CI'
             cand env 'Offline checks of this container (CA bundles, OpenSSL, DNS config, clock); exits 10 when one fails'
+            cand explain 'Which layers can cause a client''s error message, and the command that tells them apart'
             cand completions 'Print a shell completion script to stdout'
             cand man 'Print the man page (roff) to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -112,6 +122,8 @@ set edit:completion:arg-completer[netdoctor] = {|@words|
         &'netdoctor;help;run'= {
         }
         &'netdoctor;help;env'= {
+        }
+        &'netdoctor;help;explain'= {
         }
         &'netdoctor;help;completions'= {
         }

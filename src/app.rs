@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::diagnosis::{Layer, Status};
 use crate::probe::{self, Schedule};
 use crate::report::progress::Progress;
-use crate::report::{human, json, junit, Printer, Report};
+use crate::report::{self, human, json, junit, Printer, Report};
 use crate::sysroot::Sysroot;
 use crate::trust::TrustStores;
 use clap::{CommandFactory, Parser};
@@ -37,6 +37,7 @@ pub fn main_entry() -> ExitCode {
             Err(e) => usage_error(&e.to_string()),
         },
         Command::Env(args) => env(&args),
+        Command::Explain(args) => explain(&args),
         Command::Completions { shell } => completions(shell),
         Command::Man => man_page(),
     })
@@ -77,6 +78,43 @@ fn use_color(choice: ColorChoice) -> bool {
         ColorChoice::Auto if non_empty("NO_COLOR") => false,
         ColorChoice::Auto if set("FORCE_COLOR") || set("CLICOLOR_FORCE") => true,
         ColorChoice::Auto => std::io::stdout().is_terminal(),
+    }
+}
+
+/// `netdoctor explain TEXT|-`: exit 0 when a cause matched, 4 when none did.
+fn explain(args: &crate::cli::ExplainArgs) -> u8 {
+    use crate::explain::MAX_INPUT;
+    use std::io::Read;
+    let (text, truncated) = if args.text.len() == 1 && args.text[0] == "-" {
+        let mut buf = Vec::new();
+        let limit = u64::try_from(MAX_INPUT + 1).unwrap_or(u64::MAX);
+        if let Err(e) = std::io::stdin().lock().take(limit).read_to_end(&mut buf) {
+            let _ = writeln!(std::io::stderr(), "error: cannot read stdin: {e}");
+            return crate::exit::INTERNAL;
+        }
+        let truncated = buf.len() > MAX_INPUT;
+        buf.truncate(MAX_INPUT);
+        (String::from_utf8_lossy(&buf).into_owned(), truncated)
+    } else {
+        (args.text.join(" "), false)
+    };
+    if text.trim().is_empty() {
+        return usage_error("explain: nothing to explain (TEXT is empty; `-` reads stdin)");
+    }
+    let explanation = crate::explain::explain(&text);
+    let rendered = match args.format {
+        crate::cli::ExplainFormat::Json => report::explain::render_json(&explanation, truncated),
+        crate::cli::ExplainFormat::Human => {
+            report::explain::render_human(&explanation, truncated, use_color(args.color))
+        }
+    };
+    if Printer::stdout().write(&rendered).is_err() {
+        return crate::exit::INTERNAL;
+    }
+    if explanation.matches.is_empty() {
+        crate::exit::UNKNOWN_ERROR_TEXT
+    } else {
+        crate::exit::OK
     }
 }
 

@@ -32,6 +32,8 @@ pub enum Command {
     Run(RunArgs),
     /// Offline checks of this container (CA bundles, OpenSSL, DNS config, clock); exits 10 when one fails
     Env(EnvArgs),
+    /// Which layers can cause a client's error message, and the command that tells them apart
+    Explain(ExplainArgs),
     /// Print a shell completion script to stdout
     Completions {
         /// The shell to generate completions for
@@ -121,6 +123,29 @@ pub struct EnvArgs {
     /// Also show what clients print for each finding
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+/// `netdoctor explain TEXT|-`: offline, no probe.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The error message your client printed (quote it), or - to read a traceback from stdin
+    #[arg(required = true, value_name = "TEXT")]
+    pub text: Vec<String>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
+    pub format: ExplainFormat,
+
+    /// When to colour the output
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// `explain` formats (no JUnit: nothing is tested).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    Human,
+    Json,
 }
 
 /// Options every probing command takes, named as curl names them.

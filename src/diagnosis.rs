@@ -176,6 +176,79 @@ impl fmt::Display for Code {
     }
 }
 
+impl Code {
+    /// Every code, in declaration (pipeline) order: what `explain` searches.
+    /// A new code goes here too; the assertion below catches one inserted
+    /// before the last.
+    pub const ALL: &'static [Code] = &[
+        Code::EnvNoCaBundle,
+        Code::EnvCaBundleUnreadable,
+        Code::EnvSslCertFileMissing,
+        Code::EnvSslCertDirMissing,
+        Code::EnvSslCertDirNotHashed,
+        Code::EnvCaVarMissing,
+        Code::EnvNoResolvConf,
+        Code::EnvDnsNdots,
+        Code::EnvHostsOverride,
+        Code::EnvOpensslMissing,
+        Code::EnvOpensslVersion,
+        Code::EnvSpeechSdkOutdated,
+        Code::EnvClockSkew,
+        Code::EnvProxyConflict,
+        Code::EnvProxyBadUrl,
+        Code::DnsNxdomain,
+        Code::DnsNoRecords,
+        Code::DnsServfail,
+        Code::DnsRefused,
+        Code::DnsTimeout,
+        Code::DnsNoResolver,
+        Code::TcpRefused,
+        Code::TcpTimeout,
+        Code::TcpUnreachable,
+        Code::TcpIpv6Broken,
+        Code::ProxyUnreachable,
+        Code::ProxyAuthRequired,
+        Code::ProxyDenied,
+        Code::ProxyTlsToPlaintext,
+        Code::ProxyPlaintextToTls,
+        Code::ProxyTlsUntrusted,
+        Code::ProxyMalformed,
+        Code::ProxyTimeout,
+        Code::ProxyBypassed,
+        Code::ProxyIgnoredByClient,
+        Code::TlsPlaintextResponse,
+        Code::TlsProtocolVersion,
+        Code::TlsHandshakeFailure,
+        Code::TlsReset,
+        Code::TlsTimeout,
+        Code::TlsUnexpectedEof,
+        Code::CertUnknownIssuer,
+        Code::CertExpired,
+        Code::CertNotYetValid,
+        Code::CertHostnameMismatch,
+        Code::CertIncompleteChain,
+        Code::CertSelfSigned,
+        Code::CertInvalid,
+        Code::HttpRedirect,
+        Code::HttpNotFound,
+        Code::HttpRateLimited,
+        Code::HttpServerError,
+        Code::HttpStatus,
+        Code::HttpMalformed,
+        Code::HttpTimeout,
+        Code::AuthMissingKey,
+        Code::AuthRejected,
+        Code::AuthForbidden,
+        Code::WsUpgradeIgnored,
+        Code::WsUpgradeRejected,
+        Code::WsBadAccept,
+        Code::WsClosed,
+        Code::WsPingTimeout,
+    ];
+}
+
+const _: () = assert!(Code::ALL.len() == Code::WsPingTimeout as usize + 1);
+
 /// A catalogue entry: what a code means independently of the run.
 #[derive(Debug)]
 pub struct Entry {

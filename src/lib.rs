@@ -5,7 +5,8 @@
 //! turn the command line into a checked [`config::Config`]; `target` says what
 //! to reach; `probe` runs the staged pipeline (one module per stage); `trust`
 //! loads the container's certificate stores; `diagnosis` is the code
-//! catalogue; `report` holds the report model and the one printer.
+//! catalogue; `explain` maps a client's error text to the codes that can
+//! cause it; `report` holds the report model and the one printer.
 
 pub mod checkfile;
 pub mod cli;
@@ -13,6 +14,7 @@ pub mod config;
 pub mod diagnosis;
 pub mod env;
 pub mod exit;
+pub mod explain;
 pub mod manpage;
 pub mod probe;
 pub mod proxy;

@@ -20,6 +20,9 @@ usage error (bad option, URL or check file)
 \fB3\fR
 an expected failure did not happen
 .TP
+\fB4\fR
+explain: the text matches no known client error
+.TP
 \fB10\fR\-\fB19\fR
 the most fundamental failing layer: 10 env, 11 dns, 12 tcp, 13 proxy, 14 tls, 15 certificate, 16 http, 17 auth, 18 websocket, 19 stream
 "#;

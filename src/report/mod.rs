@@ -13,6 +13,7 @@
 //!   `stages`[{`layer`, `status`, `duration_ms`, `facts`, `diagnosis`?,
 //!   `reason`?}]
 
+pub mod explain;
 pub mod human;
 pub mod json;
 pub mod junit;

@@ -19,6 +19,7 @@ mod clients;
 mod completions;
 mod dns;
 mod env;
+mod explain;
 mod hardening;
 mod http;
 mod proxy;
