@@ -30,77 +30,10 @@ use crate::support::{
 // ---------------------------------------------------------------------------
 // The matcher
 
-/// Python appends the C source line of its build to every `ssl` error
-/// (` (_ssl.c:1006)`); the catalogue leaves it out. Remove every occurrence.
-fn strip_ssl_c_suffix(line: &str) -> String {
-    const MARK: &str = " (_ssl.c:";
-    let mut out = String::with_capacity(line.len());
-    let mut rest = line;
-    while let Some(at) = rest.find(MARK) {
-        let after = &rest[at + MARK.len()..];
-        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-        if digits > 0 && after[digits..].starts_with(')') {
-            out.push_str(&rest[..at]);
-            rest = &after[digits + 1..];
-        } else {
-            out.push_str(&rest[..at + MARK.len()]);
-            rest = after;
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// The literal pieces of a catalogue string, split at its `<name>`
-/// placeholders (`<host>`, `<port>`, `<N>`, …). A `<` that does not open such a
-/// placeholder is literal text.
-fn literal_pieces(pattern: &str) -> Vec<&str> {
-    let mut pieces = Vec::new();
-    let mut start = 0;
-    let mut search = 0;
-    while let Some(rel) = pattern[search..].find('<') {
-        let open = search + rel;
-        let placeholder_end = pattern[open + 1..].find('>').and_then(|len| {
-            let name = &pattern[open + 1..open + 1 + len];
-            (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
-                .then_some(open + 1 + len + 1)
-        });
-        match placeholder_end {
-            Some(end) => {
-                pieces.push(&pattern[start..open]);
-                start = end;
-                search = end;
-            }
-            None => search = open + 1,
-        }
-    }
-    pieces.push(&pattern[start..]);
-    pieces
-}
-
-/// Whether a client's output `line` shows the catalogue string `pattern`: its
-/// literal pieces appear in `line` in order, each placeholder standing for at
-/// least one character (after Python's ` (_ssl.c:NNNN)` is removed).
-pub fn matches(pattern: &str, line: &str) -> bool {
-    let line = strip_ssl_c_suffix(line);
-    let pieces = literal_pieces(pattern);
-    let mut pos = 0;
-    for (i, piece) in pieces.iter().enumerate() {
-        if i > 0 {
-            // The placeholder before this piece takes at least one character.
-            match line[pos..].chars().next() {
-                Some(c) => pos += c.len_utf8(),
-                None => return false,
-            }
-        }
-        // The last piece after a placeholder may be empty; any rest matches.
-        match line[pos..].find(piece) {
-            Some(at) => pos += at + piece.len(),
-            None => return false,
-        }
-    }
-    true
-}
+/// The matcher `netdoctor explain` uses: the literal pieces of a catalogue
+/// string, split at its `<…>` placeholders, in order in one line (Python's
+/// ` (_ssl.c:NNNN)` suffix ignored). One matcher for both.
+pub use netdoctor::explain::matches;
 
 /// The first `(catalogue string, output line)` that match.
 pub fn find_match<'a>(client_errors: &'a [String], output: &'a str) -> Option<(&'a str, &'a str)> {
@@ -143,11 +76,11 @@ fn matcher_handles_placeholders_and_the_ssl_c_suffix() {
         "urllib.error.URLError: <urlopen error [SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)>"
     ));
     assert_eq!(
-        strip_ssl_c_suffix("x (_ssl.c:1006)> y (_ssl.c:) z (_ssl.c:7)"),
+        netdoctor::explain::strip_ssl_c_suffix("x (_ssl.c:1006)> y (_ssl.c:) z (_ssl.c:7)"),
         "x> y (_ssl.c:) z"
     );
     // `<` that is not a placeholder is literal.
-    assert_eq!(literal_pieces("a < b <c d> <e>"), ["a < b <c d> ", ""]);
+    assert!(matches("a < b <c d> <e>", "a < b <c d> XYZ"));
     assert!(matches(
         "HTTP Error 401: Unauthorized",
         "urllib.error.HTTPError: HTTP Error 401: Unauthorized"
