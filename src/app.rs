@@ -30,6 +30,18 @@ pub fn main_entry() -> ExitCode {
             Ok(cfg) => probe_and_report(cfg),
             Err(e) => usage_error(&e.to_string()),
         },
+        Command::AzureSpeech(args) => match Config::from_azure_speech(*args) {
+            Ok(cfg) => probe_and_report(cfg),
+            Err(e) => usage_error(&e.to_string()),
+        },
+        Command::Openai(args) => match Config::from_openai(*args) {
+            Ok(cfg) => probe_and_report(cfg),
+            Err(e) => usage_error(&e.to_string()),
+        },
+        Command::AzureOpenai(args) => match Config::from_azure_openai(*args) {
+            Ok(cfg) => probe_and_report(cfg),
+            Err(e) => usage_error(&e.to_string()),
+        },
         Command::Run(args) => match Config::from_run(args) {
             Ok(cfg) => probe_and_report(cfg),
             Err(e) => usage_error(&e.to_string()),
@@ -134,7 +146,8 @@ fn probe_and_report(cfg: Config) -> u8 {
             &TrustStores::load(&sysroot, &[]),
             crate::env::Depth::Quick,
         );
-        let targets = probe::run_all(checks, schedule).await;
+        let mut targets = probe::run_all(checks, schedule).await;
+        crate::presets::conclude(&mut targets);
         crate::env::clock::check_server_dates(&mut env, &targets, std::time::SystemTime::now());
         Report::new(env, targets)
     });

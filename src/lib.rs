@@ -14,6 +14,7 @@ pub mod diagnosis;
 pub mod env;
 pub mod exit;
 pub mod manpage;
+pub mod presets;
 pub mod probe;
 pub mod proxy;
 pub mod redact;
