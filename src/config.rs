@@ -164,6 +164,7 @@ impl Config {
         let (_, base) = targets_and_probe(Vec::new(), Vec::new(), None, None, args.probe)?;
         let mut checks = crate::presets::into_checks(&base, targets);
         azure_speech::split_for_proxy(&mut checks);
+        azure_speech::link_token(&mut checks);
         Ok(Config {
             checks,
             output: Output::from(args.output),

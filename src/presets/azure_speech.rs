@@ -14,6 +14,8 @@ use crate::diagnosis::{Code, Diagnosis};
 
 /// The name of the STT target when no proxy variable matters.
 pub const STT: &str = "stt";
+/// The name of the token service's target.
+pub const TOKEN: &str = "token";
 /// The STT target as the SDK connects by default (ignoring proxy variables).
 pub const STT_DIRECT: &str = "stt (direct)";
 /// The STT target after `SpeechConfig.set_proxy(host, port)`.
@@ -211,7 +213,7 @@ pub fn targets(o: &Options<'_>) -> Result<Vec<PresetTarget>, UsageError> {
     ];
     if o.token {
         out.push(PresetTarget {
-            name: "token",
+            name: TOKEN,
             target: super::target(&token, "--region/--endpoint")?,
             role: Role::SpeechToken,
             request: RequestSpec {
@@ -246,6 +248,14 @@ pub fn split_for_proxy(checks: &mut Vec<crate::config::Check>) {
     let via = checks[0].clone();
     for (i, check) in checks.iter_mut().enumerate() {
         let mut cfg = (*check.probe).clone();
+        if cfg
+            .preset
+            .as_ref()
+            .is_some_and(|p| p.role == Role::SpeechToken)
+        {
+            // The token is fetched by the app's HTTP client, which reads the variables.
+            continue;
+        }
         cfg.proxy = crate::proxy::ProxySettings::default();
         if i == 0 {
             if let Some(p) = cfg.preset.as_mut() {
@@ -258,6 +268,28 @@ pub fn split_for_proxy(checks: &mut Vec<crate::config::Check>) {
     let mut via = via;
     via.target.name = Some(STT_VIA_PROXY.to_owned());
     checks.insert(1, via);
+}
+
+/// With `--token`: the token check goes first (the upgrades wait for its
+/// token, sent as `Authorization: Bearer` instead of the key); it is
+/// reported last.
+pub fn link_token(checks: &mut Vec<crate::config::Check>) {
+    let Some(at) = checks
+        .iter()
+        .position(|c| c.target.name.as_deref() == Some(TOKEN))
+    else {
+        return;
+    };
+    let slot = super::TokenSlot::new();
+    for (i, check) in checks.iter_mut().enumerate() {
+        let mut cfg = (*check.probe).clone();
+        if let Some(p) = cfg.preset.as_mut() {
+            p.token = Some(if i == at { slot.clone() } else { slot.waiter() });
+        }
+        check.probe = std::sync::Arc::new(cfg);
+    }
+    let token = checks.remove(at);
+    checks.insert(0, token);
 }
 
 /// The key: `--key`/`SPEECH_KEY` (clap), else `AZURE_SPEECH_KEY`.

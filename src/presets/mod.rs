@@ -65,6 +65,66 @@ pub struct Preset {
     /// Set on `stt (direct)` when a proxy variable is set that the client
     /// ignores: the variable and the proxy URL (password masked).
     pub ignored_proxy: Option<(String, String)>,
+    /// `azure-speech --token`: the token the token service issues, shared
+    /// between the token check (which issues it) and the upgrades (which
+    /// send it as `Authorization: Bearer`).
+    pub token: Option<TokenSlot>,
+}
+
+/// A token handed from one check to others: set once (`None` when the
+/// token service gave none), awaited until a deadline.
+#[derive(Debug, Clone)]
+pub struct TokenSlot {
+    cell: Arc<tokio::sync::watch::Sender<Option<Option<String>>>>,
+    /// This check fetches the token (the others wait for it).
+    pub issues: bool,
+}
+
+impl TokenSlot {
+    /// A new, empty slot, for the check that issues the token.
+    pub fn new() -> Self {
+        TokenSlot {
+            cell: Arc::new(tokio::sync::watch::channel(None).0),
+            issues: true,
+        }
+    }
+
+    /// The same slot, for a check that waits for the token.
+    #[must_use]
+    pub fn waiter(&self) -> Self {
+        TokenSlot {
+            cell: self.cell.clone(),
+            issues: false,
+        }
+    }
+
+    /// Sets the token once (later calls are ignored).
+    pub fn set(&self, token: Option<String>) {
+        self.cell.send_if_modified(|v| {
+            if v.is_none() {
+                *v = Some(token);
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    /// Waits for the token until `deadline` (none then).
+    pub async fn wait(&self, deadline: std::time::Instant) -> Option<String> {
+        let mut rx = self.cell.subscribe();
+        let got = tokio::time::timeout_at(deadline.into(), rx.wait_for(Option::is_some)).await;
+        match got {
+            Ok(Ok(v)) => v.clone().flatten(),
+            _ => None,
+        }
+    }
+}
+
+impl Default for TokenSlot {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// One check of a preset, before it gets its options.
@@ -88,6 +148,7 @@ pub fn into_checks(base: &ProbeConfig, targets: Vec<PresetTarget>) -> Vec<Check>
                 role: t.role,
                 stream: t.stream,
                 ignored_proxy: None,
+                token: None,
             });
             let mut target = t.target;
             target.name = Some(t.name.to_owned());
@@ -211,7 +272,19 @@ pub fn decorate(preset: &Preset, report: &mut TargetReport) {
 
 /// Cross-target verdicts once every check has run: which of `stt (direct)`
 /// and `stt (via proxy)` works, and what to change.
-pub fn conclude(reports: &mut [TargetReport]) {
+pub fn conclude(reports: &mut Vec<TargetReport>) {
+    // The token check runs first (the upgrades wait for its token) and is
+    // reported last.
+    if reports
+        .first()
+        .is_some_and(|r| r.name == azure_speech::TOKEN)
+        && reports
+            .iter()
+            .any(|r| r.name.starts_with(azure_speech::STT))
+    {
+        let token = reports.remove(0);
+        reports.push(token);
+    }
     let find = |reports: &[TargetReport], name: &str| reports.iter().position(|r| r.name == name);
     let (Some(direct), Some(via)) = (
         find(reports, azure_speech::STT_DIRECT),

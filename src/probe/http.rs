@@ -416,7 +416,23 @@ pub async fn stage(
     via: Option<&ViaProxy>,
     deadline: Instant,
 ) -> StageResult<Exchange> {
-    let req = build_request(target, &cfg.request, send_credentials, via);
+    let token = match cfg.preset.as_ref().and_then(|p| p.token.as_ref()) {
+        Some(slot) if !slot.issues => Some(slot.wait(deadline).await),
+        _ => None,
+    };
+    let spec = match &token {
+        // The issued token replaces the key, as `SpeechConfig(auth_token=…)` does.
+        Some(Some(t)) => std::borrow::Cow::Owned(RequestSpec {
+            headers: vec![("Authorization".to_owned(), format!("Bearer {t}"))],
+            ..cfg.request.clone()
+        }),
+        Some(None) => std::borrow::Cow::Owned(RequestSpec {
+            headers: Vec::new(),
+            ..cfg.request.clone()
+        }),
+        None => std::borrow::Cow::Borrowed(&cfg.request),
+    };
+    let req = build_request(target, &spec, send_credentials, via);
     let mut facts = json!({
         "method": req.method,
         "path": req.shown_path,
@@ -475,7 +491,31 @@ pub async fn stage(
         }
     }
     facts["headers"] = json!(shown);
-    if !body.is_empty() {
+    if let Some(t) = &token {
+        facts["token"] = json!(if t.is_some() {
+            "the issued token (Authorization: Bearer)"
+        } else {
+            "none: the token service gave no token (see token)"
+        });
+    }
+    let issued = cfg
+        .preset
+        .as_ref()
+        .and_then(|p| p.token.as_ref())
+        .filter(|slot| slot.issues);
+    if let Some(slot) = issued {
+        // The body is the token itself: a secret, never shown.
+        let token = String::from_utf8_lossy(&body).trim().to_owned();
+        if (200..300).contains(&head.status) && !token.is_empty() {
+            facts["body"] = json!(format!("(a token, {} bytes)", token.len()));
+            slot.set(Some(token));
+        } else {
+            if !body.is_empty() {
+                facts["body"] = json!(String::from_utf8_lossy(&body[..body.len().min(512)]));
+            }
+            slot.set(None);
+        }
+    } else if !body.is_empty() {
         facts["body"] = json!(String::from_utf8_lossy(&body[..body.len().min(512)]));
     }
     let exchange = Exchange {

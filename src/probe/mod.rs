@@ -179,6 +179,10 @@ async fn run_repeated(ctx: &Context, check: &Check, schedule: Schedule) -> Targe
         TargetReport::from_repeats(runs)
     };
     if let Some(preset) = &check.probe.preset {
+        if let Some(slot) = preset.token.as_ref().filter(|s| s.issues) {
+            // The token check ended before an http exchange: no token.
+            slot.set(None);
+        }
         crate::presets::decorate(preset, &mut report);
     }
     report.apply_expectation(check.expect);

@@ -569,3 +569,82 @@ fn keys_from_env_are_hidden_in_help() {
     assert!(text.contains("OPENAI_API_KEY"), "{text}");
     assert!(!text.contains(OPENAI_KEY), "{text}");
 }
+
+/// The token service and the Speech upgrade behind one TLS port: the
+/// upgrade needs the issued token as a Bearer.
+fn speech_token_server() -> Server {
+    let config = TlsServer::new(&pki().good(SPEECH_HOSTS)).config();
+    let acceptor = TlsAcceptor::from(config);
+    spawn_server(bind_loopback(), move |stream, log| {
+        let acceptor = acceptor.clone();
+        async move {
+            let Ok(mut tls) = acceptor.accept(stream).await else {
+                return;
+            };
+            let Some(req) = read_request(&mut tls).await else {
+                return;
+            };
+            log.lock().unwrap().push(req.clone());
+            let reply = if req.starts_with("POST /sts/v1.0/issueToken ") {
+                if req.contains(&format!("Ocp-Apim-Subscription-Key: {SPEECH_KEY}")) {
+                    format!("HTTP/1.1 200 OK\r\nContent-Type: application/jwt\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{ISSUED}", ISSUED.len())
+                } else {
+                    "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        .to_owned()
+                }
+            } else if req.contains(&format!("Authorization: Bearer {ISSUED}")) {
+                // Enough of an upgrade for the test: 200 (the SDK's "Unspecified connection error (200)").
+                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok".to_owned()
+            } else {
+                "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    .to_owned()
+            };
+            let _ = tls.write_all(reply.as_bytes()).await;
+            let _ = tls.shutdown().await;
+        }
+    })
+}
+
+const ISSUED: &str = "eyJhbGciOiJIUzI1NiJ9.issued-token-for-tests.c2lnbmF0dXJl";
+
+#[test]
+fn speech_token_is_issued_then_sent_as_bearer_and_reported_last() {
+    let server = speech_token_server();
+    let ca = pki().root_file();
+    let mut args = crate::args![
+        "azure-speech",
+        "--region",
+        "westeurope",
+        "--key",
+        SPEECH_KEY,
+        "--token"
+    ];
+    args.extend(pin(&server));
+    let r = preset(&args, &ca);
+    let names: Vec<String> = (0..3)
+        .map(|i| r.target(i)["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["stt", "tts", "token"], "{}", r.dump());
+    assert_eq!(r.stage_of(2, "http")["status"], "pass", "{}", r.dump());
+    // The upgrade carried the token (the fixture then answers 200, not 101).
+    assert_eq!(r.stage_of(0, "auth")["status"], "pass", "{}", r.dump());
+    r.assert_fail(18, "websocket", "WS_UPGRADE_IGNORED");
+    assert_eq!(
+        r.target(0)["diagnosis"]["client_errors"][0],
+        "WebSocket upgrade failed: Unspecified connection error (200)."
+    );
+    let reqs = server.requests();
+    assert!(
+        reqs.iter()
+            .any(|q| q.starts_with("GET /speech/") && q.contains(ISSUED)),
+        "{reqs:?}"
+    );
+    assert!(
+        !reqs
+            .iter()
+            .any(|q| q.starts_with("GET /speech/") && q.contains(SPEECH_KEY)),
+        "{reqs:?}"
+    );
+    assert_no_secret(&r, SPEECH_KEY);
+    assert_no_secret(&r, ISSUED);
+}
