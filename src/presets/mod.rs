@@ -190,13 +190,12 @@ pub fn service_error(body: &str) -> Option<String> {
         .get("message")
         .and_then(|m| m.as_str())
         .map(|m| crate::redact::terminal_safe(m, 200));
+    // Azure repeats the status as `"code": "401"`: only names are worth quoting.
     let code = err
         .get("code")
-        .and_then(|c| {
-            c.as_str()
-                .map(str::to_owned)
-                .or_else(|| c.as_i64().map(|n| n.to_string()))
-        })
+        .and_then(|c| c.as_str())
+        .filter(|c| !c.is_empty() && !c.bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_owned)
         .or_else(|| err.get("type").and_then(|t| t.as_str()).map(str::to_owned));
     match (code, message) {
         (Some(c), Some(m)) => Some(format!("{c}: \"{m}\"")),
@@ -246,7 +245,7 @@ pub fn decorate(preset: &Preset, report: &mut TargetReport) {
     let role = preset.role;
     let fix = |d: &mut Diagnosis| {
         if let Some(err) = &body {
-            if matches!(d.layer, Layer::Http | Layer::Auth) {
+            if matches!(d.layer, Layer::Http | Layer::Auth) && !d.summary.contains(err.as_str()) {
                 if let Some(cut) = d.summary.find(": \"") {
                     d.summary.truncate(cut);
                 }
@@ -259,7 +258,11 @@ pub fn decorate(preset: &Preset, report: &mut TargetReport) {
     };
     for s in &mut report.stages {
         if let Some(d) = s.diagnosis.as_mut() {
+            let shown = s.summary.as_deref() == Some(d.summary.as_str());
             fix(d);
+            if shown {
+                s.summary = Some(d.summary.clone());
+            }
         }
     }
     if let Some(d) = report.diagnosis.as_mut() {
@@ -333,4 +336,22 @@ pub fn is_success(status: u16) -> bool {
 pub fn status_of(j: &Judged) -> Option<Status> {
     j.as_ref()
         .map(|(d, _)| d.as_ref().map_or(Status::Pass, |d| d.status))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_errors() {
+        assert_eq!(
+            service_error(r#"{"error":{"code":"401","message":"Access denied."}}"#).as_deref(),
+            Some("\"Access denied.\"")
+        );
+        assert_eq!(
+            service_error(r#"{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","code":"invalid_api_key"}}"#).as_deref(),
+            Some("invalid_api_key: \"Incorrect API key provided\"")
+        );
+        assert_eq!(service_error("<html>"), None);
+    }
 }

@@ -529,7 +529,7 @@ pub async fn stage(
         stream,
         leftover,
     };
-    let summary = format!(
+    let mut summary = format!(
         "{} {} → {} {}",
         req.method,
         redact::terminal_safe(&req.shown_path, 80),
@@ -545,6 +545,7 @@ pub async fn stage(
     let verdict = match judged {
         Some((d, note)) => {
             if let Some(note) = note {
+                summary.push_str(&format!(": {note}"));
                 facts["preset"] = json!(note);
             }
             d
