@@ -47,7 +47,13 @@ fn api_server(names: &[&str], route: fn(&str) -> Reply) -> Server {
             log.lock().unwrap().push(req.clone());
             match route(&req) {
                 Reply::Json(status, body) => {
-                    let head = format!("HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+                    let reason = match status {
+                        200 => "OK",
+                        400 => "Bad Request",
+                        401 => "Unauthorized",
+                        _ => "Not Found",
+                    };
+                    let head = format!("HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
                     let _ = tls.write_all(head.as_bytes()).await;
                 }
                 Reply::Sse { gap, before, gzip } => {
@@ -647,4 +653,95 @@ fn speech_token_is_issued_then_sent_as_bearer_and_reported_last() {
     );
     assert_no_secret(&r, SPEECH_KEY);
     assert_no_secret(&r, ISSUED);
+}
+
+/// Prints the human reports quoted in the README (`cargo test --test it
+/// readme_samples -- --ignored --nocapture`).
+#[test]
+#[ignore = "prints the README's sample output"]
+fn readme_samples() {
+    let ca = pki().root_file();
+    let human = |args: Vec<String>, env: &[(&str, String)]| {
+        let mut cmd = netdoctor();
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.args(&args)
+            .args(["--cacert", &ca.arg(), "--color", "never"]);
+        let out = cmd.output().unwrap();
+        eprintln!(
+            "$ netdoctor {}\n{}(exit {})\n",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout),
+            out.status.code().unwrap_or(-1)
+        );
+    };
+    let speech = speech_server();
+    let mut a = crate::args![
+        "azure-speech",
+        "--region",
+        "westeurope",
+        "--key",
+        "wrong-key-123"
+    ];
+    a.extend(pin(&speech));
+    human(a, &[]);
+    let api = api_server(&["api.openai.com"], buffered_routes);
+    let mut a = crate::args!["openai", "--stream"];
+    a.extend(pin(&api));
+    human(a, &[("OPENAI_API_KEY", OPENAI_KEY.to_owned())]);
+    let az = api_server(&["res.openai.azure.com"], azure_routes);
+    let mut a = crate::args![
+        "azure-openai",
+        "--endpoint",
+        "https://res.openai.azure.com",
+        "--deployment",
+        "missing"
+    ];
+    a.extend(pin(&az));
+    human(a, &[("AZURE_OPENAI_API_KEY", AZURE_KEY.to_owned())]);
+    let mut a = crate::args![
+        "azure-openai",
+        "--endpoint",
+        "https://res.openai.azure.com",
+        "--deployment",
+        "gpt4o",
+        "--stream"
+    ];
+    a.extend(pin(&az));
+    human(a, &[("AZURE_OPENAI_API_KEY", AZURE_KEY.to_owned())]);
+}
+
+#[test]
+fn check_file_presets_expand_with_their_options_as_keys() {
+    let server = api_server(&["api.openai.com"], openai_routes);
+    let ca = pki().root_file();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("checks.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[defaults]\ntimeout = \"5s\"\ncacert = {:?}\nconnect-to = [\":443:127.0.0.1:{}\"]\n\n\
+             [[check]]\nname = \"openai\"\npreset = \"openai\"\nkey = \"{OPENAI_KEY}\"\nstream = true\n\n\
+             [[check]]\nname = \"bad key\"\npreset = \"openai\"\nkey = \"sk-wrong\"\nexpect = \"AUTH_REJECTED\"\n",
+            ca.arg(),
+            server.port()
+        ),
+    )
+    .unwrap();
+    let r = run_json_with(
+        netdoctor(),
+        &[String::from("run"), file.display().to_string()],
+    );
+    assert_eq!(r.code, 0, "{}", r.dump());
+    assert_eq!(r.target(0)["name"], "openai: models");
+    assert_eq!(r.stage_of(0, "stream")["status"], "pass", "{}", r.dump());
+    assert_eq!(r.target(1)["expect"], "AUTH_REJECTED");
+    assert_eq!(r.target(1)["met"], true, "{}", r.dump());
+    assert_no_secret(&r, OPENAI_KEY);
+
+    std::fs::write(&file, "[[check]]\npreset = \"openai\"\nregion = \"x\"\n").unwrap();
+    let r = crate::support::run(netdoctor().args(["run", &file.display().to_string()]));
+    assert_eq!(r.code, 2, "{}", r.dump());
+    assert!(r.stderr.contains("unknown key `region`"), "{}", r.stderr);
 }
