@@ -245,7 +245,9 @@ pub fn decorate(preset: &Preset, report: &mut TargetReport) {
     let role = preset.role;
     let fix = |d: &mut Diagnosis| {
         if let Some(err) = &body {
-            if matches!(d.layer, Layer::Http | Layer::Auth) && !d.summary.contains(err.as_str()) {
+            if matches!(d.layer, Layer::Http | Layer::Auth)
+                && !d.summary.contains(&format!(": {err}"))
+            {
                 if let Some(cut) = d.summary.find(": \"") {
                     d.summary.truncate(cut);
                 }
