@@ -677,6 +677,16 @@ fn readme_samples() {
         );
     };
     let speech = speech_server();
+    let proxy = crate::support::ProxyServer::new().start();
+    let mut a = crate::args!["azure-speech", "--region", "westeurope"];
+    a.extend(pin(&speech));
+    human(
+        a,
+        &[
+            ("SPEECH_KEY", SPEECH_KEY.to_owned()),
+            ("HTTPS_PROXY", format!("http://127.0.0.1:{}", proxy.port())),
+        ],
+    );
     let mut a = crate::args![
         "azure-speech",
         "--region",
@@ -706,6 +716,16 @@ fn readme_samples() {
         "https://res.openai.azure.com",
         "--deployment",
         "gpt4o",
+        "--stream"
+    ];
+    a.extend(pin(&az));
+    human(a, &[("AZURE_OPENAI_API_KEY", AZURE_KEY.to_owned())]);
+    let mut a = crate::args![
+        "azure-openai",
+        "--endpoint",
+        "https://res.openai.azure.com",
+        "--deployment",
+        "nostream",
         "--stream"
     ];
     a.extend(pin(&az));
@@ -744,4 +764,31 @@ fn check_file_presets_expand_with_their_options_as_keys() {
     let r = crate::support::run(netdoctor().args(["run", &file.display().to_string()]));
     assert_eq!(r.code, 2, "{}", r.dump());
     assert!(r.stderr.contains("unknown key `region`"), "{}", r.stderr);
+}
+
+#[test]
+fn openai_realtime_upgrades_with_the_bearer_key() {
+    let server = TlsServer::new(&pki().good(&["api.openai.com"])).websocket(
+        WsOptions::require_header("Authorization", &format!("Bearer {OPENAI_KEY}")),
+    );
+    let ca = pki().root_file();
+    let mut args = crate::args![
+        "openai",
+        "--key",
+        OPENAI_KEY,
+        "--realtime",
+        "--model",
+        "gpt-test-rt"
+    ];
+    args.extend(pin(&server));
+    let r = preset(&args, &ca);
+    assert_eq!(r.target(1)["name"], "realtime", "{}", r.dump());
+    assert_eq!(r.stage_of(1, "websocket")["status"], "pass", "{}", r.dump());
+    let reqs = server.requests();
+    assert!(
+        reqs.iter()
+            .any(|q| q.starts_with("GET /v1/realtime?model=gpt-test-rt ")),
+        "{reqs:?}"
+    );
+    assert_no_secret(&r, OPENAI_KEY);
 }
