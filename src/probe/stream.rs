@@ -171,7 +171,13 @@ pub async fn stage(ctx: &Context, spec: &StreamSpec, deadline: Instant) -> Stage
     }
     if !crate::presets::is_success(ex.status) {
         let until = (Instant::now() + Duration::from_millis(1500)).min(deadline);
-        let quoted = short_body(&mut ex, until).await;
+        let quoted = match ex.header("location") {
+            // Redirects are reported, never followed (the key stays with this host).
+            Some(to) if (300..400).contains(&ex.status) => {
+                format!("redirect to {}", redact::location(&spec.target.url, to))
+            }
+            _ => short_body(&mut ex, until).await,
+        };
         facts["stream_error"] = json!(quoted);
         let plain = match send(ctx, spec, &spec.plain_body, deadline).await {
             Ok((mut p, _)) => {

@@ -23,6 +23,8 @@ const SPEECH_HOSTS: &[&str] = &[
 #[derive(Clone)]
 enum Reply {
     Json(u16, &'static str),
+    /// 302 to another host.
+    Redirect(&'static str),
     /// SSE events `gap` apart (zero: all at once after `gap_before`), optionally gzip'd.
     Sse {
         gap: Duration,
@@ -54,6 +56,10 @@ fn api_server(names: &[&str], route: fn(&str) -> Reply) -> Server {
                         _ => "Not Found",
                     };
                     let head = format!("HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+                    let _ = tls.write_all(head.as_bytes()).await;
+                }
+                Reply::Redirect(to) => {
+                    let head = format!("HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
                     let _ = tls.write_all(head.as_bytes()).await;
                 }
                 Reply::Sse { gap, before, gzip } => {
@@ -788,6 +794,155 @@ fn openai_realtime_upgrades_with_the_bearer_key() {
     assert!(
         reqs.iter()
             .any(|q| q.starts_with("GET /v1/realtime?model=gpt-test-rt ")),
+        "{reqs:?}"
+    );
+    assert_no_secret(&r, OPENAI_KEY);
+}
+
+const SDK_2859: &str = "Connection failed (no connection to the remote host). Internal error: 1. Error details: Failed with error: WS_OPEN_ERROR_UNDERLYING_IO_OPEN_FAILED (code=2859: Unknown error 2859)";
+
+/// One opaque SDK `code=2859`, several diagnoses.
+#[test]
+fn speech_code_2859_becomes_distinct_diagnoses() {
+    let ca = pki().root_file();
+    let expired = TlsServer::new(&pki().expired(SPEECH_HOSTS)).websocket(
+        WsOptions::require_header("Ocp-Apim-Subscription-Key", SPEECH_KEY),
+    );
+    let plaintext = crate::support::plaintext_http_on_tls_port();
+    for (server, exit, layer, code) in [
+        (&expired, 15, "certificate", "CERT_EXPIRED"),
+        (&plaintext, 14, "tls", "TLS_PLAINTEXT_RESPONSE"),
+    ] {
+        let mut args = crate::args![
+            "azure-speech",
+            "--region",
+            "westeurope",
+            "--key",
+            SPEECH_KEY
+        ];
+        args.extend(pin(server));
+        let r = preset(&args, &ca);
+        r.assert_fail(exit, layer, code);
+        assert_eq!(
+            r.target(0)["diagnosis"]["client_errors"][0],
+            SDK_2859,
+            "{}",
+            r.dump()
+        );
+        assert_eq!(
+            r.target(0)["diagnosis"]["client_errors"][1],
+            "CancellationErrorCode.ConnectionFailure"
+        );
+        assert_no_secret(&r, SPEECH_KEY);
+    }
+}
+
+#[test]
+fn speech_nxdomain_gives_code_minus_2() {
+    let dns = crate::support::DnsServer::start();
+    let args = crate::args![
+        "azure-speech",
+        "--endpoint",
+        "https://nxdomain.test",
+        "--format",
+        "json",
+        "--resolver",
+        dns.resolver_arg()
+    ];
+    let r = crate::support::run(netdoctor().args(&args));
+    assert_eq!(r.code, 11, "{}", r.dump());
+    assert_eq!(
+        r.target(0)["target"],
+        "wss://nxdomain.test/stt/speech/recognition/conversation/cognitiveservices/v1?language=en-US"
+    );
+    let e = r.target(0)["diagnosis"]["client_errors"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        e.ends_with("(code=-2: [DNS] DNS resolution failed - hostname not found …)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn openai_region_not_supported_is_quoted() {
+    fn routes(_: &str) -> Reply {
+        Reply::Json(
+            403,
+            r#"{"error":{"code":"unsupported_country_region_territory","message":"Country, region, or territory not supported","param":null,"type":"request_forbidden"}}"#,
+        )
+    }
+    let server = api_server(&["api.openai.com"], routes);
+    let ca = pki().root_file();
+    let mut args = crate::args!["openai", "--key", OPENAI_KEY];
+    args.extend(pin(&server));
+    let r = preset(&args, &ca);
+    r.assert_fail(17, "auth", "AUTH_FORBIDDEN");
+    let s = r.target(0)["diagnosis"]["summary"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        s.contains(
+            "unsupported_country_region_territory: \"Country, region, or territory not supported\""
+        ),
+        "{s}"
+    );
+}
+
+#[test]
+fn openai_wrong_base_url_fails_not_found() {
+    fn routes(_: &str) -> Reply {
+        Reply::Json(
+            404,
+            r#"{"error":{"message":"Invalid URL (GET /v2/models)","type":"invalid_request_error","code":null}}"#,
+        )
+    }
+    let server = api_server(&["api.openai.com"], routes);
+    let ca = pki().root_file();
+    let mut args = crate::args![
+        "openai",
+        "--key",
+        OPENAI_KEY,
+        "--base-url",
+        "https://api.openai.com/v2"
+    ];
+    args.extend(pin(&server));
+    let r = preset(&args, &ca);
+    // A wrong base URL is a misconfiguration: the preset fails it.
+    r.assert_fail(16, "http", "HTTP_NOT_FOUND");
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn a_redirect_to_another_host_is_reported_not_followed() {
+    fn routes(_: &str) -> Reply {
+        Reply::Redirect("https://collector.example/v1/models")
+    }
+    let server = api_server(&["api.openai.com"], routes);
+    let ca = pki().root_file();
+    let mut args = crate::args!["openai", "--key", OPENAI_KEY, "--stream"];
+    args.extend(pin(&server));
+    let r = preset(&args, &ca);
+    assert_eq!(r.code, 19, "{}", r.dump());
+    assert_eq!(
+        r.stage_of(0, "http")["diagnosis"]["code"],
+        "HTTP_REDIRECT",
+        "{}",
+        r.dump()
+    );
+    let s = r.stage_of(0, "stream")["diagnosis"]["summary"].to_string();
+    assert!(
+        s.contains("redirect to https://collector.example/v1/models"),
+        "{s}"
+    );
+    // Requests only to the named host (models, stream, stream without
+    // `stream`); the key goes nowhere else.
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 3, "{reqs:?}");
+    assert!(
+        reqs.iter().all(|q| q.contains("Host: api.openai.com")),
         "{reqs:?}"
     );
     assert_no_secret(&r, OPENAI_KEY);
