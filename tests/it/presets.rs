@@ -170,6 +170,18 @@ fn azure_routes(req: &str) -> Reply {
         );
     }
     let line = req.lines().next().unwrap_or("");
+    if line.starts_with("POST /openai/v1/chat/completions ") {
+        if req.contains("\"model\":\"missing\"") {
+            return Reply::Json(
+                404,
+                r#"{"error":{"code":"DeploymentNotFound","message":"The API deployment for this resource does not exist."}}"#,
+            );
+        }
+        return Reply::Json(
+            400,
+            r#"{"error":{"code":"BadRequest","message":"'messages' is a required property"}}"#,
+        );
+    }
     if !line.contains("api-version=2024-10-21") {
         return Reply::Json(
             404,
@@ -944,6 +956,77 @@ fn a_redirect_to_another_host_is_reported_not_followed() {
     assert!(
         reqs.iter().all(|q| q.contains("Host: api.openai.com")),
         "{reqs:?}"
+    );
+    assert_no_secret(&r, OPENAI_KEY);
+}
+
+#[test]
+fn azure_openai_v1_path_sends_the_deployment_as_model() {
+    let server = api_server(&["res.cognitiveservices.azure.com"], azure_routes);
+    let ca = pki().root_file();
+    for (deployment, exit) in [("gpt4o", 0), ("missing", 16)] {
+        let mut args = crate::args![
+            "azure-openai",
+            "--endpoint",
+            "https://res.cognitiveservices.azure.com/",
+            "--deployment",
+            deployment,
+            "--api-version",
+            "v1",
+            "--key",
+            AZURE_KEY
+        ];
+        args.extend(pin(&server));
+        let r = preset(&args, &ca);
+        assert_eq!(r.code, exit, "{}", r.dump());
+    }
+    let reqs = server.requests();
+    assert!(
+        reqs[0].starts_with("POST /openai/v1/chat/completions HTTP/1.1"),
+        "{reqs:?}"
+    );
+    assert!(reqs[0].ends_with("{\"model\":\"gpt4o\"}"), "{reqs:?}");
+}
+
+#[test]
+fn openai_stream_answered_with_json_is_not_sse() {
+    fn routes(req: &str) -> Reply {
+        if req.starts_with("POST /v1/chat/completions ") {
+            // A gateway that answers the streaming request in one JSON piece.
+            return Reply::Json(200, r#"{"choices":[{"message":{"content":"1 2 3"}}]}"#);
+        }
+        openai_routes(req)
+    }
+    let server = api_server(&["api.openai.com"], routes);
+    let ca = pki().root_file();
+    let mut args = crate::args!["openai", "--key", OPENAI_KEY, "--stream"];
+    args.extend(pin(&server));
+    let r = preset(&args, &ca);
+    r.assert_fail(19, "stream", "STREAM_NOT_SSE");
+    assert_eq!(
+        r.stage_of(0, "stream")["facts"]["content_type"],
+        "application/json"
+    );
+}
+
+#[test]
+fn insecure_withholds_the_key_and_skips_the_stream() {
+    let server = api_server(&["api.openai.com"], openai_routes);
+    let mut args = crate::args![
+        "openai",
+        "--key",
+        OPENAI_KEY,
+        "--stream",
+        "--insecure",
+        "--format",
+        "json"
+    ];
+    args.extend(pin(&server));
+    let r = crate::support::run(netdoctor().args(&args));
+    assert_eq!(r.stage_of(0, "stream")["status"], "skipped", "{}", r.dump());
+    assert!(
+        server.requests().iter().all(|q| !q.contains(OPENAI_KEY)),
+        "the key went over an untrusted chain"
     );
     assert_no_secret(&r, OPENAI_KEY);
 }
