@@ -238,7 +238,9 @@ pub fn split_for_proxy(checks: &mut Vec<crate::config::Check>) {
     let Some(route) = crate::proxy::route(&first.probe.proxy, &first.target) else {
         return;
     };
-    if !route.proxied() {
+    // `--proxy` is the proxy the user would give set_proxy: every target
+    // goes through it, as the SDK then does.
+    if !route.proxied() || route.source == "--proxy" {
         return;
     }
     let shown = route

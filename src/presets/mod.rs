@@ -14,7 +14,7 @@ pub mod azure_speech;
 pub mod openai;
 
 use crate::config::{Check, Expect, ProbeConfig, RequestSpec};
-use crate::diagnosis::{Code, Diagnosis, Layer, Status};
+use crate::diagnosis::{Code, Diagnosis, Layer};
 use crate::report::{StageReport, TargetReport};
 use crate::target::Target;
 use std::sync::Arc;
@@ -332,12 +332,6 @@ pub fn connection_id() -> String {
 /// Whether a status is a success.
 pub fn is_success(status: u16) -> bool {
     (200..300).contains(&status)
-}
-
-/// The status a warning/failure diagnosis has, for tests of judges.
-pub fn status_of(j: &Judged) -> Option<Status> {
-    j.as_ref()
-        .map(|(d, _)| d.as_ref().map_or(Status::Pass, |d| d.status))
 }
 
 #[cfg(test)]

@@ -1030,3 +1030,29 @@ fn insecure_withholds_the_key_and_skips_the_stream() {
     );
     assert_no_secret(&r, OPENAI_KEY);
 }
+
+#[test]
+fn speech_with_proxy_flag_goes_through_it_without_a_split() {
+    let server = speech_server();
+    let ca = pki().root_file();
+    let proxy = crate::support::ProxyServer::new().start();
+    let mut args = crate::args![
+        "azure-speech",
+        "--region",
+        "westeurope",
+        "--key",
+        SPEECH_KEY,
+        "--proxy",
+        format!("http://127.0.0.1:{}", proxy.port())
+    ];
+    args.extend(pin(&server));
+    let r = preset(&args, &ca);
+    assert_eq!(r.code, 0, "{}", r.dump());
+    assert_eq!(r.target(0)["name"], "stt", "{}", r.dump());
+    assert_eq!(r.stage_of(0, "proxy")["status"], "pass", "{}", r.dump());
+    assert!(
+        !r.stdout.contains("PROXY_IGNORED_BY_CLIENT"),
+        "{}",
+        r.dump()
+    );
+}
