@@ -32,6 +32,18 @@ pub fn main_entry() -> ExitCode {
             Ok(cfg) => probe_and_report(cfg),
             Err(e) => usage_error(&e.to_string()),
         },
+        Command::AzureSpeech(args) => match Config::from_azure_speech(*args) {
+            Ok(cfg) => probe_and_report(cfg),
+            Err(e) => usage_error(&e.to_string()),
+        },
+        Command::Openai(args) => match Config::from_openai(*args) {
+            Ok(cfg) => probe_and_report(cfg),
+            Err(e) => usage_error(&e.to_string()),
+        },
+        Command::AzureOpenai(args) => match Config::from_azure_openai(*args) {
+            Ok(cfg) => probe_and_report(cfg),
+            Err(e) => usage_error(&e.to_string()),
+        },
         Command::Run(args) => match Config::from_run(args) {
             Ok(cfg) => probe_and_report(cfg),
             Err(e) => usage_error(&e.to_string()),
@@ -192,10 +204,11 @@ fn probe_and_report(cfg: Config) -> u8 {
             Arc::new(Progress::new(&names))
         });
         let observer = progress.clone().map(|p| p as Arc<dyn probe::Observer>);
-        let targets = probe::run_all(checks, schedule, observer).await;
+        let mut targets = probe::run_all(checks, schedule, observer).await;
         if let Some(p) = &progress {
             p.clear();
         }
+        crate::presets::conclude(&mut targets);
         crate::env::clock::check_server_dates(&mut env, &targets, std::time::SystemTime::now());
         Report::new(env, targets)
     });

@@ -11,7 +11,16 @@
 //! url = "wss://westeurope.stt.speech.microsoft.com/…"
 //! resolve = ["host:443:10.0.0.5"]     # lists for repeatable options
 //! expect = "pass"                     # or a diagnosis code that must occur
+//!
+//! [[check]]
+//! name = "openai"
+//! preset = "openai"                   # or azure-speech / azure-openai
+//! stream = true                       # the preset's options as keys
 //! ```
+//!
+//! A `preset` check is parsed by the preset's own command line and expands
+//! into the preset's targets (`openai: models`, `speech: stt`, …), each
+//! with the check's `expect`.
 //!
 //! Each check's options (defaults first, then its own) are turned into the
 //! arguments of `netdoctor check` and parsed by the same clap definition, so
@@ -73,8 +82,16 @@ impl Locator<'_> {
 
 /// The long names of the options `check` takes per target.
 fn probe_option_names() -> Vec<String> {
+    option_names("check")
+}
+
+/// The presets a `[[check]]` can name.
+const PRESETS: &[&str] = &["azure-speech", "openai", "azure-openai"];
+
+/// The long names of the per-target options of a subcommand.
+fn option_names(subcommand: &str) -> Vec<String> {
     let cli = Cli::command();
-    let Some(check) = cli.find_subcommand("check") else {
+    let Some(check) = cli.find_subcommand(subcommand) else {
         return Vec::new();
     };
     check
@@ -105,20 +122,89 @@ pub fn load(path: &Path) -> Result<Vec<Check>, UsageError> {
     let known = probe_option_names();
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     validate_keys(&raw.defaults, &known, &[], &loc, "[defaults]")?;
-    raw.check
-        .iter()
-        .enumerate()
-        .map(|(i, entry)| {
-            validate_keys(
-                entry,
-                &known,
-                CHECK_KEYS,
-                &loc,
-                &format!("[[check]] #{}", i + 1),
-            )?;
-            one_check(&raw.defaults, entry, &base, &loc, i)
+    let mut checks = Vec::new();
+    for (i, entry) in raw.check.iter().enumerate() {
+        let table = format!("[[check]] #{}", i + 1);
+        if let Some((preset, offset)) = string_value(entry, "preset", &loc)? {
+            if !PRESETS.contains(&preset) {
+                return Err(loc.error(
+                    offset,
+                    format!("unknown preset `{preset}` (known: {})", PRESETS.join(", ")),
+                ));
+            }
+            validate_keys(entry, &option_names(preset), CHECK_KEYS, &loc, &table)?;
+            checks.extend(preset_checks(&raw.defaults, entry, preset, &base, &loc)?);
+        } else {
+            validate_keys(entry, &known, CHECK_KEYS, &loc, &table)?;
+            checks.push(one_check(&raw.defaults, entry, &base, &loc, i)?);
+        }
+    }
+    Ok(checks)
+}
+
+/// A `preset = "…"` check: the preset's options as keys, parsed by the
+/// preset's own command line; it expands into the preset's targets, named
+/// `NAME: stt` etc. when the check has a name.
+fn preset_checks(
+    defaults: &Options,
+    entry: &Options,
+    preset: &str,
+    base: &Path,
+    loc: &Locator<'_>,
+) -> Result<Vec<Check>, UsageError> {
+    let at = entry.keys().next().map_or(0, |k| k.span().start);
+    if let Some((_, offset)) = string_value(entry, "url", loc)? {
+        return Err(loc.error(offset, "a check has either `url` or `preset`, not both"));
+    }
+    let expect = expect_of(entry, loc)?;
+    let mut argv = vec!["netdoctor".to_owned(), preset.to_owned()];
+    let mut lines: Vec<(String, usize)> = Vec::new();
+    for options in [defaults, entry] {
+        for (key, value) in options
+            .iter()
+            .filter(|(k, _)| !CHECK_KEYS.contains(&k.get_ref().as_str()))
+        {
+            lines.push((key.get_ref().clone(), value.span().start));
+            push_option(&mut argv, key.get_ref(), value, base, loc)?;
+        }
+    }
+    let parsed = Cli::try_parse_from(&argv).map_err(|e| clap_error(&e, &lines, loc, at))?;
+    let config = match parsed.command {
+        Command::AzureSpeech(args) => crate::config::Config::from_azure_speech(*args),
+        Command::Openai(args) => crate::config::Config::from_openai(*args),
+        Command::AzureOpenai(args) => crate::config::Config::from_azure_openai(*args),
+        _ => return Err(loc.error(at, "internal: not a preset")),
+    }
+    .map_err(|e| loc.error(at, e))?;
+    let name = string_value(entry, "name", loc)?.map(|(n, _)| n.to_owned());
+    Ok(config
+        .checks
+        .into_iter()
+        .map(|mut c| {
+            if let Some(name) = &name {
+                let sub = c.target.name.take().unwrap_or_default();
+                c.target.name = Some(format!("{name}: {sub}"));
+            }
+            c.expect = expect;
+            c
         })
-        .collect()
+        .collect())
+}
+
+fn expect_of(entry: &Options, loc: &Locator<'_>) -> Result<Expect, UsageError> {
+    Ok(match string_value(entry, "expect", loc)? {
+        None | Some(("pass", _)) => Expect::Pass,
+        Some((code, offset)) => Expect::Code(
+            serde_json::from_value::<Code>(serde_json::Value::String(code.to_owned())).map_err(
+                |_| {
+                    loc.error(
+                        offset,
+                        format!("`expect = \"{code}\"` is neither \"pass\" nor a diagnosis code"),
+                    )
+                },
+            )?,
+        ),
+    })
 }
 
 fn validate_keys(
@@ -170,26 +256,10 @@ fn one_check(
     index: usize,
 ) -> Result<Check, UsageError> {
     let at = entry.keys().next().map_or(0, |k| k.span().start);
-    if let Some((_, offset)) = string_value(entry, "preset", loc)? {
-        return Err(loc.error(offset, "`preset` checks need the service presets, which this version does not have yet: use `url`"));
-    }
     let Some((url, _)) = string_value(entry, "url", loc)? else {
         return Err(loc.error(at, format!("[[check]] #{} has no `url`", index + 1)));
     };
-    let expect = match string_value(entry, "expect", loc)? {
-        None => Expect::Pass,
-        Some(("pass", _)) => Expect::Pass,
-        Some((code, offset)) => Expect::Code(
-            serde_json::from_value::<Code>(serde_json::Value::String(code.to_owned())).map_err(
-                |_| {
-                    loc.error(
-                        offset,
-                        format!("`expect = \"{code}\"` is neither \"pass\" nor a diagnosis code"),
-                    )
-                },
-            )?,
-        ),
-    };
+    let expect = expect_of(entry, loc)?;
     let mut argv = vec!["netdoctor".to_owned(), "check".to_owned(), url.to_owned()];
     let mut lines: Vec<(String, usize)> = Vec::new();
     for options in [defaults, entry] {

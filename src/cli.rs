@@ -30,6 +30,12 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// Run a check file (TOML): many targets with their options and expectations, for CI
     Run(RunArgs),
+    /// Azure Speech: the STT and TTS WebSockets (and the token service) of a region or endpoint
+    AzureSpeech(Box<AzureSpeechArgs>),
+    /// OpenAI: GET /models with the key (and the Realtime WebSocket, the SSE stream)
+    Openai(Box<OpenaiArgs>),
+    /// Azure OpenAI: a deployment proven at no token cost (and the SSE stream)
+    AzureOpenai(Box<AzureOpenaiArgs>),
     /// Offline checks of this container (CA bundles, OpenSSL, DNS config, clock); exits 10 when one fails
     Env(EnvArgs),
     /// Which layers can cause a client's error message, and the command that tells them apart
@@ -101,6 +107,116 @@ pub struct CheckArgs {
     /// Request body, as in curl (implies POST); @FILE reads it from a file
     #[arg(short = 'd', long = "data", value_name = "DATA")]
     pub data: Option<String>,
+
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `netdoctor azure-speech`.
+#[derive(Debug, Args)]
+pub struct AzureSpeechArgs {
+    /// The resource's region, e.g. westeurope (china*/usgov* regions use their clouds' hosts)
+    #[arg(
+        long,
+        value_name = "REGION",
+        required_unless_present = "endpoint",
+        conflicts_with = "endpoint"
+    )]
+    pub region: Option<String>,
+
+    /// A custom domain or private endpoint, e.g. https://NAME.cognitiveservices.azure.com
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    /// The resource key (also read from AZURE_SPEECH_KEY); never printed
+    #[arg(long, value_name = "KEY", env = "SPEECH_KEY", hide_env_values = true)]
+    pub key: Option<String>,
+
+    /// The recognition language of the STT URL
+    #[arg(long, value_name = "LANG", default_value = "en-US")]
+    pub language: String,
+
+    /// Also probe the token service (issueToken) with the key
+    #[arg(long)]
+    pub token: bool,
+
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `netdoctor openai`.
+#[derive(Debug, Args)]
+pub struct OpenaiArgs {
+    /// The API base URL
+    #[arg(
+        long = "base-url",
+        value_name = "URL",
+        env = "OPENAI_BASE_URL",
+        default_value = "https://api.openai.com/v1"
+    )]
+    pub base_url: String,
+
+    /// The API key, sent as Authorization: Bearer; never printed
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "OPENAI_API_KEY",
+        hide_env_values = true
+    )]
+    pub key: Option<String>,
+
+    /// Also check streaming: a minimal chat completion with "stream": true (the stream stage)
+    #[arg(long)]
+    pub stream: bool,
+
+    /// Also upgrade the Realtime WebSocket (wss://…/v1/realtime?model=M)
+    #[arg(long)]
+    pub realtime: bool,
+
+    /// The model for --stream (default gpt-4o-mini) and --realtime (default gpt-realtime)
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `netdoctor azure-openai`.
+#[derive(Debug, Args)]
+pub struct AzureOpenaiArgs {
+    /// The resource endpoint, e.g. https://NAME.openai.azure.com
+    #[arg(long, value_name = "URL", env = "AZURE_OPENAI_ENDPOINT")]
+    pub endpoint: String,
+
+    /// The deployment name
+    #[arg(long, value_name = "NAME")]
+    pub deployment: String,
+
+    /// The data-plane API version, or `v1` for the /openai/v1/ API (no api-version)
+    #[arg(long = "api-version", value_name = "VERSION", env = "OPENAI_API_VERSION", default_value = crate::presets::azure_openai::DEFAULT_API_VERSION)]
+    pub api_version: String,
+
+    /// The resource key, sent as api-key; never printed
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "AZURE_OPENAI_API_KEY",
+        hide_env_values = true
+    )]
+    pub key: Option<String>,
+
+    /// Also check streaming: a minimal chat completion with "stream": true (the stream stage)
+    #[arg(long)]
+    pub stream: bool,
 
     #[command(flatten)]
     pub probe: ProbeArgs,

@@ -53,7 +53,12 @@ pub enum Family {
 #[derive(Debug, Clone, Default)]
 pub struct RequestSpec {
     pub method: Option<String>,
+    /// Headers whose values are credentials (every `-H` header): masked in
+    /// every output and withheld over an unverified chain.
     pub headers: Vec<(String, String)>,
+    /// Headers a preset sends that are not credentials (`X-ConnectionId`,
+    /// `Content-Type`): shown as sent.
+    pub plain_headers: Vec<(String, String)>,
     pub body: Option<Vec<u8>>,
 }
 
@@ -75,6 +80,8 @@ pub struct ProbeConfig {
     pub proxy: ProxySettings,
     /// `--proxy-cacert`: CAs trusted for an https:// proxy's certificate.
     pub proxy_cacert: Vec<PathBuf>,
+    /// Set for the checks a preset made: its verdicts and client strings.
+    pub preset: Option<crate::presets::Preset>,
 }
 
 /// What a target is expected to do (check files' `expect`).
@@ -143,6 +150,60 @@ impl Config {
         Ok(Config { checks, output })
     }
 
+    /// Validates `netdoctor azure-speech`.
+    pub fn from_azure_speech(args: crate::cli::AzureSpeechArgs) -> Result<Self, UsageError> {
+        use crate::presets::azure_speech;
+        let key = azure_speech::key(args.key);
+        let targets = azure_speech::targets(&azure_speech::Options {
+            region: args.region.as_deref(),
+            endpoint: args.endpoint.as_deref(),
+            language: &args.language,
+            key: key.as_deref(),
+            token: args.token,
+        })?;
+        let (_, base) = targets_and_probe(Vec::new(), Vec::new(), None, None, args.probe)?;
+        let mut checks = crate::presets::into_checks(&base, targets);
+        azure_speech::split_for_proxy(&mut checks);
+        azure_speech::link_token(&mut checks);
+        Ok(Config {
+            checks,
+            output: Output::from(args.output),
+        })
+    }
+
+    /// Validates `netdoctor openai`.
+    pub fn from_openai(args: crate::cli::OpenaiArgs) -> Result<Self, UsageError> {
+        let targets = crate::presets::openai::targets(&crate::presets::openai::Options {
+            base_url: &args.base_url,
+            key: args.key.as_deref().filter(|k| !k.trim().is_empty()),
+            stream: args.stream,
+            realtime: args.realtime,
+            model: args.model.as_deref(),
+        })?;
+        let (_, base) = targets_and_probe(Vec::new(), Vec::new(), None, None, args.probe)?;
+        Ok(Config {
+            checks: crate::presets::into_checks(&base, targets),
+            output: Output::from(args.output),
+        })
+    }
+
+    /// Validates `netdoctor azure-openai`.
+    pub fn from_azure_openai(args: crate::cli::AzureOpenaiArgs) -> Result<Self, UsageError> {
+        let targets =
+            crate::presets::azure_openai::targets(&crate::presets::azure_openai::Options {
+                endpoint: &args.endpoint,
+                deployment: &args.deployment,
+                api_version: &args.api_version,
+                key: args.key.as_deref().filter(|k| !k.trim().is_empty()),
+                stream: args.stream,
+            })?;
+        let (_, base) = targets_and_probe(Vec::new(), Vec::new(), None, None, args.probe)?;
+        Ok(Config {
+            checks: crate::presets::into_checks(&base, targets),
+            output: Output::from(args.output),
+        })
+    }
+
     /// Validates `netdoctor run FILE`: every check has its own options.
     pub fn from_run(args: RunArgs) -> Result<Self, UsageError> {
         let checks = crate::checkfile::load(&args.file)?;
@@ -198,6 +259,7 @@ pub fn targets_and_probe(
         request: RequestSpec {
             method,
             headers,
+            plain_headers: Vec::new(),
             body: data.as_deref().map(read_data).transpose()?,
         },
         sysroot: Sysroot::from_env(),
@@ -207,6 +269,7 @@ pub fn targets_and_probe(
             noproxy: p.noproxy,
         },
         proxy_cacert: p.proxy_cacert,
+        preset: None,
     };
     Ok((targets, probe))
 }

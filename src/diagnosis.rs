@@ -145,6 +145,7 @@ pub enum Code {
     HttpStatus,
     HttpMalformed,
     HttpTimeout,
+    HttpApiVersion,
     AuthMissingKey,
     AuthRejected,
     AuthForbidden,
@@ -153,6 +154,10 @@ pub enum Code {
     WsBadAccept,
     WsClosed,
     WsPingTimeout,
+    #[serde(rename = "STREAM_NOT_SSE")]
+    StreamNotSse,
+    StreamBuffered,
+    StreamRejected,
 }
 
 impl Code {
@@ -236,6 +241,7 @@ impl Code {
         Code::HttpStatus,
         Code::HttpMalformed,
         Code::HttpTimeout,
+        Code::HttpApiVersion,
         Code::AuthMissingKey,
         Code::AuthRejected,
         Code::AuthForbidden,
@@ -244,10 +250,14 @@ impl Code {
         Code::WsBadAccept,
         Code::WsClosed,
         Code::WsPingTimeout,
+        Code::StreamNotSse,
+        Code::StreamBuffered,
+        Code::StreamRejected,
     ];
 }
 
-const _: () = assert!(Code::ALL.len() == Code::WsPingTimeout as usize + 1);
+// Every variant is listed: a code added last must be added to ALL too.
+const _: () = assert!(Code::ALL.len() == Code::StreamRejected as usize + 1);
 
 /// A catalogue entry: what a code means independently of the run.
 #[derive(Debug)]
@@ -590,6 +600,10 @@ fn catalogue(code: Code) -> &'static Entry {
         C::HttpTimeout => entry!(Http, Fail,
             "the connection works but no complete response arrived in time: the server is slow or hung, or a proxy holds the response",
             []),
+        C::HttpApiVersion => entry!(Http, Fail,
+            "the service does not accept this api-version: pass a supported one with --api-version (or OPENAI_API_VERSION), e.g. the GA `2024-10-21`, or use the v1 API (`--api-version v1`, path /openai/v1/, no api-version)",
+            ["openai.NotFoundError: Error code: 404 - {'error': {'code': '404', 'message': 'Resource not found'}}",
+             "openai.BadRequestError: Error code: 400 - {'error': {'code': 'BadRequest', 'message': 'API version not supported'}}"]),
         C::AuthMissingKey => entry!(Auth, Warn,
             "the service is reachable and wants a credential: pass it (-H 'Authorization: Bearer …', or the preset's --key) to test authentication",
             ["curl: (22) The requested URL returned error: 401",
@@ -632,5 +646,28 @@ fn catalogue(code: Code) -> &'static Entry {
         C::WsPingTimeout => entry!(Websocket, Warn,
             "the WebSocket opened but no pong came back in time: a proxy may buffer frames, or the server is overloaded",
             []),
+        C::StreamNotSse => entry!(Stream, Fail,
+            "the streaming request did not get `Content-Type: text/event-stream`: a proxy or gateway on the path answers instead of the service (or rewrites the response); check what the body says and the proxy's routing",
+            ["openai.APIError: <message>",
+             "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"]),
+        C::StreamBuffered => entry!(Stream, Warn,
+            "the events arrive together at the end: something buffers the stream (nginx `proxy_buffering on`, gzip on text/event-stream): set `proxy_buffering off;` (or send `X-Accel-Buffering: no` from the upstream), and do not compress text/event-stream",
+            []),
+        C::StreamRejected => entry!(Stream, Fail,
+            "the same request works without `stream` and fails with it: disable streaming in the client (`stream=False`), or upgrade / redeploy the deployment (a model version or content filter that does not support streaming)",
+            ["openai.BadRequestError: Error code: 400",
+             "openai.APIError: An error occurred during streaming"]),
+    }
+}
+
+#[cfg(test)]
+mod all_codes {
+    use super::Code;
+
+    #[test]
+    fn all_lists_each_variant_once_in_order() {
+        for (i, code) in Code::ALL.iter().enumerate() {
+            assert_eq!(*code as usize, i, "{code} is out of place in Code::ALL");
+        }
     }
 }

@@ -16,6 +16,7 @@ pub mod env;
 pub mod exit;
 pub mod explain;
 pub mod manpage;
+pub mod presets;
 pub mod probe;
 pub mod proxy;
 pub mod redact;

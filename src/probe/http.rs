@@ -171,7 +171,12 @@ fn build_request(
         sent_headers.push(format!("Proxy-Authorization: {}", redact::MASK));
         secrets.push(auth.clone());
     }
-    let user_set = |n: &str| spec.headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(n));
+    let user_set = |n: &str| {
+        spec.headers
+            .iter()
+            .chain(&spec.plain_headers)
+            .any(|(h, _)| h.eq_ignore_ascii_case(n))
+    };
     if !user_set("user-agent") {
         head.push_str(concat!(
             "User-Agent: netdoctor/",
@@ -191,6 +196,10 @@ fn build_request(
         head.push_str(&format!("Sec-WebSocket-Key: {key}\r\n"));
     } else {
         head.push_str("Connection: close\r\n");
+    }
+    for (name, value) in &spec.plain_headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+        sent_headers.push(format!("{name}: {}", redact::terminal_safe(value, 80)));
     }
     let mut credential_sent = false;
     if send_credentials {
@@ -263,11 +272,11 @@ fn base64(input: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(input)
 }
 
-struct Head {
-    status: u16,
-    reason: String,
+pub(super) struct Head {
+    pub(super) status: u16,
+    pub(super) reason: String,
     version: u8,
-    headers: Vec<(String, String)>,
+    pub(super) headers: Vec<(String, String)>,
     len: usize,
 }
 
@@ -307,7 +316,7 @@ fn parse_head_with(buf: &[u8], max_headers: usize) -> Result<Option<Head>, httpa
     }
 }
 
-async fn read_head(stream: &mut Box<dyn Io>) -> Result<(Head, Vec<u8>), HttpError> {
+pub(super) async fn read_head(stream: &mut Box<dyn Io>) -> Result<(Head, Vec<u8>), HttpError> {
     let mut buf = Vec::with_capacity(4096);
     let mut chunk = [0u8; 4096];
     loop {
@@ -407,7 +416,23 @@ pub async fn stage(
     via: Option<&ViaProxy>,
     deadline: Instant,
 ) -> StageResult<Exchange> {
-    let req = build_request(target, &cfg.request, send_credentials, via);
+    let token = match cfg.preset.as_ref().and_then(|p| p.token.as_ref()) {
+        Some(slot) if !slot.issues => Some(slot.wait(deadline).await),
+        _ => None,
+    };
+    let spec = match &token {
+        // The issued token replaces the key, as `SpeechConfig(auth_token=…)` does.
+        Some(Some(t)) => std::borrow::Cow::Owned(RequestSpec {
+            headers: vec![("Authorization".to_owned(), format!("Bearer {t}"))],
+            ..cfg.request.clone()
+        }),
+        Some(None) => std::borrow::Cow::Owned(RequestSpec {
+            headers: Vec::new(),
+            ..cfg.request.clone()
+        }),
+        None => std::borrow::Cow::Borrowed(&cfg.request),
+    };
+    let req = build_request(target, &spec, send_credentials, via);
     let mut facts = json!({
         "method": req.method,
         "path": req.shown_path,
@@ -466,7 +491,31 @@ pub async fn stage(
         }
     }
     facts["headers"] = json!(shown);
-    if !body.is_empty() {
+    if let Some(t) = &token {
+        facts["token"] = json!(if t.is_some() {
+            "the issued token (Authorization: Bearer)"
+        } else {
+            "none: the token service gave no token (see token)"
+        });
+    }
+    let issued = cfg
+        .preset
+        .as_ref()
+        .and_then(|p| p.token.as_ref())
+        .filter(|slot| slot.issues);
+    if let Some(slot) = issued {
+        // The body is the token itself: a secret, never shown.
+        let token = String::from_utf8_lossy(&body).trim().to_owned();
+        if (200..300).contains(&head.status) && !token.is_empty() {
+            facts["body"] = json!(format!("(a token, {} bytes)", token.len()));
+            slot.set(Some(token));
+        } else {
+            if !body.is_empty() {
+                facts["body"] = json!(String::from_utf8_lossy(&body[..body.len().min(512)]));
+            }
+            slot.set(None);
+        }
+    } else if !body.is_empty() {
         facts["body"] = json!(String::from_utf8_lossy(&body[..body.len().min(512)]));
     }
     let exchange = Exchange {
@@ -480,14 +529,30 @@ pub async fn stage(
         stream,
         leftover,
     };
-    let summary = format!(
+    let mut summary = format!(
         "{} {} → {} {}",
         req.method,
         redact::terminal_safe(&req.shown_path, 80),
         head.status,
         redact::terminal_safe(&head.reason, 60)
     );
-    match verdict(&exchange, target, cfg.expect_status) {
+    let judged = match cfg.preset.as_ref() {
+        Some(preset) if cfg.expect_status.is_none() => {
+            crate::presets::judge_http(preset, exchange.status, &exchange.body)
+        }
+        _ => None,
+    };
+    let verdict = match judged {
+        Some((d, note)) => {
+            if let Some(note) = note {
+                summary.push_str(&format!(": {note}"));
+                facts["preset"] = json!(note);
+            }
+            d
+        }
+        None => verdict(&exchange, target, cfg.expect_status),
+    };
+    match verdict {
         Some(d) if d.status == Status::Fail => StageResult::fail(d, facts),
         Some(d) => StageResult::warn(d, summary, facts, exchange),
         None => StageResult::pass(summary, facts, exchange),

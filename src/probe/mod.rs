@@ -12,6 +12,7 @@ pub mod certificate;
 pub mod dns;
 pub mod http;
 pub mod proxy;
+pub mod stream;
 pub mod tcp;
 pub mod tls;
 pub mod websocket;
@@ -201,6 +202,13 @@ async fn run_repeated(
     } else {
         TargetReport::from_repeats(runs)
     };
+    if let Some(preset) = &check.probe.preset {
+        if let Some(slot) = preset.token.as_ref().filter(|s| s.issues) {
+            // The token check ended before an http exchange: no token.
+            slot.set(None);
+        }
+        crate::presets::decorate(preset, &mut report);
+    }
     report.apply_expectation(check.expect);
     report
 }
@@ -341,11 +349,14 @@ async fn run_target_watched(
     watch: Option<(Arc<dyn Observer>, usize)>,
 ) -> TargetReport {
     let route = crate::proxy::route(&ctx.cfg.proxy, target);
-    let layers = if route.is_some() {
+    let mut layers = if route.is_some() {
         target.scheme.layers_with_proxy()
     } else {
         target.scheme.layers()
     };
+    if stream_spec(ctx).is_some() {
+        layers.push(Layer::Stream);
+    }
     let mut p = Pipeline {
         ctx,
         watch,
@@ -517,6 +528,20 @@ async fn after_exchange(
     let auth = auth::stage(&exchange);
     let auth_warned = auth.diagnosis.is_some();
     p.record(Layer::Auth, Duration::ZERO, auth)?;
+    if let Some(spec) = stream_spec(p.ctx) {
+        if !exchange.credential_sent {
+            return Some(if exchange.credentials_withheld {
+                "credentials are withheld (the certificate chain is not trusted)".to_owned()
+            } else {
+                "the stream needs a credential (see auth)".to_owned()
+            });
+        }
+        drop(exchange);
+        let ctx = p.ctx;
+        p.stage(Layer::Stream, |deadline| stream::stage(ctx, spec, deadline))
+            .await?;
+        return None;
+    }
     if !target.scheme.is_websocket() {
         return None;
     }
@@ -528,4 +553,70 @@ async fn after_exchange(
     })
     .await?;
     None
+}
+
+/// The `--stream` request of a preset's check, if any.
+fn stream_spec(ctx: &Context) -> Option<&crate::presets::StreamSpec> {
+    ctx.cfg.preset.as_ref().and_then(|p| p.stream.as_ref())
+}
+
+/// A new connection to `target` for a stage's own request (the stream
+/// stage): the same resolver settings and route, and a chain the container
+/// trusts, or the diagnosis of what failed.
+pub(crate) async fn connect_again(
+    ctx: &Context,
+    target: &Target,
+    deadline: Instant,
+) -> Result<Box<dyn Io>, Diagnosis> {
+    let failed = |d: Option<Diagnosis>, what: &str| {
+        d.unwrap_or_else(|| Diagnosis::new(Code::HttpMalformed, format!("{what} failed")))
+    };
+    let route = crate::proxy::route(&ctx.cfg.proxy, target).filter(crate::proxy::Route::proxied);
+    let tcp: Box<dyn Io> = match route {
+        Some(route) => {
+            if !target.scheme.is_tls() {
+                return Err(Diagnosis::new(
+                    Code::HttpStatus,
+                    "a second request through a plain-http proxy is not supported".to_owned(),
+                )
+                .with_status(Status::Fail));
+            }
+            let local = route
+                .url
+                .as_ref()
+                .is_ok_and(|u| u.scheme.resolves_locally());
+            let resolved = if local {
+                let r = dns::stage(&ctx.resolver, target, &ctx.cfg, deadline).await;
+                Some(r.product.ok_or_else(|| failed(r.diagnosis, "dns"))?)
+            } else {
+                None
+            };
+            let hop = proxy::stage(ctx, &route, target, resolved.as_deref(), deadline).await;
+            hop.product
+                .ok_or_else(|| failed(hop.diagnosis, "proxy"))?
+                .stream
+        }
+        None => {
+            let r = dns::stage(&ctx.resolver, target, &ctx.cfg, deadline).await;
+            let addrs = r.product.ok_or_else(|| failed(r.diagnosis, "dns"))?;
+            let t = tcp::stage(&addrs, deadline).await;
+            Box::new(t.product.ok_or_else(|| failed(t.diagnosis, "tcp"))?)
+        }
+    };
+    if !target.scheme.is_tls() {
+        return Ok(tcp);
+    }
+    let s = tls::stage(tcp, &target.host).await;
+    let session = s.product.ok_or_else(|| failed(s.diagnosis, "tls"))?;
+    let v = certificate::stage(
+        &session.chain,
+        &target.host,
+        &ctx.trust,
+        false,
+        session.unverified_signature.as_deref(),
+    );
+    match v.product {
+        Some(v) if v.trusted => Ok(Box::new(session.stream)),
+        _ => Err(failed(v.diagnosis, "certificate")),
+    }
 }

@@ -22,6 +22,7 @@ mod env;
 mod explain;
 mod hardening;
 mod http;
+mod presets;
 mod proxy;
 mod run;
 mod tcp;
