@@ -81,13 +81,22 @@ pub fn render(report: &Report, style: Style) -> String {
     let failed = report.targets.iter().filter(|t| !t.met).count();
     let total = report.targets.len();
     out.push('\n');
-    let line = if failed == 0 {
-        style.paint(&format!("{total} of {total} target(s) OK"), Status::Pass)
-    } else {
-        style.paint(
+    // With expectations (check files), "failed" would be ambiguous.
+    let expectations = report.targets.iter().any(|t| t.expect != "pass");
+    let line = match (failed, expectations) {
+        (0, false) => style.paint(&format!("{total} of {total} target(s) OK"), Status::Pass),
+        (0, true) => style.paint(
+            &format!("{total} of {total} target(s) met their expectation"),
+            Status::Pass,
+        ),
+        (_, false) => style.paint(
             &format!("{failed} of {total} target(s) failed"),
             Status::Fail,
-        )
+        ),
+        (_, true) => style.paint(
+            &format!("{failed} of {total} target(s) did not meet their expectation"),
+            Status::Fail,
+        ),
     };
     let _ = writeln!(out, "{line}");
     out
