@@ -49,6 +49,7 @@ Register-ArgumentCompleter -Native -CommandName 'netdoctor' -ScriptBlock {
             [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Use this proxy instead of the proxy variables (http://, https://, socks5://, socks5h://)')
             [CompletionResult]::new('--noproxy', '--noproxy', [CompletionResultType]::ParameterName, 'Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)')
             [CompletionResult]::new('--proxy-cacert', '--proxy-cacert', [CompletionResultType]::ParameterName, 'Also trust the CAs in this PEM file for an https:// proxy''s own certificate')
+            [CompletionResult]::new('--save-chain', '--save-chain', [CompletionResultType]::ParameterName, 'Write the presented certificate chain here (PEM, leaf first); with several targets, a directory of <n>-<host>.pem')
             [CompletionResult]::new('--expect-status', '--expect-status', [CompletionResultType]::ParameterName, 'Fail the http stage unless the response has this status')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')

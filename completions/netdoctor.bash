@@ -73,7 +73,7 @@ _netdoctor() {
             return 0
             ;;
         netdoctor__subcmd__check)
-            opts="-H -X -d -4 -6 -k -v -h -V --header --request --data --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
+            opts="-H -X -d -4 -6 -k -v -h -V --header --request --data --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --save-chain --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -136,6 +136,10 @@ _netdoctor() {
                     return 0
                     ;;
                 --proxy-cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --save-chain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -45,6 +45,7 @@ set edit:completion:arg-completer[netdoctor] = {|@words|
             cand --proxy 'Use this proxy instead of the proxy variables (http://, https://, socks5://, socks5h://)'
             cand --noproxy 'Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)'
             cand --proxy-cacert 'Also trust the CAs in this PEM file for an https:// proxy''s own certificate'
+            cand --save-chain 'Write the presented certificate chain here (PEM, leaf first); with several targets, a directory of <n>-<host>.pem'
             cand --expect-status 'Fail the http stage unless the response has this status'
             cand --format 'Output format'
             cand --color 'When to colour the output'

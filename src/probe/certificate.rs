@@ -10,7 +10,7 @@
 
 use super::StageResult;
 use crate::diagnosis::{Code, Diagnosis, Status};
-use crate::trust::{anchors_of, hash, mozilla_anchors, TrustStores};
+use crate::trust::{anchors_of, hash, interception, mozilla_anchors, TrustStores};
 use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 use serde_json::{json, Value};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -282,6 +282,33 @@ fn store_verdict(
     }
 }
 
+/// Writes the presented chain to `path` exactly as presented, as PEM, leaf
+/// first (`--save-chain`); creates the directory it goes in.
+pub fn save_chain(path: &std::path::Path, chain: &[CertificateDer<'static>]) -> Result<(), String> {
+    let mut pem = String::new();
+    for der in chain {
+        pem.push_str(&pem_of(der));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, pem).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// One certificate as PEM (64-column base64).
+fn pem_of(der: &[u8]) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(line));
+        out.push('\n');
+    }
+    out.push_str("-----END CERTIFICATE-----\n");
+    out
+}
+
 /// Judges the presented `chain` for `host`.
 pub fn stage(
     chain: &[CertificateDer<'static>],
@@ -327,17 +354,30 @@ pub fn stage(
     );
     let path = verify_path(chain, &container, at);
     let mut faults = Vec::new();
+    let intercepted = (!public)
+        .then(|| interception_of(chain, &parsed, host, stores, at))
+        .flatten();
     match &path {
         // The validity windows do not overlap: the validity faults say why.
-        Err(webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. }) | Ok(_) => {}
-        Err(e) => faults.extend(issuer_fault(
-            e.clone(),
-            chain,
-            &parsed,
-            &container,
-            at,
-            public,
-        )),
+        Err(webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. }) | Ok(_) => {
+            if let Some(i) = &intercepted {
+                faults.push(i.diagnosis(&parsed, stores, true));
+            }
+        }
+        Err(e) => {
+            let fault = issuer_fault(e.clone(), chain, &parsed, &container, at, public);
+            faults.extend(match (fault, &intercepted) {
+                (Some(f), Some(i))
+                    if matches!(
+                        f.code,
+                        Code::CertUnknownIssuer | Code::CertIncompleteChain | Code::CertSelfSigned
+                    ) =>
+                {
+                    Some(i.diagnosis(&parsed, stores, false))
+                }
+                (f, _) => f,
+            });
+        }
     }
     // Validity counts for the certificates on the path only: servers may send
     // extra (e.g. expired cross-signed) certificates that no client uses.
@@ -366,6 +406,7 @@ pub fn stage(
         "chain": parsed.iter().map(Cert::facts).collect::<Vec<_>>(),
         "stores": stores_facts,
         "public_ca": public,
+        "interception": intercepted.as_ref().map(Interception::facts),
         "faults": faults.iter().map(|d| json!({"code": d.code, "summary": d.summary})).collect::<Vec<_>>(),
     });
     finish(
@@ -374,6 +415,90 @@ pub fn stage(
         insecure,
         path.is_ok() && unverified_signature.is_none(),
     )
+}
+
+/// Why a chain is taken for TLS interception (DESIGN `CERT_INTERCEPTED`).
+struct Interception {
+    /// The product its CA names, if the catalogue knows it.
+    product: Option<&'static str>,
+    /// The rule that fired.
+    rule: &'static str,
+    host: String,
+}
+
+impl Interception {
+    fn facts(&self) -> Value {
+        json!({ "product": self.product, "rule": self.rule })
+    }
+
+    /// The diagnosis: a warning when the container trusts the intercepting
+    /// CA, else a failure.
+    fn diagnosis(&self, certs: &[Cert<'_>], stores: &TrustStores, trusted: bool) -> Diagnosis {
+        let ca = certs
+            .last()
+            .map(|c| c.x.issuer().to_string())
+            .unwrap_or_default();
+        let who = match self.product {
+            Some(p) => format!("{p} re-signs this connection: the chain ends in its CA ({ca})"),
+            None => format!(
+                "{} is a public service whose certificates come from public CAs, but this chain ends in {ca}: a TLS-inspecting proxy or antivirus on the path re-signs it",
+                self.host
+            ),
+        };
+        let fix = stores.image.trust_fix();
+        let save = "take the proxy's root CA from the chain (`--save-chain chain.pem`: the last certificate, or its issuer, which your IT can give you) and name it corp-root.crt";
+        if trusted {
+            Diagnosis::new(
+                Code::CertIntercepted,
+                format!("{who}; this container trusts that CA, so the proxy can read the traffic"),
+            )
+            .with_status(Status::Warn)
+            .with_hint(format!(
+                "nothing breaks for clients that use the system store; clients with their own stores (certifi for requests/httpx, Node's built-in roots) fail unless they get the CA too: {save}; {fix}"
+            ))
+        } else {
+            Diagnosis::new(
+                Code::CertIntercepted,
+                format!("{who}; this container does not trust that CA"),
+            )
+            .with_hint(format!(
+                "{save}, then add it to the image: {fix}; or ask for this host to be exempted from TLS inspection"
+            ))
+        }
+    }
+}
+
+/// Whether an unanchored-in-Mozilla chain is interception: its CA is named
+/// like a known product, or the host is a public service and its anchor
+/// was not given with `--cacert`.
+fn interception_of(
+    chain: &[CertificateDer<'static>],
+    certs: &[Cert<'_>],
+    host: &str,
+    stores: &TrustStores,
+    at: i64,
+) -> Option<Interception> {
+    let product =
+        interception::product_of(certs.iter().flat_map(|c| [c.x.subject(), c.x.issuer()]));
+    if product.is_some() {
+        return Some(Interception {
+            product,
+            rule: "the CA is named like an interception product",
+            host: host.to_owned(),
+        });
+    }
+    if !interception::is_public_service_host(host) {
+        return None;
+    }
+    let cacert: Vec<TrustAnchor<'static>> =
+        stores.cacert.iter().flat_map(|c| c.anchors()).collect();
+    let vouched = !cacert.is_empty() && verify_path(chain, &cacert, at).is_ok();
+    (!vouched).then(|| Interception {
+        product: None,
+        rule:
+            "a public service host with a chain that ends in a private CA not given with --cacert",
+        host: host.to_owned(),
+    })
 }
 
 /// The verdict: the first failing fault in OpenSSL's order, else the first
@@ -397,20 +522,28 @@ fn finish(
             Verdict { trusted: true },
         );
     }
-    let primary = faults.swap_remove(first_fail);
+    let primary = faults.remove(first_fail);
+    // Warnings beside the verdict are reported too (failing faults after the
+    // first one are in the facts).
+    let others: Vec<Diagnosis> = faults
+        .into_iter()
+        .filter(|d| d.status == Status::Warn)
+        .collect();
     if primary.status == Status::Warn {
         let mut summary = primary.summary.clone();
         if !trusted {
             summary.push_str(" (credentials withheld: the chain is not verified)");
         }
-        return StageResult::warn(primary, summary, facts, Verdict { trusted });
+        return StageResult::warn(primary, summary, facts, Verdict { trusted })
+            .with_warnings(others);
     }
     if insecure {
         let d = primary.with_status(Status::Warn);
         let summary = format!("{} (--insecure: going on without credentials)", d.summary);
-        return StageResult::warn(d, summary, facts, Verdict { trusted: false });
+        return StageResult::warn(d, summary, facts, Verdict { trusted: false })
+            .with_warnings(others);
     }
-    StageResult::fail(primary, facts)
+    StageResult::fail(primary, facts).with_warnings(others)
 }
 
 fn issuer_fault(

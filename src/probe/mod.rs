@@ -37,6 +37,8 @@ pub struct StageResult<T> {
     summary: String,
     facts: Value,
     diagnosis: Option<Diagnosis>,
+    /// Further warnings beside the diagnosis.
+    warnings: Vec<Diagnosis>,
     product: Option<T>,
 }
 
@@ -47,6 +49,7 @@ impl<T> StageResult<T> {
             summary,
             facts,
             diagnosis: None,
+            warnings: Vec::new(),
             product: Some(product),
         }
     }
@@ -57,6 +60,7 @@ impl<T> StageResult<T> {
             summary,
             facts,
             diagnosis: Some(diagnosis),
+            warnings: Vec::new(),
             product: Some(product),
         }
     }
@@ -67,6 +71,7 @@ impl<T> StageResult<T> {
             summary: other.summary,
             facts: other.facts,
             diagnosis: other.diagnosis,
+            warnings: other.warnings,
             product: None,
         }
     }
@@ -77,8 +82,16 @@ impl<T> StageResult<T> {
             summary: diagnosis.summary.clone(),
             facts,
             diagnosis: Some(diagnosis),
+            warnings: Vec::new(),
             product: None,
         }
+    }
+
+    /// Adds further warnings beside the diagnosis.
+    #[must_use]
+    pub fn with_warnings(mut self, warnings: Vec<Diagnosis>) -> Self {
+        self.warnings.extend(warnings);
+        self
     }
 }
 
@@ -262,13 +275,9 @@ impl Pipeline<'_> {
             .diagnosis
             .as_ref()
             .is_some_and(|d| d.status == Status::Fail);
-        self.stages.push(StageReport::ran(
-            layer,
-            elapsed,
-            r.summary,
-            facts,
-            r.diagnosis,
-        ));
+        let mut report = StageReport::ran(layer, elapsed, r.summary, facts, r.diagnosis);
+        report.warnings = r.warnings;
+        self.stages.push(report);
         if failed {
             None
         } else {
@@ -448,13 +457,20 @@ async fn after_connect(p: &mut Pipeline<'_>, target: &Target, tcp: Box<dyn Io>) 
             .await?;
         let verdict = p
             .stage(Layer::Certificate, |_| {
-                let r = certificate::stage(
+                let mut r = certificate::stage(
                     &session.chain,
                     &target.host,
                     &ctx.trust,
                     ctx.cfg.insecure,
                     session.unverified_signature.as_deref(),
                 );
+                if let (Some(path), Value::Object(facts)) = (&target.save_chain, &mut r.facts) {
+                    let (key, value) = match certificate::save_chain(path, &session.chain) {
+                        Ok(()) => ("saved_chain", path.display().to_string()),
+                        Err(e) => ("save_chain_error", e),
+                    };
+                    facts.insert(key.to_owned(), Value::String(value));
+                }
                 async move { r }
             })
             .await?;

@@ -11,7 +11,8 @@
 //! - `targets`[]: `name`, `target` (redacted URL), `expect`, `met`, `ok`,
 //!   `failed_layer` (null when ok), `diagnosis` (null when ok), `warnings`[],
 //!   `stages`[{`layer`, `status`, `duration_ms`, `facts`, `diagnosis`?,
-//!   `reason`?}]
+//!   `reason`?, `warnings`?[]}] (a stage's further warnings beside its
+//!   diagnosis)
 
 pub mod human;
 pub mod json;
@@ -168,8 +169,12 @@ impl TargetReport {
         let diagnosis = failed.and_then(|s| s.diagnosis.clone());
         let warnings = stages
             .iter()
-            .filter(|s| s.status == Status::Warn)
-            .filter_map(|s| s.diagnosis.clone())
+            .flat_map(|s| {
+                let own = (s.status == Status::Warn)
+                    .then(|| s.diagnosis.clone())
+                    .flatten();
+                own.into_iter().chain(s.warnings.iter().cloned())
+            })
             .collect();
         let ok = failed.is_none();
         TargetReport {
@@ -204,6 +209,10 @@ pub struct StageReport {
     pub diagnosis: Option<Diagnosis>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Further warnings of the stage beside its diagnosis (e.g. a certificate
+    /// that fails for one reason and is not strict-clean either).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Diagnosis>,
 }
 
 impl StageReport {
@@ -223,6 +232,7 @@ impl StageReport {
             facts: Some(facts),
             diagnosis,
             reason: None,
+            warnings: Vec::new(),
         }
     }
 
@@ -236,6 +246,7 @@ impl StageReport {
             facts: None,
             diagnosis: None,
             reason: Some(reason.into()),
+            warnings: Vec::new(),
         }
     }
 }

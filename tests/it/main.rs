@@ -21,6 +21,7 @@ mod dns;
 mod env;
 mod hardening;
 mod http;
+mod interception;
 mod proxy;
 mod run;
 mod tcp;
