@@ -10,7 +10,8 @@
 
 use super::StageResult;
 use crate::diagnosis::{Code, Diagnosis, Status};
-use crate::trust::{anchors_of, hash, interception, mozilla_anchors, TrustStores};
+use crate::trust::runtime::{Runtime, RuntimeStore};
+use crate::trust::{anchors_of, hash, interception, mozilla_anchors, strict, TrustStores};
 use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 use serde_json::{json, Value};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -353,6 +354,11 @@ pub fn stage(
         json!(if public { "trusted" } else { "not a public CA" }),
     );
     let path = verify_path(chain, &container, at);
+    let runtime_verdicts: Vec<(&RuntimeStore, String)> = stores
+        .runtimes
+        .iter()
+        .map(|r| (r, runtime_verdict(chain, r, at)))
+        .collect();
     let mut faults = Vec::new();
     let intercepted = (!public)
         .then(|| interception_of(chain, &parsed, host, stores, at))
@@ -389,6 +395,18 @@ pub fn stage(
     if let Some(d) = hostname_fault(&parsed[0], chain, host) {
         faults.push(d);
     }
+    if let Ok(used) = &path {
+        // Runtimes are compared with the image's own stores: a CA given
+        // only with --cacert is not in the image for anyone.
+        let own: Vec<TrustAnchor<'static>> = views[..views.len() - stores.cacert.len()]
+            .iter()
+            .flat_map(|v| v.anchors.iter().cloned())
+            .collect();
+        if verify_path(chain, &own, at).is_ok() {
+            faults.extend(mismatch(&runtime_verdicts, stores));
+        }
+        faults.extend(not_strict(&parsed, used, stores));
+    }
     if let Some(why) = unverified_signature {
         let d = Diagnosis::new(
             Code::CertInvalid,
@@ -405,6 +423,10 @@ pub fn stage(
     let facts = json!({
         "chain": parsed.iter().map(Cert::facts).collect::<Vec<_>>(),
         "stores": stores_facts,
+        "runtime_stores": runtime_verdicts
+            .iter()
+            .map(|(r, v)| json!({ "store": r.source, "clients": r.clients, "verdict": v }))
+            .collect::<Vec<_>>(),
         "public_ca": public,
         "interception": intercepted.as_ref().map(Interception::facts),
         "faults": faults.iter().map(|d| json!({"code": d.code, "summary": d.summary})).collect::<Vec<_>>(),
@@ -415,6 +437,121 @@ pub fn stage(
         insecure,
         path.is_ok() && unverified_signature.is_none(),
     )
+}
+
+/// A runtime store's verdict on the chain.
+fn runtime_verdict(chain: &[CertificateDer<'static>], r: &RuntimeStore, at: i64) -> String {
+    let mut anchors = Vec::new();
+    if let Some(store) = &r.store {
+        if let (Some(e), false) = (&store.error, r.mozilla) {
+            return e.clone();
+        }
+        anchors.extend(store.anchors());
+    }
+    if r.mozilla {
+        anchors.extend(mozilla_anchors().iter().cloned());
+    }
+    store_verdict(chain, &anchors, at)
+}
+
+/// `CERT_RUNTIME_STORE_MISMATCH`: the container trusts the chain, some
+/// runtimes' own stores do not.
+fn mismatch(verdicts: &[(&RuntimeStore, String)], stores: &TrustStores) -> Option<Diagnosis> {
+    let failing: Vec<&(&RuntimeStore, String)> =
+        verdicts.iter().filter(|(_, v)| v != "trusted").collect();
+    if failing.is_empty() {
+        return None;
+    }
+    let which: Vec<String> = failing
+        .iter()
+        .map(|(r, v)| format!("{} (used by {}): {v}", r.source, r.clients))
+        .collect();
+    let bundle = stores.image.system_bundle();
+    let mut fixes: Vec<String> = Vec::new();
+    for (r, _) in &failing {
+        let fix = match r.runtime {
+            Runtime::Certifi => format!("requests/httpx use certifi, not the system store: `ENV REQUESTS_CA_BUNDLE={bundle} SSL_CERT_FILE={bundle}` (httpx reads SSL_CERT_FILE), or `pip install truststore` and call `truststore.inject_into_ssl()`"),
+            Runtime::Requests => format!("point REQUESTS_CA_BUNDLE at a bundle that holds the CA (e.g. {bundle})"),
+            Runtime::Curl => format!("point CURL_CA_BUNDLE at a bundle that holds the CA (e.g. {bundle}), or unset it"),
+            Runtime::Node => "Node trusts its built-in Mozilla roots, not the system store: `ENV NODE_EXTRA_CA_CERTS=/path/to/corp-root.crt` (a PEM file with the CA)".to_owned(),
+        };
+        if !fixes.contains(&fix) {
+            fixes.push(fix);
+        }
+    }
+    Some(
+        Diagnosis::new(
+            Code::CertRuntimeStoreMismatch,
+            format!(
+                "the container's OpenSSL store trusts this chain, but not every runtime's own store does: {}",
+                which.join("; ")
+            ),
+        )
+        .with_hint(fixes.join("; ")),
+    )
+}
+
+/// The anchor certificate that issued `top` in the container's stores, if
+/// one is there as a certificate (the file store, the directory store or
+/// `--cacert`).
+fn anchor_cert(stores: &TrustStores, top: &Cert<'_>) -> Option<CertificateDer<'static>> {
+    let mut candidates: Vec<CertificateDer<'static>> = Vec::new();
+    if let Some(f) = &stores.file {
+        candidates.extend(f.certs.iter().cloned());
+    }
+    candidates.extend(stores.dir.lookup(&hash::name_hash(top.x.issuer())));
+    for c in &stores.cacert {
+        candidates.extend(c.certs.iter().cloned());
+    }
+    candidates.into_iter().find(|der| {
+        x509_parser::parse_x509_certificate(der).is_ok_and(|(_, ca)| {
+            ca.subject().as_raw() == top.x.issuer().as_raw()
+                && top.x.verify_signature(Some(ca.public_key())).is_ok()
+        })
+    })
+}
+
+/// `CERT_NOT_STRICT`: the verified path (and its anchor, when it is a
+/// certificate in a store) as Python ≥ 3.13's strict mode judges it.
+fn not_strict(certs: &[Cert<'_>], used: &[usize], stores: &TrustStores) -> Option<Diagnosis> {
+    let path: Vec<&Cert<'_>> = used.iter().filter_map(|i| certs.get(*i)).collect();
+    let top = path.last()?;
+    let anchor_der = if top.self_issued() {
+        None
+    } else {
+        anchor_cert(stores, top)
+    };
+    let anchor = anchor_der
+        .as_ref()
+        .and_then(|d| x509_parser::parse_x509_certificate(d).ok())
+        .map(|(_, x)| x);
+    let mut chain: Vec<&X509Certificate<'_>> = path.iter().map(|c| &c.x).collect();
+    if let Some(a) = &anchor {
+        chain.push(a);
+    }
+    let findings = strict::lint(&chain);
+    if findings.is_empty() {
+        return None;
+    }
+    let what: Vec<String> = findings
+        .iter()
+        .map(|f| format!("{}: {}", f.subject, f.missing))
+        .collect();
+    let mut errors: Vec<&'static str> = Vec::new();
+    for f in &findings {
+        if !errors.contains(&f.python_error) {
+            errors.push(f.python_error);
+        }
+    }
+    let mut d = Diagnosis::new(
+        Code::CertNotStrict,
+        format!(
+            "strict verifiers (Python ≥ 3.13, whose default context sets VERIFY_X509_STRICT) reject this chain: {}",
+            what.join("; ")
+        ),
+    );
+    d.client_errors = errors;
+    Some(d)
 }
 
 /// Why a chain is taken for TLS interception (DESIGN `CERT_INTERCEPTED`).

@@ -523,7 +523,7 @@ fn render_store_table(out: &mut String, facts: &super::Facts, status: Status, st
     rows.extend(runtimes);
     let rows: Vec<(String, String)> = rows
         .into_iter()
-        .map(|(n, v)| (terminal_safe(&n, 90), terminal_safe(&v, 200)))
+        .map(|(n, v)| (terminal_safe(&n, 72), terminal_safe(&v, 200)))
         .collect();
     let width = rows
         .iter()

@@ -9,6 +9,8 @@
 
 pub mod hash;
 pub mod interception;
+pub mod runtime;
+pub mod strict;
 
 use crate::env::container::{detect_family, Family};
 use crate::sysroot::Sysroot;
@@ -103,6 +105,9 @@ pub struct TrustStores {
     pub cacert: Vec<FileStore>,
     /// What the image holds that the trust hints depend on.
     pub image: Image,
+    /// The runtimes' own stores (certifi, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE,
+    /// Node): judged beside the container's view, never deciding the verdict.
+    pub runtimes: Vec<runtime::RuntimeStore>,
 }
 
 /// The parts of the image a trust fix depends on: the distribution and the
@@ -223,11 +228,20 @@ impl TrustStores {
             .iter()
             .map(|p| FileStore::load(format!("--cacert {}", p.display()), p))
             .collect();
+        let mut image = Image::detect(sysroot);
+        let runtimes = runtime::discover(sysroot, &image);
+        if runtimes
+            .iter()
+            .any(|r| r.runtime == runtime::Runtime::Certifi)
+        {
+            image.python = true;
+        }
         TrustStores {
             file,
             dir,
             cacert,
-            image: Image::detect(sysroot),
+            image,
+            runtimes,
         }
     }
 }

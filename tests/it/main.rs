@@ -24,6 +24,8 @@ mod http;
 mod interception;
 mod proxy;
 mod run;
+mod runtime_stores;
+mod strict;
 mod tcp;
 mod tls;
 mod trust;

@@ -259,6 +259,14 @@ impl Pki {
         self.sign(&leaf_params(names), false)
     }
 
+    /// A valid leaf for `names` without an Authority Key Identifier, with
+    /// its intermediate (strict verifiers reject it).
+    pub fn without_aki(&self, names: &[&str]) -> Leaf {
+        let mut params = leaf_params(names);
+        params.use_authority_key_identifier_extension = false;
+        self.sign(&params, true)
+    }
+
     /// A leaf served without its intermediate that carries an AIA caIssuers URL.
     pub fn leaf_only_with_aia(&self, names: &[&str], ca_issuers_url: &str) -> Leaf {
         let mut params = leaf_params(names);
