@@ -317,6 +317,7 @@ pub fn stage(
     stores: &TrustStores,
     insecure: bool,
     unverified_signature: Option<&str>,
+    direct: Option<&Direct>,
 ) -> StageResult<Verdict> {
     let parsed: Vec<Cert<'_>> = chain
         .iter()
@@ -361,7 +362,7 @@ pub fn stage(
         .collect();
     let mut faults = Vec::new();
     let intercepted = (!public)
-        .then(|| interception_of(chain, &parsed, host, stores, at))
+        .then(|| interception_of(chain, &parsed, host, stores, at, direct))
         .flatten();
     match &path {
         // The validity windows do not overlap: the validity faults say why.
@@ -429,6 +430,10 @@ pub fn stage(
             .collect::<Vec<_>>(),
         "public_ca": public,
         "interception": intercepted.as_ref().map(Interception::facts),
+        "direct_comparison": direct.map(|d| match d {
+            Ok(leaf) => json!({ "same_certificate": leaf.as_ref() == chain[0].as_ref() }),
+            Err(why) => json!({ "unavailable": why }),
+        }),
         "faults": faults.iter().map(|d| json!({"code": d.code, "summary": d.summary})).collect::<Vec<_>>(),
     });
     finish(
@@ -577,6 +582,10 @@ impl Interception {
             .unwrap_or_default();
         let who = match self.product {
             Some(p) => format!("{p} re-signs this connection: the chain ends in its CA ({ca})"),
+            None if self.rule == RESIGNED => format!(
+                "the proxy re-signs this connection: the certificate seen through it (issued by {ca}) differs from the one {} presents on a direct connection",
+                self.host
+            ),
             None => format!(
                 "{} is a public service whose certificates come from public CAs, but this chain ends in {ca}: a TLS-inspecting proxy or antivirus on the path re-signs it",
                 self.host
@@ -614,6 +623,7 @@ fn interception_of(
     host: &str,
     stores: &TrustStores,
     at: i64,
+    direct: Option<&Direct>,
 ) -> Option<Interception> {
     let product =
         interception::product_of(certs.iter().flat_map(|c| [c.x.subject(), c.x.issuer()]));
@@ -624,18 +634,67 @@ fn interception_of(
             host: host.to_owned(),
         });
     }
-    if !interception::is_public_service_host(host) {
+    if vouched(chain, stores, at) {
         return None;
     }
+    if interception::is_public_service_host(host) {
+        return Some(Interception {
+            product: None,
+            rule: "a public service host with a chain that ends in a private CA not given with --cacert",
+            host: host.to_owned(),
+        });
+    }
+    match direct {
+        Some(Ok(leaf)) if leaf.as_ref() != chain[0].as_ref() => Some(Interception {
+            product: None,
+            rule: RESIGNED,
+            host: host.to_owned(),
+        }),
+        _ => None,
+    }
+}
+
+/// The rule that proves re-signing by comparison.
+const RESIGNED: &str =
+    "the certificate seen through the proxy differs from the one seen on a direct connection";
+
+/// The server's certificate as seen on a direct connection (bypassing the
+/// proxy), or why the direct path could not be used.
+pub type Direct = Result<CertificateDer<'static>, String>;
+
+/// Whether the chain's anchor was given with `--cacert` (the user vouches).
+fn vouched(chain: &[CertificateDer<'static>], stores: &TrustStores, at: i64) -> bool {
     let cacert: Vec<TrustAnchor<'static>> =
         stores.cacert.iter().flat_map(|c| c.anchors()).collect();
-    let vouched = !cacert.is_empty() && verify_path(chain, &cacert, at).is_ok();
-    (!vouched).then(|| Interception {
-        product: None,
-        rule:
-            "a public service host with a chain that ends in a private CA not given with --cacert",
-        host: host.to_owned(),
-    })
+    !cacert.is_empty() && verify_path(chain, &cacert, at).is_ok()
+}
+
+/// Whether a chain seen through a proxy is worth comparing with the direct
+/// path: not anchored in a public root, not named like a product, not
+/// vouched for with `--cacert`, not for a public service host (those rules
+/// decide already).
+pub fn wants_direct_comparison(
+    chain: &[CertificateDer<'static>],
+    host: &str,
+    stores: &TrustStores,
+) -> bool {
+    let parsed: Vec<Cert<'_>> = chain
+        .iter()
+        .filter_map(|der| {
+            x509_parser::parse_x509_certificate(der)
+                .ok()
+                .map(|(_, x)| Cert { x })
+        })
+        .collect();
+    if chain.is_empty() || parsed.len() != chain.len() {
+        return false;
+    }
+    let at = path_time(&parsed, now_unix());
+    verify_path(chain, mozilla_anchors(), at).is_err()
+        && interception::product_of(parsed.iter().flat_map(|c| [c.x.subject(), c.x.issuer()]))
+            .is_none()
+        && !vouched(chain, stores, at)
+        && !interception::is_public_service_host(host)
 }
 
 /// The verdict: the first failing fault in OpenSSL's order, else the first

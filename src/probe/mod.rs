@@ -377,7 +377,7 @@ async fn run_via_proxy(
         .await;
     if target.scheme.is_tls() || socks {
         let hop = p.record(Layer::Proxy, elapsed, hop)?;
-        return after_connect(p, target, hop.stream).await;
+        return after_connect(p, target, hop.stream, true).await;
     }
     // Plain http/ws: the request itself goes to the proxy (absolute-form);
     // the proxy stage is judged from the reply.
@@ -444,34 +444,80 @@ async fn run_stages(p: &mut Pipeline<'_>, target: &Target) -> Option<String> {
     if target.scheme == crate::target::Scheme::Tcp {
         return None;
     }
-    after_connect(p, target, Box::new(tcp)).await
+    after_connect(p, target, Box::new(tcp), false).await
+}
+
+/// The server's certificate on a direct connection (same resolver settings,
+/// no proxy), for the re-signing comparison; why not, when the direct path
+/// does not work from here.
+async fn direct_leaf(ctx: &Context, target: &Target, deadline: Instant) -> certificate::Direct {
+    let work = async {
+        let addrs = dns::stage(&ctx.resolver, target, &ctx.cfg, deadline)
+            .await
+            .product
+            .ok_or("the name does not resolve here")?;
+        let tcp = tcp::stage(&addrs, deadline)
+            .await
+            .product
+            .ok_or("no direct TCP connection")?;
+        let session = tls::stage(tcp, &target.host)
+            .await
+            .product
+            .ok_or("no direct TLS handshake")?;
+        session
+            .chain
+            .into_iter()
+            .next()
+            .ok_or("no certificate on the direct connection")
+    };
+    match tokio::time::timeout_at(deadline.into(), work).await {
+        Ok(r) => r.map_err(str::to_owned),
+        Err(_) => Err("the direct path did not answer in time".to_owned()),
+    }
 }
 
 /// From a connected stream (direct or a proxy tunnel): tls, certificate,
 /// http, auth, websocket.
-async fn after_connect(p: &mut Pipeline<'_>, target: &Target, tcp: Box<dyn Io>) -> Option<String> {
+async fn after_connect(
+    p: &mut Pipeline<'_>,
+    target: &Target,
+    tcp: Box<dyn Io>,
+    proxied: bool,
+) -> Option<String> {
     let ctx = p.ctx;
     let (stream, send_credentials): (Box<dyn Io>, bool) = if target.scheme.is_tls() {
         let session = p
             .stage(Layer::Tls, |_| tls::stage(tcp, &target.host))
             .await?;
+        let chain = &session.chain;
+        let unverified = session.unverified_signature.as_deref();
         let verdict = p
-            .stage(Layer::Certificate, |_| {
+            .stage(Layer::Certificate, |deadline| async move {
+                // Through a proxy, an unexplained private chain is compared
+                // with the certificate the server presents directly.
+                let direct = if proxied
+                    && certificate::wants_direct_comparison(chain, &target.host, &ctx.trust)
+                {
+                    Some(direct_leaf(ctx, target, deadline).await)
+                } else {
+                    None
+                };
                 let mut r = certificate::stage(
-                    &session.chain,
+                    chain,
                     &target.host,
                     &ctx.trust,
                     ctx.cfg.insecure,
-                    session.unverified_signature.as_deref(),
+                    unverified,
+                    direct.as_ref(),
                 );
                 if let (Some(path), Value::Object(facts)) = (&target.save_chain, &mut r.facts) {
-                    let (key, value) = match certificate::save_chain(path, &session.chain) {
+                    let (key, value) = match certificate::save_chain(path, chain) {
                         Ok(()) => ("saved_chain", path.display().to_string()),
                         Err(e) => ("save_chain_error", e),
                     };
                     facts.insert(key.to_owned(), Value::String(value));
                 }
-                async move { r }
+                r
             })
             .await?;
         (Box::new(session.stream), verdict.trusted)

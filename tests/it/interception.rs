@@ -349,3 +349,80 @@ fn save_chain_with_several_targets_fills_a_directory() {
     let second = pem_certs(&dir.join("2-localhost.pem"));
     assert_eq!(second, vec![b_leaf.chain[0].to_vec()]);
 }
+
+fn gateway() -> Pki {
+    // Named like no product in the catalogue: only the comparison tells.
+    Pki::named(&[
+        (DnType::CommonName, "Corp Security Gateway CA"),
+        (DnType::OrganizationName, "Example Corp"),
+    ])
+}
+
+#[test]
+fn resigning_seen_by_comparing_with_the_direct_path() {
+    let g = gateway();
+    let (origin, proxy) = resigning_proxy(&g);
+    let root = sysroot(Some("debian"), None, &[]);
+    let run = check(&root, &origin, "good.test", &via(&proxy, &[]));
+    run.assert_fail(15, "certificate", "CERT_INTERCEPTED");
+    assert_eq!(
+        run.fact("certificate", "direct_comparison")["same_certificate"],
+        false,
+        "{}",
+        run.dump()
+    );
+    let interception = run.fact("certificate", "interception");
+    assert!(interception["product"].is_null());
+    assert!(
+        text(&interception["rule"]).contains("direct connection"),
+        "{}",
+        run.dump()
+    );
+    assert_no_credential(&proxy.requests(), &run);
+    // The image trusts the gateway's root (not --cacert): a warning, and
+    // the credential goes through it.
+    let trusting = sysroot(Some("debian"), Some(&g.root_pem()), &[]);
+    let run = check(&trusting, &origin, "good.test", &via(&proxy, &[]));
+    assert_eq!(run.code, 0, "{}", run.dump());
+    run.assert_warn("certificate", "CERT_INTERCEPTED");
+    assert!(proxy.requests().iter().any(|r| r.contains(SECRET)));
+}
+
+#[test]
+fn same_certificate_on_both_paths_or_no_direct_path_is_not_interception() {
+    let origin = TlsServer::new(&pki().good(GOOD_NAMES)).http(Response::ok());
+    let proxy = ProxyServer::new().route("good.test", origin.addr()).start();
+    let root = sysroot(None, None, &[]);
+    let run = check(&root, &origin, "good.test", &via(&proxy, &[]));
+    run.assert_fail(15, "certificate", "CERT_UNKNOWN_ISSUER");
+    assert_eq!(
+        run.fact("certificate", "direct_comparison")["same_certificate"],
+        true,
+        "{}",
+        run.dump()
+    );
+    // The direct path is closed (the name is pinned to a closed port): no
+    // comparison, no verdict of interception.
+    let g = gateway();
+    let (origin, proxy) = resigning_proxy(&g);
+    let mut cmd = netdoctor();
+    cmd.env("NETDOCTOR_SYSROOT", root.path());
+    let closed = crate::support::closed_port();
+    let run = run_json_with(
+        cmd,
+        &[
+            "check".to_owned(),
+            origin.url("https", "good.test", "/"),
+            "--connect-to".to_owned(),
+            format!("good.test:{}:127.0.0.1:{closed}", origin.port()),
+            "--proxy".to_owned(),
+            format!("http://{}", proxy.addr()),
+        ],
+    );
+    run.assert_fail(15, "certificate", "CERT_UNKNOWN_ISSUER");
+    assert!(
+        run.fact("certificate", "direct_comparison")["unavailable"].is_string(),
+        "{}",
+        run.dump()
+    );
+}
