@@ -382,6 +382,16 @@ pub fn stage(
                 {
                     Some(i.diagnosis(&parsed, stores, false))
                 }
+                // Through a proxy, a private CA may still be an inspecting
+                // proxy the comparison could not prove.
+                (Some(f), None) if direct.is_some() && f.code == Code::CertUnknownIssuer => {
+                    let hint = format!(
+                        "{} A proxy is in the path: if this CA is your proxy's (TLS inspection), save the chain with --save-chain and add the proxy's root to the image: {}",
+                        f.hint,
+                        stores.image.trust_fix()
+                    );
+                    Some(f.with_hint(hint))
+                }
                 (f, _) => f,
             });
         }

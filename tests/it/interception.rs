@@ -401,6 +401,15 @@ fn same_certificate_on_both_paths_or_no_direct_path_is_not_interception() {
         "{}",
         run.dump()
     );
+    // The hint still names interception as a possibility.
+    let hint = run.target(0)["diagnosis"]["hint"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        hint.contains("TLS inspection") && hint.contains("--save-chain"),
+        "{hint}"
+    );
     // The direct path is closed (the name is pinned to a closed port): no
     // comparison, no verdict of interception.
     let g = gateway();
