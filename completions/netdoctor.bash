@@ -97,7 +97,7 @@ _netdoctor() {
             return 0
             ;;
         netdoctor__subcmd__azure__subcmd__openai)
-            opts="-4 -6 -k -v -h -V --endpoint --deployment --api-version --key --stream --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
+            opts="-4 -6 -k -v -h -V --endpoint --deployment --api-version --key --stream --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --save-chain --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -155,6 +155,10 @@ _netdoctor() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --save-chain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --expect-status)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -187,7 +191,7 @@ _netdoctor() {
             return 0
             ;;
         netdoctor__subcmd__azure__subcmd__speech)
-            opts="-4 -6 -k -v -h -V --region --endpoint --key --language --token --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
+            opts="-4 -6 -k -v -h -V --region --endpoint --key --language --token --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --save-chain --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -245,6 +249,10 @@ _netdoctor() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --save-chain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --expect-status)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -277,7 +285,7 @@ _netdoctor() {
             return 0
             ;;
         netdoctor__subcmd__check)
-            opts="-H -X -d -4 -6 -k -v -h -V --header --request --data --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
+            opts="-H -X -d -4 -6 -k -v -h -V --header --request --data --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --save-chain --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -340,6 +348,10 @@ _netdoctor() {
                     return 0
                     ;;
                 --proxy-cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --save-chain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -601,7 +613,7 @@ _netdoctor() {
             return 0
             ;;
         netdoctor__subcmd__openai)
-            opts="-4 -6 -k -v -h -V --base-url --key --stream --realtime --model --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
+            opts="-4 -6 -k -v -h -V --base-url --key --stream --realtime --model --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --save-chain --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -652,6 +664,10 @@ _netdoctor() {
                     return 0
                     ;;
                 --proxy-cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --save-chain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -48,6 +48,7 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l resolver -
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l proxy -d 'Use this proxy instead of the proxy variables (http://, https://, socks5://, socks5h://)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l noproxy -d 'Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l proxy-cacert -d 'Also trust the CAs in this PEM file for an https:// proxy\'s own certificate' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l save-chain -d 'Write the presented certificate chain here (PEM, leaf first); with several targets, a directory of <n>-<host>.pem' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l expect-status -d 'Fail the http stage unless the response has this status' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l format -d 'Output format' -r -f -a "human\t''
 json\t''
@@ -89,6 +90,7 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l res
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l proxy -d 'Use this proxy instead of the proxy variables (http://, https://, socks5://, socks5h://)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l noproxy -d 'Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l proxy-cacert -d 'Also trust the CAs in this PEM file for an https:// proxy\'s own certificate' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l save-chain -d 'Write the presented certificate chain here (PEM, leaf first); with several targets, a directory of <n>-<host>.pem' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l expect-status -d 'Fail the http stage unless the response has this status' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l format -d 'Output format' -r -f -a "human\t''
 json\t''
@@ -118,6 +120,7 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l resolver 
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l proxy -d 'Use this proxy instead of the proxy variables (http://, https://, socks5://, socks5h://)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l noproxy -d 'Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l proxy-cacert -d 'Also trust the CAs in this PEM file for an https:// proxy\'s own certificate' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l save-chain -d 'Write the presented certificate chain here (PEM, leaf first); with several targets, a directory of <n>-<host>.pem' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l expect-status -d 'Fail the http stage unless the response has this status' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l format -d 'Output format' -r -f -a "human\t''
 json\t''
@@ -149,6 +152,7 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l res
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l proxy -d 'Use this proxy instead of the proxy variables (http://, https://, socks5://, socks5h://)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l noproxy -d 'Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l proxy-cacert -d 'Also trust the CAs in this PEM file for an https:// proxy\'s own certificate' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l save-chain -d 'Write the presented certificate chain here (PEM, leaf first); with several targets, a directory of <n>-<host>.pem' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l expect-status -d 'Fail the http stage unless the response has this status' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l format -d 'Output format' -r -f -a "human\t''
 json\t''

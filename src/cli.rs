@@ -315,6 +315,10 @@ pub struct ProbeArgs {
     #[arg(short = 'k', long)]
     pub insecure: bool,
 
+    /// Write the presented certificate chain here (PEM, leaf first); with several targets, a directory of <n>-<host>.pem
+    #[arg(long = "save-chain", value_name = "PATH")]
+    pub save_chain: Option<PathBuf>,
+
     /// Fail the http stage unless the response has this status
     #[arg(long = "expect-status", value_name = "N", value_parser = clap::value_parser!(u16).range(100..=599))]
     pub expect_status: Option<u16>,

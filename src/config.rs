@@ -82,6 +82,8 @@ pub struct ProbeConfig {
     pub proxy_cacert: Vec<PathBuf>,
     /// Set for the checks a preset made: its verdicts and client strings.
     pub preset: Option<crate::presets::Preset>,
+    /// `--save-chain PATH`: where presented chains are written.
+    pub save_chain: Option<PathBuf>,
 }
 
 /// What a target is expected to do (check files' `expect`).
@@ -139,7 +141,7 @@ impl Config {
         let (targets, probe) =
             targets_and_probe(args.urls, args.headers, args.method, args.data, args.probe)?;
         let probe = Arc::new(probe);
-        let checks = targets
+        let mut checks: Vec<Check> = targets
             .into_iter()
             .map(|target| Check {
                 target,
@@ -147,6 +149,7 @@ impl Config {
                 expect: Expect::Pass,
             })
             .collect();
+        assign_chain_files(&mut checks);
         Ok(Config { checks, output })
     }
 
@@ -206,11 +209,44 @@ impl Config {
 
     /// Validates `netdoctor run FILE`: every check has its own options.
     pub fn from_run(args: RunArgs) -> Result<Self, UsageError> {
-        let checks = crate::checkfile::load(&args.file)?;
+        let mut checks = crate::checkfile::load(&args.file)?;
+        assign_chain_files(&mut checks);
         Ok(Config {
             checks,
             output: Output::from(args.output),
         })
+    }
+}
+
+/// Gives each check that has `--save-chain` its file: PATH itself when one
+/// target saves its chain, else `PATH/<n>-<host>.pem` (n counts from 1 in
+/// input order).
+fn assign_chain_files(checks: &mut [Check]) {
+    let saving = checks
+        .iter()
+        .filter(|c| c.probe.save_chain.is_some())
+        .count();
+    for (i, check) in checks.iter_mut().enumerate() {
+        let Some(path) = check.probe.save_chain.clone() else {
+            continue;
+        };
+        check.target.save_chain = Some(if saving == 1 {
+            path
+        } else {
+            let host: String = check
+                .target
+                .host
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            path.join(format!("{}-{host}.pem", i + 1))
+        });
     }
 }
 
@@ -270,6 +306,7 @@ pub fn targets_and_probe(
         },
         proxy_cacert: p.proxy_cacert,
         preset: None,
+        save_chain: p.save_chain,
     };
     Ok((targets, probe))
 }

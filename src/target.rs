@@ -98,6 +98,8 @@ pub struct Target {
     pub port: u16,
     /// A display name (check files give one; else the redacted URL).
     pub name: Option<String>,
+    /// Where `--save-chain` writes this target's presented chain.
+    pub save_chain: Option<std::path::PathBuf>,
 }
 
 impl Target {
@@ -139,6 +141,7 @@ impl Target {
             host,
             port,
             name: None,
+            save_chain: None,
         })
     }
 

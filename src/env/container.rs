@@ -189,6 +189,19 @@ fn detect_runtime(sysroot: &Sysroot) -> (Option<&'static str>, Option<String>) {
     (None, None)
 }
 
+/// The distribution family from `/etc/os-release` (or `/usr/lib/os-release`).
+pub fn detect_family(sysroot: &Sysroot) -> Family {
+    let text = std::fs::read_to_string(sysroot.path("/etc/os-release"))
+        .or_else(|_| std::fs::read_to_string(sysroot.path("/usr/lib/os-release")))
+        .unwrap_or_default();
+    let field = |key: &str| {
+        os_release(&text)
+            .find(|(k, _)| *k == key)
+            .map_or("", |(_, v)| v)
+    };
+    family_of(field("ID"), field("ID_LIKE"))
+}
+
 /// Looks at the image itself; records the facts and returns them for the
 /// other checks' hints.
 pub fn inspect(sysroot: &Sysroot, look: &mut Look) -> Container {

@@ -61,6 +61,7 @@ pub fn sdk_errors(code: Code) -> &'static [&'static str] {
         | C::TlsTimeout
         | C::TlsUnexpectedEof
         | C::CertUnknownIssuer
+        | C::CertIntercepted
         | C::CertExpired
         | C::CertNotYetValid
         | C::CertHostnameMismatch

@@ -10,7 +10,8 @@
 
 use super::StageResult;
 use crate::diagnosis::{Code, Diagnosis, Status};
-use crate::trust::{anchors_of, hash, mozilla_anchors, TrustStores};
+use crate::trust::runtime::{Runtime, RuntimeStore};
+use crate::trust::{anchors_of, hash, interception, mozilla_anchors, strict, TrustStores};
 use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 use serde_json::{json, Value};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -282,6 +283,33 @@ fn store_verdict(
     }
 }
 
+/// Writes the presented chain to `path` exactly as presented, as PEM, leaf
+/// first (`--save-chain`); creates the directory it goes in.
+pub fn save_chain(path: &std::path::Path, chain: &[CertificateDer<'static>]) -> Result<(), String> {
+    let mut pem = String::new();
+    for der in chain {
+        pem.push_str(&pem_of(der));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, pem).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// One certificate as PEM (64-column base64).
+fn pem_of(der: &[u8]) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(line));
+        out.push('\n');
+    }
+    out.push_str("-----END CERTIFICATE-----\n");
+    out
+}
+
 /// Judges the presented `chain` for `host`.
 pub fn stage(
     chain: &[CertificateDer<'static>],
@@ -289,6 +317,7 @@ pub fn stage(
     stores: &TrustStores,
     insecure: bool,
     unverified_signature: Option<&str>,
+    direct: Option<&Direct>,
 ) -> StageResult<Verdict> {
     let parsed: Vec<Cert<'_>> = chain
         .iter()
@@ -326,18 +355,46 @@ pub fn stage(
         json!(if public { "trusted" } else { "not a public CA" }),
     );
     let path = verify_path(chain, &container, at);
+    let runtime_verdicts: Vec<(&RuntimeStore, String)> = stores
+        .runtimes
+        .iter()
+        .map(|r| (r, runtime_verdict(chain, r, at)))
+        .collect();
     let mut faults = Vec::new();
+    let intercepted = (!public)
+        .then(|| interception_of(chain, &parsed, host, stores, at, direct))
+        .flatten();
     match &path {
         // The validity windows do not overlap: the validity faults say why.
-        Err(webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. }) | Ok(_) => {}
-        Err(e) => faults.extend(issuer_fault(
-            e.clone(),
-            chain,
-            &parsed,
-            &container,
-            at,
-            public,
-        )),
+        Err(webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. }) | Ok(_) => {
+            if let Some(i) = &intercepted {
+                faults.push(i.diagnosis(&parsed, stores, true));
+            }
+        }
+        Err(e) => {
+            let fault = issuer_fault(e.clone(), chain, &parsed, &container, at, public);
+            faults.extend(match (fault, &intercepted) {
+                (Some(f), Some(i))
+                    if matches!(
+                        f.code,
+                        Code::CertUnknownIssuer | Code::CertIncompleteChain | Code::CertSelfSigned
+                    ) =>
+                {
+                    Some(i.diagnosis(&parsed, stores, false))
+                }
+                // Through a proxy, a private CA may still be an inspecting
+                // proxy the comparison could not prove.
+                (Some(f), None) if direct.is_some() && f.code == Code::CertUnknownIssuer => {
+                    let hint = format!(
+                        "{} A proxy is in the path: if this CA is your proxy's (TLS inspection), save the chain with --save-chain and add the proxy's root to the image: {}",
+                        f.hint,
+                        stores.image.trust_fix()
+                    );
+                    Some(f.with_hint(hint))
+                }
+                (f, _) => f,
+            });
+        }
     }
     // Validity counts for the certificates on the path only: servers may send
     // extra (e.g. expired cross-signed) certificates that no client uses.
@@ -348,6 +405,18 @@ pub fn stage(
     faults.extend(validity_faults(&judged, now));
     if let Some(d) = hostname_fault(&parsed[0], chain, host) {
         faults.push(d);
+    }
+    if let Ok(used) = &path {
+        // Runtimes are compared with the image's own stores: a CA given
+        // only with --cacert is not in the image for anyone.
+        let own: Vec<TrustAnchor<'static>> = views[..views.len() - stores.cacert.len()]
+            .iter()
+            .flat_map(|v| v.anchors.iter().cloned())
+            .collect();
+        if verify_path(chain, &own, at).is_ok() {
+            faults.extend(mismatch(&runtime_verdicts, stores));
+        }
+        faults.extend(not_strict(&parsed, used, stores));
     }
     if let Some(why) = unverified_signature {
         let d = Diagnosis::new(
@@ -365,7 +434,16 @@ pub fn stage(
     let facts = json!({
         "chain": parsed.iter().map(Cert::facts).collect::<Vec<_>>(),
         "stores": stores_facts,
+        "runtime_stores": runtime_verdicts
+            .iter()
+            .map(|(r, v)| json!({ "store": r.source, "clients": r.clients, "verdict": v }))
+            .collect::<Vec<_>>(),
         "public_ca": public,
+        "interception": intercepted.as_ref().map(Interception::facts),
+        "direct_comparison": direct.map(|d| match d {
+            Ok(leaf) => json!({ "same_certificate": leaf.as_ref() == chain[0].as_ref() }),
+            Err(why) => json!({ "unavailable": why }),
+        }),
         "faults": faults.iter().map(|d| json!({"code": d.code, "summary": d.summary})).collect::<Vec<_>>(),
     });
     finish(
@@ -374,6 +452,259 @@ pub fn stage(
         insecure,
         path.is_ok() && unverified_signature.is_none(),
     )
+}
+
+/// A runtime store's verdict on the chain.
+fn runtime_verdict(chain: &[CertificateDer<'static>], r: &RuntimeStore, at: i64) -> String {
+    let mut anchors = Vec::new();
+    if let Some(store) = &r.store {
+        if let (Some(e), false) = (&store.error, r.mozilla) {
+            return e.clone();
+        }
+        anchors.extend(store.anchors());
+    }
+    if r.mozilla {
+        anchors.extend(mozilla_anchors().iter().cloned());
+    }
+    store_verdict(chain, &anchors, at)
+}
+
+/// `CERT_RUNTIME_STORE_MISMATCH`: the container trusts the chain, some
+/// runtimes' own stores do not.
+fn mismatch(verdicts: &[(&RuntimeStore, String)], stores: &TrustStores) -> Option<Diagnosis> {
+    let failing: Vec<&(&RuntimeStore, String)> =
+        verdicts.iter().filter(|(_, v)| v != "trusted").collect();
+    if failing.is_empty() {
+        return None;
+    }
+    let which: Vec<String> = failing
+        .iter()
+        .map(|(r, v)| format!("{} (used by {}): {v}", r.source, r.clients))
+        .collect();
+    let bundle = stores.image.system_bundle();
+    let mut fixes: Vec<String> = Vec::new();
+    for (r, _) in &failing {
+        let fix = match r.runtime {
+            Runtime::Certifi => format!("requests/httpx use certifi, not the system store: `ENV REQUESTS_CA_BUNDLE={bundle} SSL_CERT_FILE={bundle}` (httpx reads SSL_CERT_FILE), or `pip install truststore` and call `truststore.inject_into_ssl()`"),
+            Runtime::Requests => format!("point REQUESTS_CA_BUNDLE at a bundle that holds the CA (e.g. {bundle})"),
+            Runtime::Curl => format!("point CURL_CA_BUNDLE at a bundle that holds the CA (e.g. {bundle}), or unset it"),
+            Runtime::Node => "Node trusts its built-in Mozilla roots, not the system store: `ENV NODE_EXTRA_CA_CERTS=/path/to/corp-root.crt` (a PEM file with the CA)".to_owned(),
+        };
+        if !fixes.contains(&fix) {
+            fixes.push(fix);
+        }
+    }
+    Some(
+        Diagnosis::new(
+            Code::CertRuntimeStoreMismatch,
+            format!(
+                "the container's OpenSSL store trusts this chain, but not every runtime's own store does: {}",
+                which.join("; ")
+            ),
+        )
+        .with_hint(fixes.join("; ")),
+    )
+}
+
+/// The anchor certificate that issued `top` in the container's stores, if
+/// one is there as a certificate (the file store, the directory store or
+/// `--cacert`).
+fn anchor_cert(stores: &TrustStores, top: &Cert<'_>) -> Option<CertificateDer<'static>> {
+    let mut candidates: Vec<CertificateDer<'static>> = Vec::new();
+    if let Some(f) = &stores.file {
+        candidates.extend(f.certs.iter().cloned());
+    }
+    candidates.extend(stores.dir.lookup(&hash::name_hash(top.x.issuer())));
+    for c in &stores.cacert {
+        candidates.extend(c.certs.iter().cloned());
+    }
+    candidates.into_iter().find(|der| {
+        x509_parser::parse_x509_certificate(der).is_ok_and(|(_, ca)| {
+            ca.subject().as_raw() == top.x.issuer().as_raw()
+                && top.x.verify_signature(Some(ca.public_key())).is_ok()
+        })
+    })
+}
+
+/// `CERT_NOT_STRICT`: the verified path (and its anchor, when it is a
+/// certificate in a store) as Python ≥ 3.13's strict mode judges it.
+fn not_strict(certs: &[Cert<'_>], used: &[usize], stores: &TrustStores) -> Option<Diagnosis> {
+    let path: Vec<&Cert<'_>> = used.iter().filter_map(|i| certs.get(*i)).collect();
+    let top = path.last()?;
+    let anchor_der = if top.self_issued() {
+        None
+    } else {
+        anchor_cert(stores, top)
+    };
+    let anchor = anchor_der
+        .as_ref()
+        .and_then(|d| x509_parser::parse_x509_certificate(d).ok())
+        .map(|(_, x)| x);
+    let mut chain: Vec<&X509Certificate<'_>> = path.iter().map(|c| &c.x).collect();
+    if let Some(a) = &anchor {
+        chain.push(a);
+    }
+    let findings = strict::lint(&chain);
+    if findings.is_empty() {
+        return None;
+    }
+    let what: Vec<String> = findings
+        .iter()
+        .map(|f| format!("{}: {}", f.subject, f.missing))
+        .collect();
+    let mut errors: Vec<&'static str> = Vec::new();
+    for f in &findings {
+        if !errors.contains(&f.python_error) {
+            errors.push(f.python_error);
+        }
+    }
+    let mut d = Diagnosis::new(
+        Code::CertNotStrict,
+        format!(
+            "strict verifiers (Python ≥ 3.13, whose default context sets VERIFY_X509_STRICT) reject this chain: {}",
+            what.join("; ")
+        ),
+    );
+    d.client_errors = errors;
+    Some(d)
+}
+
+/// Why a chain is taken for TLS interception (DESIGN `CERT_INTERCEPTED`).
+struct Interception {
+    /// The product its CA names, if the catalogue knows it.
+    product: Option<&'static str>,
+    /// The rule that fired.
+    rule: &'static str,
+    host: String,
+}
+
+impl Interception {
+    fn facts(&self) -> Value {
+        json!({ "product": self.product, "rule": self.rule })
+    }
+
+    /// The diagnosis: a warning when the container trusts the intercepting
+    /// CA, else a failure.
+    fn diagnosis(&self, certs: &[Cert<'_>], stores: &TrustStores, trusted: bool) -> Diagnosis {
+        let ca = certs
+            .last()
+            .map(|c| c.x.issuer().to_string())
+            .unwrap_or_default();
+        let who = match self.product {
+            Some(p) => format!("{p} re-signs this connection: the chain ends in its CA ({ca})"),
+            None if self.rule == RESIGNED => format!(
+                "the proxy re-signs this connection: the certificate seen through it (issued by {ca}) differs from the one {} presents on a direct connection",
+                self.host
+            ),
+            None => format!(
+                "{} is a public service whose certificates come from public CAs, but this chain ends in {ca}: a TLS-inspecting proxy or antivirus on the path re-signs it",
+                self.host
+            ),
+        };
+        let fix = stores.image.trust_fix();
+        let save = "take the proxy's root CA from the chain (`--save-chain chain.pem`: the last certificate, or its issuer, which your IT can give you) and name it corp-root.crt";
+        if trusted {
+            Diagnosis::new(
+                Code::CertIntercepted,
+                format!("{who}; this container trusts that CA, so the proxy can read the traffic"),
+            )
+            .with_status(Status::Warn)
+            .with_hint(format!(
+                "nothing breaks for clients that use the system store; clients with their own stores (certifi for requests/httpx, Node's built-in roots) fail unless they get the CA too: {save}; {fix}"
+            ))
+        } else {
+            Diagnosis::new(
+                Code::CertIntercepted,
+                format!("{who}; this container does not trust that CA"),
+            )
+            .with_hint(format!(
+                "{save}, then add it to the image: {fix}; or ask for this host to be exempted from TLS inspection"
+            ))
+        }
+    }
+}
+
+/// Whether an unanchored-in-Mozilla chain is interception: its CA is named
+/// like a known product, or the host is a public service and its anchor
+/// was not given with `--cacert`.
+fn interception_of(
+    chain: &[CertificateDer<'static>],
+    certs: &[Cert<'_>],
+    host: &str,
+    stores: &TrustStores,
+    at: i64,
+    direct: Option<&Direct>,
+) -> Option<Interception> {
+    let product =
+        interception::product_of(certs.iter().flat_map(|c| [c.x.subject(), c.x.issuer()]));
+    if product.is_some() {
+        return Some(Interception {
+            product,
+            rule: "the CA is named like an interception product",
+            host: host.to_owned(),
+        });
+    }
+    if vouched(chain, stores, at) {
+        return None;
+    }
+    if interception::is_public_service_host(host) {
+        return Some(Interception {
+            product: None,
+            rule: "a public service host with a chain that ends in a private CA not given with --cacert",
+            host: host.to_owned(),
+        });
+    }
+    match direct {
+        Some(Ok(leaf)) if leaf.as_ref() != chain[0].as_ref() => Some(Interception {
+            product: None,
+            rule: RESIGNED,
+            host: host.to_owned(),
+        }),
+        _ => None,
+    }
+}
+
+/// The rule that proves re-signing by comparison.
+const RESIGNED: &str =
+    "the certificate seen through the proxy differs from the one seen on a direct connection";
+
+/// The server's certificate as seen on a direct connection (bypassing the
+/// proxy), or why the direct path could not be used.
+pub type Direct = Result<CertificateDer<'static>, String>;
+
+/// Whether the chain's anchor was given with `--cacert` (the user vouches).
+fn vouched(chain: &[CertificateDer<'static>], stores: &TrustStores, at: i64) -> bool {
+    let cacert: Vec<TrustAnchor<'static>> =
+        stores.cacert.iter().flat_map(|c| c.anchors()).collect();
+    !cacert.is_empty() && verify_path(chain, &cacert, at).is_ok()
+}
+
+/// Whether a chain seen through a proxy is worth comparing with the direct
+/// path: not anchored in a public root, not named like a product, not
+/// vouched for with `--cacert`, not for a public service host (those rules
+/// decide already).
+pub fn wants_direct_comparison(
+    chain: &[CertificateDer<'static>],
+    host: &str,
+    stores: &TrustStores,
+) -> bool {
+    let parsed: Vec<Cert<'_>> = chain
+        .iter()
+        .filter_map(|der| {
+            x509_parser::parse_x509_certificate(der)
+                .ok()
+                .map(|(_, x)| Cert { x })
+        })
+        .collect();
+    if chain.is_empty() || parsed.len() != chain.len() {
+        return false;
+    }
+    let at = path_time(&parsed, now_unix());
+    verify_path(chain, mozilla_anchors(), at).is_err()
+        && interception::product_of(parsed.iter().flat_map(|c| [c.x.subject(), c.x.issuer()]))
+            .is_none()
+        && !vouched(chain, stores, at)
+        && !interception::is_public_service_host(host)
 }
 
 /// The verdict: the first failing fault in OpenSSL's order, else the first
@@ -397,20 +728,28 @@ fn finish(
             Verdict { trusted: true },
         );
     }
-    let primary = faults.swap_remove(first_fail);
+    let primary = faults.remove(first_fail);
+    // Warnings beside the verdict are reported too (failing faults after the
+    // first one are in the facts).
+    let others: Vec<Diagnosis> = faults
+        .into_iter()
+        .filter(|d| d.status == Status::Warn)
+        .collect();
     if primary.status == Status::Warn {
         let mut summary = primary.summary.clone();
         if !trusted {
             summary.push_str(" (credentials withheld: the chain is not verified)");
         }
-        return StageResult::warn(primary, summary, facts, Verdict { trusted });
+        return StageResult::warn(primary, summary, facts, Verdict { trusted })
+            .with_warnings(others);
     }
     if insecure {
         let d = primary.with_status(Status::Warn);
         let summary = format!("{} (--insecure: going on without credentials)", d.summary);
-        return StageResult::warn(d, summary, facts, Verdict { trusted: false });
+        return StageResult::warn(d, summary, facts, Verdict { trusted: false })
+            .with_warnings(others);
     }
-    StageResult::fail(primary, facts)
+    StageResult::fail(primary, facts).with_warnings(others)
 }
 
 fn issuer_fault(

@@ -38,6 +38,8 @@ pub struct StageResult<T> {
     summary: String,
     facts: Value,
     diagnosis: Option<Diagnosis>,
+    /// Further warnings beside the diagnosis.
+    warnings: Vec<Diagnosis>,
     product: Option<T>,
 }
 
@@ -48,6 +50,7 @@ impl<T> StageResult<T> {
             summary,
             facts,
             diagnosis: None,
+            warnings: Vec::new(),
             product: Some(product),
         }
     }
@@ -58,6 +61,7 @@ impl<T> StageResult<T> {
             summary,
             facts,
             diagnosis: Some(diagnosis),
+            warnings: Vec::new(),
             product: Some(product),
         }
     }
@@ -68,6 +72,7 @@ impl<T> StageResult<T> {
             summary: other.summary,
             facts: other.facts,
             diagnosis: other.diagnosis,
+            warnings: other.warnings,
             product: None,
         }
     }
@@ -78,8 +83,16 @@ impl<T> StageResult<T> {
             summary: diagnosis.summary.clone(),
             facts,
             diagnosis: Some(diagnosis),
+            warnings: Vec::new(),
             product: None,
         }
+    }
+
+    /// Adds further warnings beside the diagnosis.
+    #[must_use]
+    pub fn with_warnings(mut self, warnings: Vec<Diagnosis>) -> Self {
+        self.warnings.extend(warnings);
+        self
     }
 }
 
@@ -298,13 +311,9 @@ impl Pipeline<'_> {
             .diagnosis
             .as_ref()
             .is_some_and(|d| d.status == Status::Fail);
-        self.stages.push(StageReport::ran(
-            layer,
-            elapsed,
-            r.summary,
-            facts,
-            r.diagnosis,
-        ));
+        let mut report = StageReport::ran(layer, elapsed, r.summary, facts, r.diagnosis);
+        report.warnings = r.warnings;
+        self.stages.push(report);
         if failed {
             None
         } else {
@@ -417,7 +426,7 @@ async fn run_via_proxy(
         .await;
     if target.scheme.is_tls() || socks {
         let hop = p.record(Layer::Proxy, elapsed, hop)?;
-        return after_connect(p, target, hop.stream).await;
+        return after_connect(p, target, hop.stream, true).await;
     }
     // Plain http/ws: the request itself goes to the proxy (absolute-form);
     // the proxy stage is judged from the reply.
@@ -484,27 +493,80 @@ async fn run_stages(p: &mut Pipeline<'_>, target: &Target) -> Option<String> {
     if target.scheme == crate::target::Scheme::Tcp {
         return None;
     }
-    after_connect(p, target, Box::new(tcp)).await
+    after_connect(p, target, Box::new(tcp), false).await
+}
+
+/// The server's certificate on a direct connection (same resolver settings,
+/// no proxy), for the re-signing comparison; why not, when the direct path
+/// does not work from here.
+async fn direct_leaf(ctx: &Context, target: &Target, deadline: Instant) -> certificate::Direct {
+    let work = async {
+        let addrs = dns::stage(&ctx.resolver, target, &ctx.cfg, deadline)
+            .await
+            .product
+            .ok_or("the name does not resolve here")?;
+        let tcp = tcp::stage(&addrs, deadline)
+            .await
+            .product
+            .ok_or("no direct TCP connection")?;
+        let session = tls::stage(tcp, &target.host)
+            .await
+            .product
+            .ok_or("no direct TLS handshake")?;
+        session
+            .chain
+            .into_iter()
+            .next()
+            .ok_or("no certificate on the direct connection")
+    };
+    match tokio::time::timeout_at(deadline.into(), work).await {
+        Ok(r) => r.map_err(str::to_owned),
+        Err(_) => Err("the direct path did not answer in time".to_owned()),
+    }
 }
 
 /// From a connected stream (direct or a proxy tunnel): tls, certificate,
 /// http, auth, websocket.
-async fn after_connect(p: &mut Pipeline<'_>, target: &Target, tcp: Box<dyn Io>) -> Option<String> {
+async fn after_connect(
+    p: &mut Pipeline<'_>,
+    target: &Target,
+    tcp: Box<dyn Io>,
+    proxied: bool,
+) -> Option<String> {
     let ctx = p.ctx;
     let (stream, send_credentials): (Box<dyn Io>, bool) = if target.scheme.is_tls() {
         let session = p
             .stage(Layer::Tls, |_| tls::stage(tcp, &target.host))
             .await?;
+        let chain = &session.chain;
+        let unverified = session.unverified_signature.as_deref();
         let verdict = p
-            .stage(Layer::Certificate, |_| {
-                let r = certificate::stage(
-                    &session.chain,
+            .stage(Layer::Certificate, |deadline| async move {
+                // Through a proxy, an unexplained private chain is compared
+                // with the certificate the server presents directly.
+                let direct = if proxied
+                    && certificate::wants_direct_comparison(chain, &target.host, &ctx.trust)
+                {
+                    Some(direct_leaf(ctx, target, deadline).await)
+                } else {
+                    None
+                };
+                let mut r = certificate::stage(
+                    chain,
                     &target.host,
                     &ctx.trust,
                     ctx.cfg.insecure,
-                    session.unverified_signature.as_deref(),
+                    unverified,
+                    direct.as_ref(),
                 );
-                async move { r }
+                if let (Some(path), Value::Object(facts)) = (&target.save_chain, &mut r.facts) {
+                    let (key, value) = match certificate::save_chain(path, chain) {
+                        Ok(()) => ("saved_chain", path.display().to_string()),
+                        Err(e) => ("save_chain_error", e),
+                    };
+                    facts.insert(key.to_owned(), Value::String(value));
+                }
+                r
             })
             .await?;
         (Box::new(session.stream), verdict.trusted)
@@ -614,6 +676,7 @@ pub(crate) async fn connect_again(
         &ctx.trust,
         false,
         session.unverified_signature.as_deref(),
+        None,
     );
     match v.product {
         Some(v) if v.trusted => Ok(Box::new(session.stream)),

@@ -385,6 +385,7 @@ async fn proxy_tls(
         trust,
         false,
         session.unverified_signature.as_deref(),
+        None,
     );
     facts["proxy_certificate"] = verdict.facts.clone();
     if !verdict.product.as_ref().is_some_and(|v| v.trusted) {

@@ -475,6 +475,11 @@ fn render_stage(out: &mut String, s: &StageReport, style: Style) {
         duration,
         terminal_safe(&text, max)
     );
+    if s.layer == crate::diagnosis::Layer::Certificate {
+        if let Some(facts) = &s.facts {
+            render_store_table(out, facts, s.status, style);
+        }
+    }
     if style.verbose {
         if let Some(facts) = &s.facts {
             for (k, v) in facts {
@@ -490,6 +495,69 @@ fn render_stage(out: &mut String, s: &StageReport, style: Style) {
                 );
             }
         }
+    }
+}
+
+/// The certificate stage's verdict per store, as a small table: the
+/// container's stores (the verdict), then the runtimes' own stores. Shown
+/// when the stage did not pass or when runtimes keep their own stores.
+fn render_store_table(out: &mut String, facts: &super::Facts, status: Status, style: Style) {
+    let mut rows: Vec<(String, String)> = Vec::new();
+    if let Some(stores) = facts.get("stores").and_then(Value::as_object) {
+        for (name, verdict) in stores {
+            rows.push((name.clone(), verdict.as_str().unwrap_or("?").to_owned()));
+        }
+    }
+    let runtimes: Vec<(String, String)> = facts
+        .get("runtime_stores")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|r| {
+                    (
+                        format!(
+                            "{} — {}",
+                            r["store"].as_str().unwrap_or("?"),
+                            r["clients"].as_str().unwrap_or("?")
+                        ),
+                        r["verdict"].as_str().unwrap_or("?").to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if rows.is_empty() || (status == Status::Pass && runtimes.is_empty()) {
+        return;
+    }
+    rows.extend(runtimes);
+    let rows: Vec<(String, String)> = rows
+        .into_iter()
+        .map(|(n, v)| (terminal_safe(&n, 72), terminal_safe(&v, 200)))
+        .collect();
+    let width = rows
+        .iter()
+        .map(|(n, _)| n.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    let _ = writeln!(
+        out,
+        "      {}",
+        style.dim(&format!("{:<width$}  verdict", "store"))
+    );
+    for (name, verdict) in rows {
+        let mark_status = if verdict == "trusted" {
+            Status::Pass
+        } else {
+            Status::Warn
+        };
+        let pad = width.saturating_sub(name.chars().count());
+        let _ = writeln!(
+            out,
+            "      {name}{}  {}",
+            " ".repeat(pad),
+            style.paint(&verdict, mark_status)
+        );
     }
 }
 

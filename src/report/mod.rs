@@ -11,7 +11,8 @@
 //! - `targets`[]: `name`, `target` (redacted URL), `expect`, `met`, `ok`,
 //!   `failed_layer` (null when ok), `diagnosis` (null when ok), `warnings`[],
 //!   `stages`[{`layer`, `status`, `duration_ms`, `facts`, `diagnosis`?,
-//!   `reason`?}]
+//!   `reason`?, `warnings`?[]}] (a stage's further warnings beside its
+//!   diagnosis)
 
 pub mod explain;
 pub mod human;
@@ -170,8 +171,12 @@ impl TargetReport {
         let diagnosis = failed.and_then(|s| s.diagnosis.clone());
         let warnings = stages
             .iter()
-            .filter(|s| s.status == Status::Warn)
-            .filter_map(|s| s.diagnosis.clone())
+            .flat_map(|s| {
+                let own = (s.status == Status::Warn)
+                    .then(|| s.diagnosis.clone())
+                    .flatten();
+                own.into_iter().chain(s.warnings.iter().cloned())
+            })
             .collect();
         let ok = failed.is_none();
         TargetReport {
@@ -206,6 +211,10 @@ pub struct StageReport {
     pub diagnosis: Option<Diagnosis>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Further warnings of the stage beside its diagnosis (e.g. a certificate
+    /// that fails for one reason and is not strict-clean either).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Diagnosis>,
 }
 
 impl StageReport {
@@ -225,6 +234,7 @@ impl StageReport {
             facts: Some(facts),
             diagnosis,
             reason: None,
+            warnings: Vec::new(),
         }
     }
 
@@ -238,6 +248,7 @@ impl StageReport {
             facts: None,
             diagnosis: None,
             reason: Some(reason.into()),
+            warnings: Vec::new(),
         }
     }
 }

@@ -8,7 +8,11 @@
 //! public CA from a private one, never a trust source.
 
 pub mod hash;
+pub mod interception;
+pub mod runtime;
+pub mod strict;
 
+use crate::env::container::{detect_family, Family};
 use crate::sysroot::Sysroot;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, TrustAnchor};
@@ -99,6 +103,97 @@ pub struct TrustStores {
     pub file: Option<FileStore>,
     pub dir: DirStore,
     pub cacert: Vec<FileStore>,
+    /// What the image holds that the trust hints depend on.
+    pub image: Image,
+    /// The runtimes' own stores (certifi, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE,
+    /// Node): judged beside the container's view, never deciding the verdict.
+    pub runtimes: Vec<runtime::RuntimeStore>,
+}
+
+/// The parts of the image a trust fix depends on: the distribution and the
+/// runtimes that keep their own stores.
+#[derive(Debug, Clone)]
+pub struct Image {
+    pub family: Family,
+    /// A Python interpreter (or a certifi bundle) is present.
+    pub python: bool,
+    /// A Node.js binary is present.
+    pub node: bool,
+}
+
+const PYTHON_PATHS: &[&str] = &[
+    "/usr/bin/python3",
+    "/usr/local/bin/python3",
+    "/usr/bin/python",
+    "/usr/local/bin/python",
+    "/opt/venv/bin/python3",
+];
+
+const NODE_PATHS: &[&str] = &[
+    "/usr/bin/node",
+    "/usr/local/bin/node",
+    "/opt/nodejs/bin/node",
+];
+
+impl Image {
+    /// Looks at the image under `sysroot`.
+    pub fn detect(sysroot: &Sysroot) -> Self {
+        let any = |paths: &[&str]| paths.iter().any(|p| sysroot.path(p).exists());
+        Image {
+            family: detect_family(sysroot),
+            python: any(PYTHON_PATHS),
+            node: any(NODE_PATHS),
+        }
+    }
+
+    /// The distribution's system bundle, as runtimes should be pointed at it.
+    pub fn system_bundle(&self) -> &'static str {
+        match self.family {
+            Family::Redhat => "/etc/pki/tls/certs/ca-bundle.crt",
+            Family::Suse => "/etc/ssl/ca-bundle.pem",
+            _ => "/etc/ssl/certs/ca-certificates.crt",
+        }
+    }
+
+    /// The Dockerfile lines that make the image trust a CA (`corp-root.crt`),
+    /// for this distribution, plus the runtimes' variables when they are present.
+    pub fn trust_fix(&self) -> String {
+        let (system, anchor) = match self.family {
+            Family::Debian => (
+                "`COPY corp-root.crt /usr/local/share/ca-certificates/corp-root.crt` then `RUN update-ca-certificates` (PEM, and the file name must end in .crt)".to_owned(),
+                "/usr/local/share/ca-certificates/corp-root.crt",
+            ),
+            Family::Alpine => (
+                "`RUN apk add --no-cache ca-certificates`, `COPY corp-root.crt /usr/local/share/ca-certificates/corp-root.crt`, then `RUN update-ca-certificates` (PEM, the file name must end in .crt)".to_owned(),
+                "/usr/local/share/ca-certificates/corp-root.crt",
+            ),
+            Family::Redhat => (
+                "`COPY corp-root.crt /etc/pki/ca-trust/source/anchors/corp-root.crt` then `RUN update-ca-trust`".to_owned(),
+                "/etc/pki/ca-trust/source/anchors/corp-root.crt",
+            ),
+            Family::Suse => (
+                "`COPY corp-root.crt /etc/pki/trust/anchors/corp-root.crt` then `RUN update-ca-certificates`".to_owned(),
+                "/etc/pki/trust/anchors/corp-root.crt",
+            ),
+            Family::Unknown => (
+                "Debian/Ubuntu: `COPY corp-root.crt /usr/local/share/ca-certificates/corp-root.crt` then `RUN update-ca-certificates` (the file name must end in .crt); Alpine: the same after `RUN apk add ca-certificates`; RHEL/UBI: `COPY corp-root.crt /etc/pki/ca-trust/source/anchors/` then `RUN update-ca-trust`".to_owned(),
+                "/usr/local/share/ca-certificates/corp-root.crt",
+            ),
+        };
+        let mut fix = system;
+        if self.python {
+            fix.push_str(&format!(
+                "; Python (requests/httpx use certifi, not the system store): `ENV REQUESTS_CA_BUNDLE={b} SSL_CERT_FILE={b}`",
+                b = self.system_bundle()
+            ));
+        }
+        if self.node {
+            fix.push_str(&format!(
+                "; Node.js (its own Mozilla roots): `ENV NODE_EXTRA_CA_CERTS={anchor}`"
+            ));
+        }
+        fix
+    }
 }
 
 impl TrustStores {
@@ -133,7 +228,21 @@ impl TrustStores {
             .iter()
             .map(|p| FileStore::load(format!("--cacert {}", p.display()), p))
             .collect();
-        TrustStores { file, dir, cacert }
+        let mut image = Image::detect(sysroot);
+        let runtimes = runtime::discover(sysroot, &image);
+        if runtimes
+            .iter()
+            .any(|r| r.runtime == runtime::Runtime::Certifi)
+        {
+            image.python = true;
+        }
+        TrustStores {
+            file,
+            dir,
+            cacert,
+            image,
+            runtimes,
+        }
     }
 }
 

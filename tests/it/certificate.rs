@@ -26,8 +26,11 @@ fn trusted_chain_passes() {
 fn ssl_cert_file_is_a_trust_source() {
     let ca = pki().root_file();
     let server = TlsServer::new(&pki().good(GOOD_NAMES)).http(Response::ok());
+    // The machine's own runtimes (its Node, its certifi) stay out of it.
+    let root = crate::support::sysroot_seeing(&[&ca.path]);
     let mut cmd = netdoctor();
-    cmd.env("SSL_CERT_FILE", &ca.path);
+    cmd.env("SSL_CERT_FILE", &ca.path)
+        .env("NETDOCTOR_SYSROOT", root.path());
     let run = run_json_with(cmd, &pinned(&server, "https", "/"));
     run.assert_all_pass();
     assert!(

@@ -638,6 +638,21 @@ fn cert_unknown_issuer() {
 }
 
 #[test]
+fn cert_intercepted() {
+    // A chain from a CA named like Zscaler's (leaf + intermediate, as
+    // inspecting proxies send it); everyone trusts only an unrelated CA.
+    let zscaler = crate::support::pki::Pki::named(&[
+        (DnType::CommonName, "Zscaler Root CA"),
+        (DnType::OrganizationName, "Zscaler Inc."),
+    ]);
+    cert_fault(
+        &zscaler.good(GOOD_NAMES),
+        &Trust::Unrelated,
+        "CERT_INTERCEPTED",
+    );
+}
+
+#[test]
 fn cert_expired() {
     cert_fault(&pki().expired(GOOD_NAMES), &Trust::Root, "CERT_EXPIRED");
 }

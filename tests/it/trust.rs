@@ -15,7 +15,9 @@ use rustls::pki_types::CertificateDer;
 
 use netdoctor::trust::hash::name_hash;
 
-use crate::support::{netdoctor, pinned, pki, run_json_with, Response, TlsServer, GOOD_NAMES};
+use crate::support::{
+    netdoctor, pinned, pki, run_json_with, sysroot_seeing, Response, TlsServer, GOOD_NAMES,
+};
 
 /// Whether `openssl` runs here; prints a note when it does not.
 fn openssl_available(what: &str) -> bool {
@@ -474,9 +476,11 @@ impl Stores {
     /// `netdoctor check` of a server with the good chain, with
     /// `SSL_CERT_FILE` and `SSL_CERT_DIR` set to these stores.
     fn check(&self, server: &crate::support::Server) -> crate::support::Run {
+        let root = sysroot_seeing(&[&self.cert_file, self.dir.path()]);
         let mut cmd = netdoctor();
         cmd.env("SSL_CERT_FILE", &self.cert_file)
-            .env("SSL_CERT_DIR", self.dir.path());
+            .env("SSL_CERT_DIR", self.dir.path())
+            .env("NETDOCTOR_SYSROOT", root.path());
         run_json_with(cmd, &pinned(server, "https", "/"))
     }
 }

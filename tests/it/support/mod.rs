@@ -308,6 +308,25 @@ pub fn empty_sysroot() -> tempfile::TempDir {
     dir
 }
 
+/// An empty image root (like [`empty_sysroot`]) in which the top-level
+/// directories of `paths` (e.g. `/tmp`) are links to the machine's, so that
+/// `SSL_CERT_FILE`/`SSL_CERT_DIR` can name temporary files while the
+/// machine's own runtimes (its Node, its certifi) stay out of the run.
+pub fn sysroot_seeing(paths: &[&std::path::Path]) -> tempfile::TempDir {
+    let root = empty_sysroot();
+    for p in paths {
+        let Some(std::path::Component::Normal(top)) = p.components().nth(1) else {
+            continue;
+        };
+        let link = root.path().join(top);
+        if !link.exists() {
+            std::os::unix::fs::symlink(std::path::Path::new("/").join(top), &link)
+                .expect("symlink into the sysroot");
+        }
+    }
+    root
+}
+
 /// Build `vec![String]` from string-likes.
 #[macro_export]
 macro_rules! args {

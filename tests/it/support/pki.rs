@@ -122,6 +122,58 @@ impl Pki {
         Pki { root, intermediate }
     }
 
+    /// A root named like an interception product (`dn`: the root's subject)
+    /// with an intermediate under it (`<first value> Intermediate`): what a
+    /// TLS-inspecting proxy signs with.
+    pub fn named(dn: &[(DnType, &str)]) -> Pki {
+        let mut params = ca_params("x");
+        let mut name = DistinguishedName::new();
+        for (t, v) in dn {
+            name.push(t.clone(), *v);
+        }
+        params.distinguished_name = name;
+        let root = CertifiedIssuer::self_signed(params, KeyPair::generate().expect("root key"))
+            .expect("root cert");
+        let first = dn.first().map_or("proxy", |(_, v)| *v);
+        let intermediate = CertifiedIssuer::signed_by(
+            ca_params(&format!("{first} Intermediate")),
+            KeyPair::generate().expect("intermediate key"),
+            &root,
+        )
+        .expect("intermediate cert");
+        Pki { root, intermediate }
+    }
+
+    /// A root whose Basic Constraints extension is not marked critical (and
+    /// that carries no Subject Key Identifier), with an intermediate under
+    /// it: what Python ≥ 3.13's `VERIFY_X509_STRICT` rejects.
+    pub fn lax_root() -> Pki {
+        let mut params = ca_params("netdoctor lax root CA");
+        params.is_ca = IsCa::NoCa;
+        // rcgen writes neither Basic Constraints nor a Subject Key Identifier
+        // for a non-CA; add basicConstraints CA:TRUE, not critical.
+        params
+            .custom_extensions
+            .push(CustomExtension::from_oid_content(
+                &[2, 5, 29, 19],
+                vec![0x30, 0x03, 0x01, 0x01, 0xff],
+            ));
+        let root = CertifiedIssuer::self_signed(params, KeyPair::generate().expect("root key"))
+            .expect("root cert");
+        let intermediate = CertifiedIssuer::signed_by(
+            ca_params("netdoctor strict intermediate CA"),
+            KeyPair::generate().expect("intermediate key"),
+            &root,
+        )
+        .expect("intermediate cert");
+        Pki { root, intermediate }
+    }
+
+    /// Write the root and return a [`CaFile`] for it.
+    pub fn ca_file(&self) -> CaFile {
+        self.root_file()
+    }
+
     /// The root CA certificate, PEM.
     pub fn root_pem(&self) -> String {
         self.root.pem()
@@ -205,6 +257,14 @@ impl Pki {
     /// A valid leaf for `names`, served WITHOUT its intermediate.
     pub fn leaf_only(&self, names: &[&str]) -> Leaf {
         self.sign(&leaf_params(names), false)
+    }
+
+    /// A valid leaf for `names` without an Authority Key Identifier, with
+    /// its intermediate (strict verifiers reject it).
+    pub fn without_aki(&self, names: &[&str]) -> Leaf {
+        let mut params = leaf_params(names);
+        params.use_authority_key_identifier_extension = false;
+        self.sign(&params, true)
     }
 
     /// A leaf served without its intermediate that carries an AIA caIssuers URL.

@@ -2,7 +2,10 @@
 //! tunnels and absolute-form requests, with Basic auth on or off, a denied
 //! port (squid's 403 with its `Server`/`Via`), an NTLM/Negotiate-only 407,
 //! and hostile variants (garbage, a TLS record, silence). `ProxyServer::tls`
-//! makes it an `https://` proxy (TLS to the proxy itself).
+//! makes it an `https://` proxy (TLS to the proxy itself);
+//! `ProxyServer::intercept` makes it a TLS-inspecting proxy (the mitmproxy
+//! situation): after `200` to CONNECT it terminates the client's TLS with its
+//! own forged chain and answers the decrypted request itself.
 //!
 //! The proxy never resolves names: a CONNECT authority must be an IP
 //! address or a name given to [`ProxyServer::route`]; anything else gets
@@ -18,7 +21,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 
-use super::servers::{alert_record, bind_loopback, read_request, spawn_server, RequestLog};
+use super::servers::{
+    alert_record, bind_loopback, read_request, serve_http, spawn_server, RequestLog,
+};
 use super::{Leaf, Response, Server, TlsServer};
 
 /// How the proxy behaves.
@@ -30,6 +35,7 @@ pub struct ProxyServer {
     routes: Vec<(String, SocketAddr)>,
     tls: Option<Arc<rustls::ServerConfig>>,
     hostile: Option<Hostile>,
+    intercept: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// Replies that are not an HTTP proxy's.
@@ -77,6 +83,14 @@ impl ProxyServer {
     /// Speak TLS (with `leaf`) before anything else: an `https://` proxy.
     pub fn tls(mut self, leaf: &Leaf) -> ProxyServer {
         self.tls = Some(TlsServer::new(leaf).config());
+        self
+    }
+
+    /// Re-sign every CONNECT tunnel with `forged` (a chain from the proxy's
+    /// own CA): terminate the client's TLS and answer `200 OK` to the
+    /// decrypted request, which is logged like every request head.
+    pub fn intercept(mut self, forged: &Leaf) -> ProxyServer {
+        self.intercept = Some(TlsServer::new(forged).config());
         self
     }
 
@@ -221,6 +235,17 @@ impl ProxyServer {
             )
             .await;
         };
+        if let (Some(forged), None) = (self.intercept.clone(), &rest) {
+            let ok = b"HTTP/1.1 200 Connection established\r\n\r\n";
+            if client.write_all(ok).await.is_err() {
+                return;
+            }
+            let accept = TlsAcceptor::from(forged).accept(client);
+            if let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(10), accept).await {
+                serve_http(tls, &Response::ok(), log).await;
+            }
+            return;
+        }
         let Ok(mut upstream) = TcpStream::connect(addr).await else {
             return reply(
                 client,

@@ -276,7 +276,7 @@ async fn drain<S: AsyncRead + Unpin>(stream: &mut S, limit: Duration) {
     .await;
 }
 
-async fn serve_http<S: AsyncRead + AsyncWrite + Unpin>(
+pub async fn serve_http<S: AsyncRead + AsyncWrite + Unpin>(
     mut stream: S,
     response: &Response,
     log: &RequestLog,
