@@ -17,6 +17,7 @@ use crate::sysroot::Sysroot;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, TrustAnchor};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// Distribution CA bundles, in the order OpenSSL builds and Go look for them.
 pub const BUNDLE_PATHS: &[&str] = &[
@@ -42,34 +43,77 @@ pub struct FileStore {
 }
 
 impl FileStore {
-    /// Loads every PEM certificate of `path`.
+    /// Loads every PEM certificate of `path`. A file is read and parsed once
+    /// per run: the env look, every target's stores and the runtime views
+    /// share it.
     pub fn load(source: String, path: &Path) -> Self {
-        match std::fs::read(path) {
-            Ok(bytes) => {
-                let certs: Vec<_> = CertificateDer::pem_slice_iter(&bytes)
-                    .filter_map(Result::ok)
-                    .collect();
-                let error = certs
-                    .is_empty()
-                    .then(|| format!("{} holds no PEM certificate", path.display()));
-                FileStore {
-                    source,
-                    certs,
-                    error,
-                }
-            }
-            Err(e) => FileStore {
-                source,
-                certs: Vec::new(),
-                error: Some(format!("cannot read {}: {e}", path.display())),
-            },
+        let (certs, error) = read_cached(path);
+        FileStore {
+            source,
+            certs: certs.to_vec(),
+            error,
         }
     }
 
-    /// Trust anchors from the store's certificates.
+    /// Trust anchors from the store's certificates (parsed once per file
+    /// content and run).
     pub fn anchors(&self) -> Vec<TrustAnchor<'static>> {
-        anchors_of(&self.certs)
+        static ANCHORS: Mutex<Vec<(u64, Arc<Vec<TrustAnchor<'static>>>)>> = Mutex::new(Vec::new());
+        let key = fingerprint(&self.certs);
+        if let Ok(cache) = ANCHORS.lock() {
+            if let Some((_, a)) = cache.iter().find(|(k, _)| *k == key) {
+                return a.to_vec();
+            }
+        }
+        let anchors = Arc::new(anchors_of(&self.certs));
+        if let Ok(mut cache) = ANCHORS.lock() {
+            cache.push((key, anchors.clone()));
+        }
+        anchors.to_vec()
     }
+}
+
+type Loaded = (Arc<Vec<CertificateDer<'static>>>, Option<String>);
+
+/// Reads and parses a PEM file, once per path and run.
+fn read_cached(path: &Path) -> Loaded {
+    static FILES: Mutex<Vec<(PathBuf, Loaded)>> = Mutex::new(Vec::new());
+    if let Ok(cache) = FILES.lock() {
+        if let Some((_, loaded)) = cache.iter().find(|(p, _)| p == path) {
+            return loaded.clone();
+        }
+    }
+    let loaded: Loaded = match std::fs::read(path) {
+        Ok(bytes) => {
+            let certs: Vec<_> = CertificateDer::pem_slice_iter(&bytes)
+                .filter_map(Result::ok)
+                .collect();
+            let error = certs
+                .is_empty()
+                .then(|| format!("{} holds no PEM certificate", path.display()));
+            (Arc::new(certs), error)
+        }
+        Err(e) => (
+            Arc::new(Vec::new()),
+            Some(format!("cannot read {}: {e}", path.display())),
+        ),
+    };
+    if let Ok(mut cache) = FILES.lock() {
+        cache.push((path.to_path_buf(), loaded.clone()));
+    }
+    loaded
+}
+
+/// An identity of a certificate list (a hash of its bytes), to share parsed
+/// anchors between stores with the same content.
+fn fingerprint(certs: &[CertificateDer<'_>]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    certs.len().hash(&mut h);
+    for c in certs {
+        c.as_ref().hash(&mut h);
+    }
+    h.finish()
 }
 
 /// OpenSSL's hashed directory store: `<subject-hash>.N` lookups only.
