@@ -605,8 +605,8 @@ impl Service {
 
     fn note(self) -> &'static str {
         match self {
-            Service::Speech => "the Azure Speech SDK prints the same WS_OPEN_ERROR for every DNS, TCP, proxy, TLS and certificate fault, and ignores HTTPS_PROXY (set a proxy with SpeechConfig.set_proxy(host, port)); where this build has the preset, `netdoctor azure-speech --region REGION` probes the SDK's STT, TTS and token endpoints with its own paths and headers",
-            Service::OpenAi => "the openai SDK (httpx) wraps every connection fault in APIConnectionError: the lines above it in the traceback name the real one; where this build has the presets, `netdoctor openai` and `netdoctor azure-openai --endpoint URL --deployment D` probe the API as the SDK calls it",
+            Service::Speech => "the Azure Speech SDK prints the same WS_OPEN_ERROR for every DNS, TCP, proxy, TLS and certificate fault, and ignores HTTPS_PROXY (set a proxy with SpeechConfig.set_proxy(host, port)); `netdoctor azure-speech --region REGION` probes the SDK's STT, TTS and token endpoints with its own paths and headers",
+            Service::OpenAi => "the openai SDK (httpx) wraps every connection fault in APIConnectionError: the lines above it in the traceback name the real one; `netdoctor openai` and `netdoctor azure-openai --endpoint URL --deployment D` probe the API as the SDK calls it",
         }
     }
 
