@@ -892,8 +892,8 @@ fn client_errors_are_what_the_clients_print() {
 }
 
 // ---------------------------------------------------------------------------
-// Interop: Debian's squid (with basic_ncsa_auth) and tinyproxy, when
-// installed (`.ci/run` installs them); skipped with a note otherwise.
+// Interop: Debian's squid (with basic_ncsa_auth), tinyproxy and dante-server,
+// when installed (`.ci/run` installs them); skipped with a note otherwise.
 
 /// A proxy daemon run in the foreground for one test; killed on drop.
 struct Daemon {
@@ -1096,6 +1096,83 @@ fn interop_tinyproxy_basic_auth_and_connect_ports() {
         "{}",
         run.dump()
     );
+}
+
+/// Debian's dante-server on a free port, in the foreground (`-N 1`): no
+/// SOCKS authentication, loopback clients only, CONNECT to `deny` blocked by
+/// a `socks block` rule. It resolves with getaddrinfo, so the names it gets
+/// must be in /etc/hosts (`localhost`).
+fn start_dante(deny: u16) -> Option<Daemon> {
+    if !installed("/usr/sbin/danted", "dante-server") {
+        return None;
+    }
+    let dir = shared_dir();
+    let d = dir.path();
+    let port = free_port();
+    let conf = write(
+        d,
+        "danted.conf",
+        &format!(
+            "logoutput: stderr\ninternal: 127.0.0.1 port = {port}\nexternal: 127.0.0.1\n\
+             clientmethod: none\nsocksmethod: none\n\
+             client pass {{ from: 127.0.0.0/8 to: 0.0.0.0/0 }}\n\
+             socks block {{ from: 0.0.0.0/0 to: 0.0.0.0/0 port = {deny} }}\n\
+             socks pass {{ from: 127.0.0.0/8 to: 0.0.0.0/0 }}\n"
+        ),
+    );
+    let pid = d.join("danted.pid").display().to_string();
+    start(
+        "/usr/sbin/danted",
+        &["-f", &conf, "-N", "1", "-p", &pid],
+        port,
+        dir,
+    )
+}
+
+#[test]
+fn interop_dante_socks5h_socks5_and_a_blocked_port() {
+    let plain = http_server(Response::ok());
+    let denied = http_server(Response::ok());
+    let Some(dante) = start_dante(denied.port()) else {
+        return;
+    };
+    let run_with = |proxy: &str, url: &str, extra: &[&str]| {
+        let mut args = vec!["check", url, "--proxy", proxy];
+        args.extend(extra);
+        run_json_with(netdoctor(), &args)
+    };
+    // socks5h: dante resolves `localhost` itself (its /etc/hosts).
+    let socks5h = format!("socks5h://127.0.0.1:{}", dante.port);
+    let run = run_with(&socks5h, &plain.url("http", "localhost", "/"), &[]);
+    assert_eq!(run.code, 0, "{}", run.dump());
+    assert_resolved_by_proxy(&run);
+    assert!(
+        text(run.fact("proxy", "resolution")).contains("the proxy resolves"),
+        "{}",
+        run.dump()
+    );
+    assert_eq!(run.fact("http", "status"), 200, "{}", run.dump());
+    // socks5: `good.test` is pinned here; dante only ever sees the address.
+    let socks5 = format!("socks5://127.0.0.1:{}", dante.port);
+    let pin = plain.resolve("good.test");
+    let run = run_with(
+        &socks5,
+        &plain.url("http", "good.test", "/"),
+        &["--resolve", &pin],
+    );
+    assert_eq!(run.code, 0, "{}", run.dump());
+    assert_eq!(run.stage("dns")["status"], "pass", "{}", run.dump());
+    assert_eq!(
+        run.stage("tcp")["reason"],
+        "connected by the proxy",
+        "{}",
+        run.dump()
+    );
+    assert_eq!(run.fact("http", "status"), 200, "{}", run.dump());
+    // The blocked port: dante's reply 0x02 (not allowed by ruleset).
+    let run = run_with(&socks5h, &denied.url("http", "localhost", "/"), &[]);
+    run.assert_fail(13, "proxy", "PROXY_DENIED");
+    assert_eq!(denied.requests(), Vec::<String>::new());
 }
 
 // ---------------------------------------------------------------------------
