@@ -452,7 +452,7 @@ pub const RULES: &[Rule] = &[
     rule!("UNABLE_TO_GET_ISSUER_CERT_LOCALLY", [UNKNOWN_ISSUER, INTERCEPTED, CA_VAR_MISSING]),
     rule!("SELF_SIGNED_CERT_IN_CHAIN", CHAIN_SELF_SIGNED),
     // Go.
-    rule!("x509: certificate signed by unknown authority", [UNKNOWN_ISSUER, INTERCEPTED, INCOMPLETE, NO_CA_BUNDLE]),
+    rule!("x509: certificate signed by unknown authority", [UNKNOWN_ISSUER, INTERCEPTED, INCOMPLETE, SELF_SIGNED, NO_CA_BUNDLE]),
     rule!("x509: certificate has expired or is not yet valid", [EXPIRED, NOT_YET_VALID, CLOCK_SKEW]),
     rule!("x509: certificate is valid for <names>, not <host>", [HOSTNAME]),
     rule!("lookup <host> on <resolver>: no such host", [NXDOMAIN, DNS_NO_RECORDS]),
