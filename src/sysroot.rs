@@ -37,6 +37,11 @@ impl Sysroot {
         Sysroot { root: dir.into() }
     }
 
+    /// Whether this is the machine's own root (not a test's fake image).
+    pub fn is_host(&self) -> bool {
+        self.root == Path::new("/")
+    }
+
     /// Maps an absolute container path (`/etc/hosts`) to the file to read.
     pub fn path(&self, container_path: impl AsRef<Path>) -> PathBuf {
         let p = container_path.as_ref();

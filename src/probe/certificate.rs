@@ -489,6 +489,7 @@ fn mismatch(verdicts: &[(&RuntimeStore, String)], stores: &TrustStores) -> Optio
             Runtime::Requests => format!("point REQUESTS_CA_BUNDLE at a bundle that holds the CA (e.g. {bundle})"),
             Runtime::Curl => format!("point CURL_CA_BUNDLE at a bundle that holds the CA (e.g. {bundle}), or unset it"),
             Runtime::Node => "Node trusts its built-in Mozilla roots, not the system store: `ENV NODE_EXTRA_CA_CERTS=/path/to/corp-root.crt` (a PEM file with the CA)".to_owned(),
+            Runtime::Rust => format!("rustls-native-certs reads SSL_CERT_FILE and SSL_CERT_DIR, else the distribution bundle: add the CA there (e.g. {bundle}) with update-ca-certificates"),
         };
         if !fixes.contains(&fix) {
             fixes.push(fix);

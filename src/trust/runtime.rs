@@ -21,6 +21,8 @@ pub enum Runtime {
     Curl,
     /// Node.js: the Mozilla roots plus `NODE_EXTRA_CA_CERTS`.
     Node,
+    /// Rust clients that load roots with rustls-native-certs.
+    Rust,
 }
 
 /// One runtime's store.
@@ -172,7 +174,41 @@ pub fn discover(sysroot: &Sysroot, image: &Image) -> Vec<RuntimeStore> {
             mozilla: true,
         });
     }
+    if let Some(rust) = rust_native_view(sysroot) {
+        out.push(rust);
+    }
     out
+}
+
+/// What Rust clients built on rustls-native-certs trust: `SSL_CERT_FILE`
+/// and every certificate file of `SSL_CERT_DIR` (hash links or not), else
+/// the distribution bundle. The crate reads the machine's own files, so the
+/// view exists only on the real root, not under a test's fake image.
+fn rust_native_view(sysroot: &Sysroot) -> Option<RuntimeStore> {
+    if !sysroot.is_host() {
+        return None;
+    }
+    let source = "rustls-native-certs".to_owned();
+    let loaded = rustls_native_certs::load_native_certs();
+    let error = (loaded.certs.is_empty()).then(|| {
+        let why: Vec<String> = loaded.errors.iter().map(ToString::to_string).collect();
+        if why.is_empty() {
+            "no certificate found".to_owned()
+        } else {
+            why.join("; ")
+        }
+    });
+    Some(RuntimeStore {
+        runtime: Runtime::Rust,
+        source: source.clone(),
+        clients: "Rust clients with native roots (reqwest `rustls-tls-native-roots`, ureq `native-certs`, …)",
+        store: Some(FileStore {
+            source,
+            certs: loaded.certs,
+            error,
+        }),
+        mozilla: false,
+    })
 }
 
 #[cfg(test)]

@@ -230,3 +230,39 @@ fn human_output_shows_the_store_table() {
         out.stdout
     );
 }
+
+/// On the real root, the view of Rust clients (rustls-native-certs) is
+/// listed: it follows SSL_CERT_FILE, as the crate does.
+#[test]
+fn rust_native_certs_view_follows_ssl_cert_file() {
+    let ca = pki().root_file();
+    let server = server();
+    let mut cmd = netdoctor();
+    cmd.env("SSL_CERT_FILE", &ca.path);
+    let run = run_json_with(
+        cmd,
+        &[
+            "check".to_owned(),
+            format!("https://good.test:{}/", server.port()),
+            "--resolve".to_owned(),
+            server.resolve("good.test"),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.dump());
+    assert_eq!(
+        runtime_verdict(&run, "rustls-native-certs"),
+        "trusted",
+        "{}",
+        run.dump()
+    );
+}
+
+/// Under a fake image the crate cannot be pointed at it, so no Rust view.
+#[test]
+fn rust_native_certs_view_is_absent_under_a_fake_image() {
+    let root = image(&[(BUNDLE, pki().root_pem())]);
+    let server = server();
+    let run = check(&root, &server, &[]);
+    let stores = run.fact("certificate", "runtime_stores").to_string();
+    assert!(!stores.contains("rustls-native-certs"), "{stores}");
+}
