@@ -203,6 +203,7 @@ cause!(
 );
 cause!(HOSTNAME, "CERT_HOSTNAME_MISMATCH", Certificate, "the certificate is for other names than the one the client asked for (a custom domain, a private endpoint, an IP address)");
 cause!(NOT_STRICT, "CERT_NOT_STRICT", Certificate, "a CA certificate breaks a rule strict verifiers enforce (Python ≥ 3.13 sets VERIFY_X509_STRICT): Basic Constraints not critical, no Authority Key Identifier; typical of home-made and interception roots: reissue the CA");
+cause!(REVOCATION, "CERT_REVOCATION_UNREACHABLE", Certificate, "the chain's CRL (or OCSP) URL cannot be fetched from here, and the client checks revocation: older Speech SDKs (< 1.48.2) download CRLs over plain HTTP port 80 and fail when they cannot");
 cause!(
     NO_CA_BUNDLE,
     "ENV_NO_CA_BUNDLE",
@@ -282,6 +283,7 @@ const MEANINGS: &[&Cause] = &[
     &EXPIRED,
     &NOT_YET_VALID,
     &HOSTNAME,
+    &REVOCATION,
     &NO_CA_BUNDLE,
     &CERT_FILE_MISSING,
     &DIR_NOT_HASHED,
@@ -410,6 +412,7 @@ pub const RULES: &[Rule] = &[
     rule!("certificate verify failed: IP address mismatch, certificate is not valid for '<ip>'.", [HOSTNAME]),
     rule!("Basic Constraints of CA cert not marked critical", [NOT_STRICT, INTERCEPTED]),
     rule!("Missing Authority Key Identifier", [NOT_STRICT, INTERCEPTED]),
+    rule!("unable to get certificate CRL", [REVOCATION]),
     wrapper!("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: <reason>", ANY_CERT_OR_PROXY),
     wrapper!("CERTIFICATE_VERIFY_FAILED", ANY_CERT),
     rule!("[SSL: WRONG_VERSION_NUMBER] wrong version number", WRONG_VERSION),

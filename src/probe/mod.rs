@@ -12,6 +12,7 @@ pub mod certificate;
 pub mod dns;
 pub mod http;
 pub mod proxy;
+pub mod revocation;
 pub mod stream;
 pub mod tcp;
 pub mod tls;
@@ -559,6 +560,16 @@ async fn after_connect(
                     unverified,
                     direct.as_ref(),
                 );
+                if speech_sdk_target(ctx) && r.product.is_some_and(|v| v.trusted) {
+                    // Older Speech SDKs fetch the chain's CRLs: through the same path.
+                    let route = crate::proxy::route(&ctx.cfg.proxy, target)
+                        .filter(crate::proxy::Route::proxied);
+                    if let Some((facts, warning)) =
+                        revocation::check(ctx, chain, route.as_ref(), deadline).await
+                    {
+                        revocation::attach(&mut r, facts, warning);
+                    }
+                }
                 if let (Some(path), Value::Object(facts)) = (&target.save_chain, &mut r.facts) {
                     let (key, value) = match certificate::save_chain(path, chain) {
                         Ok(()) => ("saved_chain", path.display().to_string()),
@@ -615,6 +626,17 @@ async fn after_exchange(
     })
     .await?;
     None
+}
+
+/// Whether the target is one the Speech SDK connects to itself (its
+/// WebSockets), whose chain's CRLs older SDKs download.
+fn speech_sdk_target(ctx: &Context) -> bool {
+    ctx.cfg.preset.as_ref().is_some_and(|p| {
+        matches!(
+            p.role,
+            crate::presets::Role::SpeechStt | crate::presets::Role::SpeechTts
+        )
+    })
 }
 
 /// The `--stream` request of a preset's check, if any.

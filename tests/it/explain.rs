@@ -42,6 +42,11 @@ const TABLE: &[(&str, &[&str], &str)] = &[
         "auth",
     ),
     ("WebSocket upgrade failed: Unspecified connection error (200).", &["WS_UPGRADE_IGNORED"], "websocket"),
+    (
+        "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get certificate CRL (_ssl.c:1006)",
+        &["CERT_REVOCATION_UNREACHABLE"],
+        "certificate",
+    ),
     // curl 7.88.1 (docs/client-errors.md) and bare exit codes.
     ("curl: (6) Could not resolve host: nxdomain.test", &["DNS_NXDOMAIN"], "dns"),
     (

@@ -25,6 +25,7 @@ mod http;
 mod interception;
 mod presets;
 mod proxy;
+mod revocation;
 mod run;
 mod runtime_stores;
 mod strict;

@@ -87,6 +87,12 @@ fn leaf_params(names: &[&str]) -> CertificateParams {
 
 /// DER of an AuthorityInfoAccess extension value with one caIssuers URI.
 fn aia_ca_issuers(url: &str) -> Vec<u8> {
+    aia(0x02, url)
+}
+
+/// DER of an AuthorityInfoAccess extension value with one URI whose access
+/// method is id-ad-`method` (1: OCSP, 2: caIssuers).
+fn aia(method: u8, url: &str) -> Vec<u8> {
     fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
         let mut out = vec![tag];
         let len = content.len();
@@ -101,8 +107,8 @@ fn aia_ca_issuers(url: &str) -> Vec<u8> {
         out.extend_from_slice(content);
         out
     }
-    // id-ad-caIssuers 1.3.6.1.5.5.7.48.2
-    let method = tlv(0x06, &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02]);
+    // id-ad 1.3.6.1.5.5.7.48.<method>
+    let method = tlv(0x06, &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, method]);
     // GeneralName uniformResourceIdentifier [6] IMPLICIT IA5String
     let location = tlv(0x86, url.as_bytes());
     let description = tlv(0x30, &[method, location].concat());
@@ -277,6 +283,29 @@ impl Pki {
                 aia_ca_issuers(ca_issuers_url),
             ));
         self.sign(&params, false)
+    }
+
+    /// A valid leaf for `names` with its intermediate, naming a CRL
+    /// Distribution Point and (optionally) an AIA OCSP responder.
+    pub fn good_with_revocation(
+        &self,
+        names: &[&str],
+        crl_url: &str,
+        ocsp_url: Option<&str>,
+    ) -> Leaf {
+        let mut params = leaf_params(names);
+        params.crl_distribution_points = vec![rcgen::CrlDistributionPoint {
+            uris: vec![crl_url.to_owned()],
+        }];
+        if let Some(ocsp) = ocsp_url {
+            params
+                .custom_extensions
+                .push(CustomExtension::from_oid_content(
+                    &[1, 3, 6, 1, 5, 5, 7, 1, 1],
+                    aia(0x01, ocsp),
+                ));
+        }
+        self.sign(&params, true)
     }
 }
 

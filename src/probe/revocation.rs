@@ -1,0 +1,273 @@
+//! `CERT_REVOCATION_UNREACHABLE`: whether the chain's CRL and OCSP URLs can
+//! be fetched from here, through the path the target used.
+//!
+//! Older Speech SDKs (< 1.48.2) download the CRLs of the server's chain over
+//! plain HTTP (port 80) and fail the connection when they cannot; the SDK's
+//! error is the same opaque `WS_OPEN_ERROR_UNDERLYING_IO_OPEN_FAILED` as for
+//! any TLS fault. So for the Speech targets, once the chain is trusted, each
+//! `http://` CRL Distribution Point and AIA OCSP URL is asked for its status
+//! line with the run's resolver settings (`--resolve`, `--connect-to`) and,
+//! when the target went through a proxy, through the same proxy. Only a
+//! warning: the target never fails for it.
+
+use super::{dns, proxy, tcp, Context, Io, StageResult};
+use crate::diagnosis::{Code, Diagnosis};
+use crate::proxy::{ProxyScheme, Route};
+use crate::target::Target;
+use rustls_pki_types::CertificateDer;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtension};
+
+/// The longest a revocation check waits (it is a side check).
+pub const MAX_WAIT: Duration = Duration::from_secs(3);
+
+/// What a URL is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Crl,
+    Ocsp,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Crl => "crl",
+            Kind::Ocsp => "ocsp",
+        }
+    }
+}
+
+/// The chain's CRL Distribution Point and AIA OCSP URLs, each once, in
+/// chain order.
+pub fn urls(chain: &[CertificateDer<'static>]) -> Vec<(Kind, String)> {
+    let mut out: Vec<(Kind, String)> = Vec::new();
+    let mut add = |kind: Kind, url: &str| {
+        if !out.iter().any(|(_, u)| u == url) {
+            out.push((kind, url.to_owned()));
+        }
+    };
+    for der in chain {
+        let Ok((_, x)) = x509_parser::parse_x509_certificate(der) else {
+            continue;
+        };
+        for ext in x.extensions() {
+            match ext.parsed_extension() {
+                ParsedExtension::CRLDistributionPoints(points) => {
+                    for p in points.iter() {
+                        if let Some(DistributionPointName::FullName(names)) = &p.distribution_point
+                        {
+                            for n in names {
+                                if let GeneralName::URI(u) = n {
+                                    add(Kind::Crl, u);
+                                }
+                            }
+                        }
+                    }
+                }
+                ParsedExtension::AuthorityInfoAccess(aia) => {
+                    for d in &aia.accessdescs {
+                        if let (GeneralName::URI(u), "1.3.6.1.5.5.7.48.1") =
+                            (&d.access_location, d.access_method.to_id_string().as_str())
+                        {
+                            add(Kind::Ocsp, u);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// Why a URL could not be fetched: the code of the layer that failed and
+/// what it said.
+type Cause = (Code, String);
+
+fn cause_of(d: Option<Diagnosis>, what: &str) -> Cause {
+    d.map_or_else(
+        || (Code::HttpMalformed, format!("{what} failed")),
+        |d| (d.code, d.summary),
+    )
+}
+
+/// Fetches the status line of `target` (plain http) directly or through
+/// `route`'s proxy.
+async fn status_line(
+    ctx: &Context,
+    route: Option<&Route>,
+    target: &Target,
+    deadline: Instant,
+) -> Result<String, Cause> {
+    let (mut stream, absolute, authorization): (Box<dyn Io>, bool, Option<String>) = match route {
+        Some(route) => {
+            let scheme = route.url.as_ref().ok().map(|u| u.scheme);
+            let resolved = if scheme.is_some_and(ProxyScheme::resolves_locally) {
+                let r = dns::stage(&ctx.resolver, target, &ctx.cfg, deadline).await;
+                Some(r.product.ok_or_else(|| cause_of(r.diagnosis, "dns"))?)
+            } else {
+                None
+            };
+            let hop = proxy::stage(ctx, route, target, resolved.as_deref(), deadline).await;
+            let hop = hop
+                .product
+                .ok_or_else(|| cause_of(hop.diagnosis, "proxy"))?;
+            let socks = matches!(scheme, Some(ProxyScheme::Socks5 | ProxyScheme::Socks5h));
+            (hop.stream, !socks, hop.authorization)
+        }
+        None => {
+            let r = dns::stage(&ctx.resolver, target, &ctx.cfg, deadline).await;
+            let addrs = r.product.ok_or_else(|| cause_of(r.diagnosis, "dns"))?;
+            let t = tcp::stage(&addrs, deadline).await;
+            (
+                Box::new(t.product.ok_or_else(|| cause_of(t.diagnosis, "tcp"))?),
+                false,
+                None,
+            )
+        }
+    };
+    let path = if absolute {
+        format!("http://{}{}", target.host_header(), target.request_path())
+    } else {
+        target.request_path()
+    };
+    let mut head = format!(
+        "GET {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: netdoctor/{}\r\nAccept: */*\r\nConnection: close\r\n",
+        target.host_header(),
+        env!("CARGO_PKG_VERSION")
+    );
+    if let Some(auth) = &authorization {
+        head.push_str(&format!("Proxy-Authorization: {auth}\r\n"));
+    }
+    head.push_str("\r\n");
+    let exchange = async {
+        stream.write_all(head.as_bytes()).await?;
+        let mut got = Vec::new();
+        let mut buf = [0u8; 256];
+        while !got.windows(2).any(|w| w == b"\r\n") && got.len() < 1024 {
+            let n = stream.read(&mut buf).await?;
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        Ok::<_, std::io::Error>(got)
+    };
+    let got = match tokio::time::timeout_at(deadline.into(), exchange).await {
+        Err(_) => {
+            return Err((
+                Code::HttpTimeout,
+                "no status line before the deadline".to_owned(),
+            ))
+        }
+        Ok(Err(e)) => {
+            return Err((
+                Code::HttpMalformed,
+                format!("the connection broke before a status line: {e}"),
+            ))
+        }
+        Ok(Ok(got)) => got,
+    };
+    let text = String::from_utf8_lossy(&got);
+    let line = text.lines().next().unwrap_or("").trim().to_owned();
+    let valid = line.starts_with("HTTP/")
+        && line
+            .split_whitespace()
+            .nth(1)
+            .is_some_and(|s| s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit()));
+    if valid {
+        Ok(crate::redact::terminal_safe(&line, 120))
+    } else if got.is_empty() {
+        Err((
+            Code::HttpMalformed,
+            "the connection closed without a status line".to_owned(),
+        ))
+    } else {
+        Err((Code::HttpMalformed, "the reply is not HTTP".to_owned()))
+    }
+}
+
+/// Checks the chain's revocation URLs: the facts (`revocation`) and the
+/// warning when any cannot be fetched; nothing when the chain names none.
+pub async fn check(
+    ctx: &Context,
+    chain: &[CertificateDer<'static>],
+    route: Option<&Route>,
+    deadline: Instant,
+) -> Option<(Value, Option<Diagnosis>)> {
+    let all = urls(chain);
+    if all.is_empty() {
+        return None;
+    }
+    let wait = ctx.cfg.timeout.min(MAX_WAIT);
+    let deadline = deadline.min(Instant::now() + wait);
+    let path = route.map_or_else(
+        || "direct".to_owned(),
+        |r| format!("through the proxy {} ({})", r.shown(), r.source),
+    );
+    let mut not_checked = Vec::new();
+    let mut checks = Vec::new();
+    for (kind, url) in &all {
+        match Target::parse(url) {
+            Ok(t) if t.url.scheme() == "http" => checks.push((*kind, url.clone(), t)),
+            _ => not_checked.push(json!({ "url": url, "kind": kind.name(), "why": "only http:// URLs are fetched by the Speech SDK's OpenSSL" })),
+        }
+    }
+    let results = futures_util::future::join_all(
+        checks
+            .iter()
+            .map(|(_, _, t)| status_line(ctx, route, t, deadline)),
+    )
+    .await;
+    let mut reachable = Vec::new();
+    let mut unreachable = Vec::new();
+    let mut named = Vec::new();
+    for ((kind, url, _), result) in checks.iter().zip(results) {
+        match result {
+            Ok(status) => {
+                reachable.push(json!({ "url": url, "kind": kind.name(), "status": status }));
+            }
+            Err((code, detail)) => {
+                named.push(format!("{url} ({code}: {detail})"));
+                unreachable.push(
+                    json!({ "url": url, "kind": kind.name(), "code": code, "detail": detail }),
+                );
+            }
+        }
+    }
+    let facts = json!({
+        "path": path,
+        "timeout_ms": u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+        "reachable": reachable,
+        "unreachable": unreachable,
+        "not_checked": not_checked,
+    });
+    let warning = (!named.is_empty()).then(|| {
+        Diagnosis::new(
+            Code::CertRevocationUnreachable,
+            format!(
+                "the chain's revocation URLs cannot be fetched from here ({path}): {}; Speech SDKs before 1.48.2 download CRLs over plain HTTP and fail the connection when they cannot",
+                named.join(", ")
+            ),
+        )
+    });
+    Some((facts, warning))
+}
+
+/// Adds the revocation facts and warning to a certificate stage's result
+/// (a passing stage becomes a warning; a warning stage gets another one).
+pub fn attach<T>(r: &mut StageResult<T>, facts: Value, warning: Option<Diagnosis>) {
+    if let Value::Object(m) = &mut r.facts {
+        m.insert("revocation".to_owned(), facts);
+    }
+    if let Some(w) = warning {
+        if r.diagnosis.is_none() {
+            r.summary.clone_from(&w.summary);
+            r.diagnosis = Some(w);
+        } else {
+            r.warnings.push(w);
+        }
+    }
+}
