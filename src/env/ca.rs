@@ -11,7 +11,6 @@ use super::{var, Depth, Look};
 use crate::diagnosis::{Code, Status};
 use crate::sysroot::Sysroot;
 use crate::trust::{TrustStores, BUNDLE_PATHS};
-use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 use serde_json::json;
 use std::path::Path;
@@ -62,10 +61,9 @@ pub(super) fn io_words(e: &std::io::Error) -> String {
 
 /// The PEM certificates of a file, or why it cannot be read.
 fn read_pem(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    let bytes = std::fs::read(path).map_err(|e| io_words(&e))?;
-    Ok(CertificateDer::pem_slice_iter(&bytes)
-        .filter_map(Result::ok)
-        .collect())
+    crate::trust::read_pem(path)
+        .map(|certs| certs.to_vec())
+        .map_err(|e| io_words(&e))
 }
 
 /// Why a CA file is of no use: unreadable, or no PEM certificate in it.

@@ -100,24 +100,21 @@ pub fn check_server_dates(env: &mut EnvReport, targets: &[TargetReport], now: Sy
             continue;
         }
         let way = if secs > 0 { "ahead of" } else { "behind" };
-        let entry = Code::EnvClockSkew.entry();
         env.facts.insert(
             "clock_skew".to_owned(),
             json!({ "target": t.target, "server_date": date, "local_minus_server_s": secs }),
         );
         add_finding(
             env,
-            Finding {
-                code: Code::EnvClockSkew,
-                status: Status::Warn,
-                summary: format!(
+            Finding::new(
+                Code::EnvClockSkew,
+                Status::Warn,
+                format!(
                     "this container's clock is {} {way} {}'s (its Date header says {date}): certificates can look \"not yet valid\" or expired when they are not",
                     span(secs.unsigned_abs()),
                     t.target
                 ),
-                hint: entry.hint.to_owned(),
-                client_errors: entry.client_errors.to_vec(),
-            },
+            ),
         );
         return;
     }

@@ -45,13 +45,8 @@ impl Look {
         summary: impl Into<String>,
         hint: impl Into<String>,
     ) {
-        self.findings.push(Finding {
-            code,
-            status,
-            summary: summary.into(),
-            hint: hint.into(),
-            client_errors: code.entry().client_errors.to_vec(),
-        });
+        self.findings
+            .push(Finding::new(code, status, summary).with_hint(hint));
     }
 
     /// Records a fact.

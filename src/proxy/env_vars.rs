@@ -10,13 +10,7 @@ use crate::diagnosis::{Code, Status};
 use crate::report::Finding;
 
 fn finding(code: Code, status: Status, summary: String) -> Finding {
-    Finding {
-        code,
-        status,
-        summary,
-        hint: code.entry().hint.to_owned(),
-        client_errors: code.entry().client_errors.to_vec(),
-    }
+    Finding::new(code, status, summary)
 }
 
 /// The findings for the process environment.

@@ -90,6 +90,27 @@ pub struct Finding {
     pub client_errors: Vec<&'static str>,
 }
 
+impl Finding {
+    /// A finding with the catalogue's hint and client strings.
+    pub fn new(code: Code, status: Status, summary: impl Into<String>) -> Self {
+        let entry = code.entry();
+        Finding {
+            code,
+            status,
+            summary: summary.into(),
+            hint: entry.hint.to_owned(),
+            client_errors: entry.client_errors.to_vec(),
+        }
+    }
+
+    /// Replaces the catalogue hint with one tailored to this image.
+    #[must_use]
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = hint.into();
+        self
+    }
+}
+
 /// One target's result.
 #[derive(Debug, Serialize)]
 pub struct TargetReport {

@@ -47,10 +47,20 @@ impl FileStore {
     /// per run: the env look, every target's stores and the runtime views
     /// share it.
     pub fn load(source: String, path: &Path) -> Self {
-        let (certs, error) = read_cached(path);
+        let (certs, error) = match read_pem(path) {
+            Ok(certs) if certs.is_empty() => (
+                Vec::new(),
+                Some(format!("{} holds no PEM certificate", path.display())),
+            ),
+            Ok(certs) => (certs.to_vec(), None),
+            Err(e) => (
+                Vec::new(),
+                Some(format!("cannot read {}: {e}", path.display())),
+            ),
+        };
         FileStore {
             source,
-            certs: certs.to_vec(),
+            certs,
             error,
         }
     }
@@ -73,31 +83,26 @@ impl FileStore {
     }
 }
 
-type Loaded = (Arc<Vec<CertificateDer<'static>>>, Option<String>);
+type Loaded = Result<Arc<Vec<CertificateDer<'static>>>, Arc<std::io::Error>>;
 
-/// Reads and parses a PEM file, once per path and run.
-fn read_cached(path: &Path) -> Loaded {
+/// The PEM certificates of a file, read and parsed once per path and run
+/// (the env look, every target's stores and the runtime views share it).
+pub fn read_pem(path: &Path) -> Loaded {
     static FILES: Mutex<Vec<(PathBuf, Loaded)>> = Mutex::new(Vec::new());
     if let Ok(cache) = FILES.lock() {
         if let Some((_, loaded)) = cache.iter().find(|(p, _)| p == path) {
             return loaded.clone();
         }
     }
-    let loaded: Loaded = match std::fs::read(path) {
-        Ok(bytes) => {
-            let certs: Vec<_> = CertificateDer::pem_slice_iter(&bytes)
-                .filter_map(Result::ok)
-                .collect();
-            let error = certs
-                .is_empty()
-                .then(|| format!("{} holds no PEM certificate", path.display()));
-            (Arc::new(certs), error)
-        }
-        Err(e) => (
-            Arc::new(Vec::new()),
-            Some(format!("cannot read {}: {e}", path.display())),
-        ),
-    };
+    let loaded: Loaded = std::fs::read(path)
+        .map(|bytes| {
+            Arc::new(
+                CertificateDer::pem_slice_iter(&bytes)
+                    .filter_map(Result::ok)
+                    .collect(),
+            )
+        })
+        .map_err(Arc::new);
     if let Ok(mut cache) = FILES.lock() {
         cache.push((path.to_path_buf(), loaded.clone()));
     }
