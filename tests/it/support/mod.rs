@@ -248,7 +248,36 @@ pub fn run(cmd: &mut assert_cmd::Command) -> Run {
     if std::env::var_os("NETDOCTOR_TEST_DUMP").is_some() {
         eprintln!("{:?} {}", cmd.get_program(), run.dump());
     }
+    if let Some(dir) = std::env::var_os("NETDOCTOR_TEST_JSON_DIR") {
+        keep_json(std::path::Path::new(&dir), &run);
+    }
     run
+}
+
+/// Keeps every JSON report of a test run as `<test name>.<n>.json` in `dir`,
+/// so that two builds' reports can be compared field by field
+/// (`NETDOCTOR_TEST_JSON_DIR=/tmp/a cargo test`; see `.ci/json-diff`).
+fn keep_json(dir: &std::path::Path, run: &Run) {
+    if run.json.is_null() {
+        return;
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("unnamed")
+        .replace("::", ".");
+    let _ = std::fs::create_dir_all(dir);
+    for n in 0.. {
+        let path = dir.join(format!("{test}.{n}.json"));
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            use std::io::Write as _;
+            let _ = f.write_all(run.stdout.as_bytes());
+            return;
+        }
+    }
 }
 
 /// Run `cmd` with `args` and `--format json` appended; stdout must be the JSON report.
