@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod certificate;
+pub(crate) mod connect;
 pub mod dns;
 pub mod http;
 pub mod proxy;
@@ -23,6 +24,7 @@ use crate::diagnosis::{Code, Diagnosis, Layer, Status};
 use crate::report::{StageReport, TargetReport};
 use crate::target::Target;
 use crate::trust::TrustStores;
+use connect::Reached;
 use serde_json::Value;
 use std::future::Future;
 use std::sync::Arc;
@@ -244,21 +246,61 @@ struct Pipeline<'a> {
     ctx: &'a Context,
     watch: Option<(Arc<dyn Observer>, usize)>,
     stages: Vec<StageReport>,
-    end: Option<Instant>,
+    /// The deadline of the whole run (`--max-time`, or a caller's deadline
+    /// for a scratch pipeline) and how to name it.
+    end: Option<(Instant, String)>,
     /// The target's stages, in order (with `proxy` when one is configured).
     layers: Vec<Layer>,
 }
 
-impl Pipeline<'_> {
+impl<'a> Pipeline<'a> {
+    /// The pipeline of one target's run.
+    fn new(
+        ctx: &'a Context,
+        watch: Option<(Arc<dyn Observer>, usize)>,
+        layers: Vec<Layer>,
+    ) -> Self {
+        let end = ctx.cfg.max_time.map(|m| {
+            (
+                Instant::now() + m,
+                format!("--max-time {}s", m.as_secs_f64()),
+            )
+        });
+        Pipeline {
+            ctx,
+            watch,
+            stages: Vec::new(),
+            end,
+            layers,
+        }
+    }
+
+    /// A pipeline whose stages are not reported, for a connection a stage
+    /// makes of its own (see [`connect`]); everything ends by `deadline`.
+    fn scratch(ctx: &'a Context, deadline: Instant) -> Self {
+        Pipeline {
+            ctx,
+            watch: None,
+            stages: Vec::new(),
+            end: Some((deadline, "the stage's deadline".to_owned())),
+            layers: Vec::new(),
+        }
+    }
+
+    /// The first failure recorded, if any.
+    fn failure(&self) -> Option<&StageReport> {
+        self.stages.iter().find(|s| s.status == Status::Fail)
+    }
+
     /// The deadline of a stage that starts now, and the option that set it.
     fn deadline(&self) -> (Instant, String) {
         let per_stage = Instant::now() + self.ctx.cfg.timeout;
-        let by_timeout = format!("--timeout {}s", self.ctx.cfg.timeout.as_secs_f64());
-        match (self.end, self.ctx.cfg.max_time) {
-            (Some(end), Some(max)) if end < per_stage => {
-                (end, format!("--max-time {}s", max.as_secs_f64()))
-            }
-            _ => (per_stage, by_timeout),
+        match &self.end {
+            Some((end, limit)) if *end < per_stage => (*end, limit.clone()),
+            _ => (
+                per_stage,
+                format!("--timeout {}s", self.ctx.cfg.timeout.as_secs_f64()),
+            ),
         }
     }
 
@@ -347,11 +389,6 @@ impl Pipeline<'_> {
     }
 }
 
-/// Probes one target through its stages.
-pub async fn run_target(ctx: &Context, target: &Target) -> TargetReport {
-    run_target_watched(ctx, target, None).await
-}
-
 /// Probes one target, telling `watch` which stage it is in.
 async fn run_target_watched(
     ctx: &Context,
@@ -367,84 +404,42 @@ async fn run_target_watched(
     if stream_spec(ctx).is_some() {
         layers.push(Layer::Stream);
     }
-    let mut p = Pipeline {
-        ctx,
-        watch,
-        stages: Vec::new(),
-        end: ctx.cfg.max_time.map(|m| Instant::now() + m),
-        layers,
-    };
-    let reason = match route {
-        Some(route) if route.proxied() => run_via_proxy(&mut p, target, &route).await,
-        Some(route) => {
-            p.record(Layer::Proxy, Duration::ZERO, proxy::bypassed(&route));
-            run_stages(&mut p, target).await
-        }
-        None => run_stages(&mut p, target).await,
-    };
+    let mut p = Pipeline::new(ctx, watch, layers);
+    let reason = run_stages(&mut p, target, route.as_ref()).await;
     p.finish(target, reason)
 }
 
-/// A target through a proxy: the proxy reaches the target, so the target's
-/// dns and tcp are its business; then tls, certificate, http… as usual.
-async fn run_via_proxy(
+/// Runs the stages in order; returns a skip reason when one was decided
+/// other than "a stage failed".
+async fn run_stages(
+    p: &mut Pipeline<'_>,
+    target: &Target,
+    route: Option<&crate::proxy::Route>,
+) -> Option<String> {
+    match connect::connect(p, target, route).await? {
+        Reached::Stream { proxied: false, .. } if target.scheme == crate::target::Scheme::Tcp => {
+            None
+        }
+        Reached::Stream { stream, proxied } => after_connect(p, target, stream, proxied).await,
+        Reached::Forward(forward) => forwarded(p, target, route?, forward).await,
+    }
+}
+
+/// Plain http/ws through an HTTP proxy: the request itself goes to the
+/// proxy (absolute-form) and the proxy stage is judged from its reply.
+async fn forwarded(
     p: &mut Pipeline<'_>,
     target: &Target,
     route: &crate::proxy::Route,
+    forward: connect::Forward,
 ) -> Option<String> {
     let ctx = p.ctx;
-    let socks = route.url.as_ref().is_ok_and(|u| {
-        matches!(
-            u.scheme,
-            crate::proxy::ProxyScheme::Socks5 | crate::proxy::ProxyScheme::Socks5h
-        )
-    });
-    let local = route
-        .url
-        .as_ref()
-        .is_ok_and(|u| u.scheme.resolves_locally());
-    let resolved = if local {
-        // socks5:// resolves the target here; the proxy connects to it.
-        let addrs = p
-            .stage(Layer::Dns, |deadline| {
-                dns::stage(&ctx.resolver, target, &ctx.cfg, deadline)
-            })
-            .await?;
-        p.stages
-            .push(StageReport::skipped(Layer::Tcp, "connected by the proxy"));
-        Some(addrs)
-    } else {
-        for layer in [Layer::Dns, Layer::Tcp] {
-            p.stages
-                .push(StageReport::skipped(layer, "resolved by the proxy"));
-        }
-        None
-    };
-    let (hop, elapsed) = p
-        .run(Layer::Proxy, |deadline| {
-            proxy::stage(ctx, route, target, resolved.as_deref(), deadline)
-        })
-        .await;
-    if target.scheme.is_tls() || socks {
-        let hop = p.record(Layer::Proxy, elapsed, hop)?;
-        return after_connect(p, target, hop.stream, true).await;
-    }
-    // Plain http/ws: the request itself goes to the proxy (absolute-form);
-    // the proxy stage is judged from the reply.
-    let failed = hop
-        .diagnosis
-        .as_ref()
-        .is_some_and(|d| d.status == Status::Fail);
-    if failed || hop.product.is_none() {
-        p.record(Layer::Proxy, elapsed, StageResult::<()>::fail_from(hop));
-        return None;
-    }
-    let product = hop.product?;
+    let connect::Forward { hop, elapsed } = forward;
     let proxy::Hop {
         stream,
         authorization,
         mut facts,
-    } = product;
+    } = hop;
     let via = http::ViaProxy { authorization };
     let (exchange, http_elapsed) = p
         .run(Layer::Http, |deadline| {
@@ -477,43 +472,24 @@ async fn run_via_proxy(
     after_exchange(p, target, exchange).await
 }
 
-/// Runs the stages in order; returns a skip reason when one was decided
-/// other than "a stage failed".
-async fn run_stages(p: &mut Pipeline<'_>, target: &Target) -> Option<String> {
-    let ctx = p.ctx;
-    let addrs = p
-        .stage(Layer::Dns, |deadline| {
-            dns::stage(&ctx.resolver, target, &ctx.cfg, deadline)
-        })
-        .await?;
-    let tcp = p
-        .stage(Layer::Tcp, |deadline| async move {
-            tcp::stage(&addrs, deadline).await
-        })
-        .await?;
-    if target.scheme == crate::target::Scheme::Tcp {
-        return None;
-    }
-    after_connect(p, target, Box::new(tcp), false).await
-}
-
 /// The server's certificate on a direct connection (same resolver settings,
 /// no proxy), for the re-signing comparison; why not, when the direct path
 /// does not work from here.
 async fn direct_leaf(ctx: &Context, target: &Target, deadline: Instant) -> certificate::Direct {
+    let mut scratch = Pipeline::scratch(ctx, deadline);
     let work = async {
-        let addrs = dns::stage(&ctx.resolver, target, &ctx.cfg, deadline)
-            .await
-            .product
-            .ok_or("the name does not resolve here")?;
-        let tcp = tcp::stage(&addrs, deadline)
-            .await
-            .product
-            .ok_or("no direct TCP connection")?;
-        let session = tls::stage(tcp, &target.host)
-            .await
-            .product
-            .ok_or("no direct TLS handshake")?;
+        let session = match connect::open(&mut scratch, target, None).await {
+            Some(connect::Opened::Tls(session)) => Some(session),
+            _ => None,
+        };
+        let Some(session) = session else {
+            let why = match scratch.failure().map(|s| s.layer) {
+                Some(Layer::Dns) => "the name does not resolve here",
+                Some(Layer::Tcp) => "no direct TCP connection",
+                _ => "no direct TLS handshake",
+            };
+            return Err(why);
+        };
         session
             .chain
             .into_iter()
@@ -536,9 +512,7 @@ async fn after_connect(
 ) -> Option<String> {
     let ctx = p.ctx;
     let (stream, send_credentials): (Box<dyn Io>, bool) = if target.scheme.is_tls() {
-        let session = p
-            .stage(Layer::Tls, |_| tls::stage(tcp, &target.host))
-            .await?;
+        let session = connect::handshake(p, target, tcp).await?;
         let chain = &session.chain;
         let unverified = session.unverified_signature.as_deref();
         let verdict = p
@@ -646,52 +620,35 @@ fn stream_spec(ctx: &Context) -> Option<&crate::presets::StreamSpec> {
 
 /// A new connection to `target` for a stage's own request (the stream
 /// stage): the same resolver settings and route, and a chain the container
-/// trusts, or the diagnosis of what failed.
+/// trusts, or the diagnosis of the step that failed.
 pub(crate) async fn connect_again(
     ctx: &Context,
     target: &Target,
     deadline: Instant,
 ) -> Result<Box<dyn Io>, Diagnosis> {
-    let failed = |d: Option<Diagnosis>, what: &str| {
-        d.unwrap_or_else(|| Diagnosis::new(Code::HttpMalformed, format!("{what} failed")))
-    };
     let route = crate::proxy::route(&ctx.cfg.proxy, target).filter(crate::proxy::Route::proxied);
-    let tcp: Box<dyn Io> = match route {
-        Some(route) => {
-            if !target.scheme.is_tls() {
-                return Err(Diagnosis::new(
-                    Code::HttpStatus,
-                    "a second request through a plain-http proxy is not supported".to_owned(),
-                )
-                .with_status(Status::Fail));
-            }
-            let local = route
-                .url
-                .as_ref()
-                .is_ok_and(|u| u.scheme.resolves_locally());
-            let resolved = if local {
-                let r = dns::stage(&ctx.resolver, target, &ctx.cfg, deadline).await;
-                Some(r.product.ok_or_else(|| failed(r.diagnosis, "dns"))?)
-            } else {
-                None
-            };
-            let hop = proxy::stage(ctx, &route, target, resolved.as_deref(), deadline).await;
-            hop.product
-                .ok_or_else(|| failed(hop.diagnosis, "proxy"))?
-                .stream
-        }
+    let not_supported = || {
+        Diagnosis::new(
+            Code::HttpStatus,
+            "a second request through a plain-http proxy is not supported".to_owned(),
+        )
+        .with_status(Status::Fail)
+    };
+    if route.is_some() && !target.scheme.is_tls() {
+        return Err(not_supported());
+    }
+    let mut scratch = Pipeline::scratch(ctx, deadline);
+    let session = match connect::open(&mut scratch, target, route.as_ref()).await {
+        Some(connect::Opened::Tls(session)) => session,
+        Some(connect::Opened::Plain(stream)) => return Ok(stream),
+        Some(connect::Opened::Forward(_)) => return Err(not_supported()),
         None => {
-            let r = dns::stage(&ctx.resolver, target, &ctx.cfg, deadline).await;
-            let addrs = r.product.ok_or_else(|| failed(r.diagnosis, "dns"))?;
-            let t = tcp::stage(&addrs, deadline).await;
-            Box::new(t.product.ok_or_else(|| failed(t.diagnosis, "tcp"))?)
+            let failure = scratch.failure().and_then(|s| s.diagnosis.clone());
+            return Err(failure.unwrap_or_else(|| {
+                Diagnosis::new(Code::HttpMalformed, "the connection failed".to_owned())
+            }));
         }
     };
-    if !target.scheme.is_tls() {
-        return Ok(tcp);
-    }
-    let s = tls::stage(tcp, &target.host).await;
-    let session = s.product.ok_or_else(|| failed(s.diagnosis, "tls"))?;
     let v = certificate::stage(
         &session.chain,
         &target.host,
@@ -702,6 +659,8 @@ pub(crate) async fn connect_again(
     );
     match v.product {
         Some(v) if v.trusted => Ok(Box::new(session.stream)),
-        _ => Err(failed(v.diagnosis, "certificate")),
+        _ => Err(v.diagnosis.unwrap_or_else(|| {
+            Diagnosis::new(Code::HttpMalformed, "certificate failed".to_owned())
+        })),
     }
 }

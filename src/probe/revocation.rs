@@ -10,9 +10,10 @@
 //! when the target went through a proxy, through the same proxy. Only a
 //! warning: the target never fails for it.
 
-use super::{dns, proxy, tcp, Context, Io, StageResult};
+use super::connect::{self, Opened};
+use super::{Context, Io, Pipeline, StageResult};
 use crate::diagnosis::{Code, Diagnosis};
-use crate::proxy::{ProxyScheme, Route};
+use crate::proxy::Route;
 use crate::target::Target;
 use rustls_pki_types::CertificateDer;
 use serde_json::{json, Value};
@@ -101,33 +102,17 @@ async fn status_line(
     target: &Target,
     deadline: Instant,
 ) -> Result<String, Cause> {
-    let (mut stream, absolute, authorization): (Box<dyn Io>, bool, Option<String>) = match route {
-        Some(route) => {
-            let scheme = route.url.as_ref().ok().map(|u| u.scheme);
-            let resolved = if scheme.is_some_and(ProxyScheme::resolves_locally) {
-                let r = dns::stage(&ctx.resolver, target, &ctx.cfg, deadline).await;
-                Some(r.product.ok_or_else(|| cause_of(r.diagnosis, "dns"))?)
-            } else {
-                None
-            };
-            let hop = proxy::stage(ctx, route, target, resolved.as_deref(), deadline).await;
-            let hop = hop
-                .product
-                .ok_or_else(|| cause_of(hop.diagnosis, "proxy"))?;
-            let socks = matches!(scheme, Some(ProxyScheme::Socks5 | ProxyScheme::Socks5h));
-            (hop.stream, !socks, hop.authorization)
-        }
-        None => {
-            let r = dns::stage(&ctx.resolver, target, &ctx.cfg, deadline).await;
-            let addrs = r.product.ok_or_else(|| cause_of(r.diagnosis, "dns"))?;
-            let t = tcp::stage(&addrs, deadline).await;
-            (
-                Box::new(t.product.ok_or_else(|| cause_of(t.diagnosis, "tcp"))?),
-                false,
-                None,
-            )
-        }
-    };
+    let mut scratch = Pipeline::scratch(ctx, deadline);
+    let (mut stream, absolute, authorization): (Box<dyn Io>, bool, Option<String>) =
+        match connect::open(&mut scratch, target, route).await {
+            Some(Opened::Plain(stream)) => (stream, false, None),
+            Some(Opened::Tls(session)) => (Box::new(session.stream), false, None),
+            Some(Opened::Forward(hop)) => (hop.stream, true, hop.authorization),
+            None => {
+                let failure = scratch.failure().and_then(|s| s.diagnosis.clone());
+                return Err(cause_of(failure, "the connection"));
+            }
+        };
     let path = if absolute {
         format!("http://{}{}", target.host_header(), target.request_path())
     } else {
