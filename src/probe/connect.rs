@@ -151,7 +151,7 @@ pub(super) async fn open(
 ) -> Option<Opened> {
     let opened = match connect(p, target, route).await? {
         Reached::Stream { stream, .. } if target.scheme.is_tls() => {
-            Opened::Tls(handshake(p, target, stream).await?)
+            Opened::Tls(Box::new(handshake(p, target, stream).await?))
         }
         Reached::Stream { stream, .. } => Opened::Plain(stream),
         Reached::Forward(f) => Opened::Forward(f.hop),
@@ -162,7 +162,7 @@ pub(super) async fn open(
 /// What [`open`] hands back.
 pub(super) enum Opened {
     /// A TLS session, its chain not judged yet.
-    Tls(tls::Session<Box<dyn Io>>),
+    Tls(Box<tls::Session<Box<dyn Io>>>),
     /// A plain stream to the target (TCP or a tunnel).
     Plain(Box<dyn Io>),
     /// The connection to an HTTP proxy that forwards absolute-form requests.
