@@ -91,7 +91,7 @@ pub fn check_server_dates(env: &mut EnvReport, targets: &[TargetReport], now: Sy
             .iter()
             .filter(|s| s.layer == Layer::Http)
             .filter_map(|s| s.facts.as_ref())
-            .find_map(|f| f.get("headers")?.get("date")?.as_str());
+            .find_map(|f| f.as_json()?.get("headers")?.get("date")?.as_str());
         let Some(date) = date else { continue };
         let Some(secs) = skew(date, now) else {
             continue;

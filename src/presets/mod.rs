@@ -214,7 +214,7 @@ pub fn decorate(preset: &Preset, report: &mut TargetReport) {
         .iter()
         .find(|s| s.layer == Layer::Http)
         .and_then(|s| s.facts.as_ref())
-        .and_then(|f| f.get("body"))
+        .and_then(|f| f.as_json()?.get("body"))
         .and_then(|b| b.as_str())
         .and_then(service_error);
     if let Some((var, url)) = &preset.ignored_proxy {
@@ -227,11 +227,11 @@ pub fn decorate(preset: &Preset, report: &mut TargetReport) {
             Layer::Proxy,
             std::time::Duration::ZERO,
             d.summary.clone(),
-            serde_json::Map::from_iter([
+            crate::probe::Facts::Json(serde_json::Map::from_iter([
                 ("variable".to_owned(), serde_json::json!(var)),
                 ("proxy".to_owned(), serde_json::json!(url)),
                 ("client".to_owned(), serde_json::json!("Azure Speech SDK")),
-            ]),
+            ])),
             Some(d.clone()),
         );
         let at = report

@@ -12,6 +12,7 @@ pub mod certificate;
 pub(crate) mod connect;
 pub mod dns;
 pub mod http;
+mod outcome;
 pub mod proxy;
 pub mod revocation;
 pub mod stream;
@@ -25,6 +26,7 @@ use crate::report::{StageReport, TargetReport};
 use crate::target::Target;
 use crate::trust::TrustStores;
 use connect::Reached;
+pub use outcome::{Facts, StageResult};
 use serde_json::Value;
 use std::future::Future;
 use std::sync::Arc;
@@ -35,69 +37,6 @@ use tokio::sync::Semaphore;
 /// A byte stream a stage can hand on (TCP or TLS over TCP).
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
-
-/// What a stage returns.
-pub struct StageResult<T> {
-    summary: String,
-    facts: Value,
-    diagnosis: Option<Diagnosis>,
-    /// Further warnings beside the diagnosis.
-    warnings: Vec<Diagnosis>,
-    product: Option<T>,
-}
-
-impl<T> StageResult<T> {
-    /// The stage passed.
-    pub fn pass(summary: String, facts: Value, product: T) -> Self {
-        StageResult {
-            summary,
-            facts,
-            diagnosis: None,
-            warnings: Vec::new(),
-            product: Some(product),
-        }
-    }
-
-    /// The stage found something worth a warning; the pipeline goes on.
-    pub fn warn(diagnosis: Diagnosis, summary: String, facts: Value, product: T) -> Self {
-        StageResult {
-            summary,
-            facts,
-            diagnosis: Some(diagnosis),
-            warnings: Vec::new(),
-            product: Some(product),
-        }
-    }
-
-    /// The same failure with another product type.
-    fn fail_from<U>(other: StageResult<U>) -> Self {
-        StageResult {
-            summary: other.summary,
-            facts: other.facts,
-            diagnosis: other.diagnosis,
-            warnings: other.warnings,
-            product: None,
-        }
-    }
-
-    /// The stage failed; the pipeline stops.
-    pub fn fail(diagnosis: Diagnosis, facts: Value) -> Self {
-        StageResult {
-            summary: diagnosis.summary.clone(),
-            facts,
-            diagnosis: Some(diagnosis),
-            warnings: Vec::new(),
-            product: None,
-        }
-    }
-
-    /// Adds further warnings beside the diagnosis.
-    #[must_use]
-    pub fn with_warnings(mut self, warnings: Vec<Diagnosis>) -> Self {
-        self.warnings.extend(warnings);
-        self
-    }
-}
 
 /// Everything shared by the targets that have the same options.
 pub struct Context {
@@ -339,17 +278,19 @@ impl<'a> Pipeline<'a> {
                     timeout_code(layer),
                     format!("did not complete within {} ms ({limit})", after.as_millis()),
                 );
-                StageResult::fail(d, serde_json::json!({ "timeout_ms": after.as_millis() }))
+                StageResult::fail(
+                    d,
+                    Facts::Timeout {
+                        timeout_ms: after.as_millis(),
+                    },
+                )
             }
         };
         (result, started.elapsed())
     }
 
     fn record<T>(&mut self, layer: Layer, elapsed: Duration, r: StageResult<T>) -> Option<T> {
-        let facts = match r.facts {
-            Value::Object(m) => m,
-            _ => serde_json::Map::new(),
-        };
+        let facts = r.facts;
         let failed = r
             .diagnosis
             .as_ref()
@@ -544,7 +485,7 @@ async fn after_connect(
                         revocation::attach(&mut r, facts, warning);
                     }
                 }
-                if let (Some(path), Value::Object(facts)) = (&target.save_chain, &mut r.facts) {
+                if let (Some(path), Some(facts)) = (&target.save_chain, r.facts.as_json_mut()) {
                     let (key, value) = match certificate::save_chain(path, chain) {
                         Ok(()) => ("saved_chain", path.display().to_string()),
                         Err(e) => ("save_chain_error", e),

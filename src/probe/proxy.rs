@@ -160,7 +160,7 @@ pub async fn stage(
     }
     // The proxy's own TCP.
     let connected = tcp::stage(&sockets, deadline).await;
-    facts["proxy_tcp"] = connected.facts.clone();
+    facts["proxy_tcp"] = connected.facts.to_json();
     let tcp_stream = match connected.product {
         Some(s)
             if connected
@@ -359,13 +359,16 @@ async fn proxy_tls(
     facts: &mut Value,
 ) -> Result<Box<dyn Io>, StageResult<Hop>> {
     let hs = tls::stage(stream, &url.host).await;
-    facts["proxy_tls"] = hs.facts.clone();
+    facts["proxy_tls"] = hs.facts.to_json();
     let Some(session) = hs.product else {
         let d = hs
             .diagnosis
             .unwrap_or_else(|| Diagnosis::new(Code::TlsHandshakeFailure, ""));
         if d.code == Code::TlsPlaintextResponse {
-            let first = hs.facts["first_bytes"].as_str().unwrap_or("").to_owned();
+            let first = hs.facts.to_json()["first_bytes"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned();
             return Err(fail(
                 Code::ProxyTlsToPlaintext,
                 format!(
@@ -387,7 +390,7 @@ async fn proxy_tls(
         session.unverified_signature.as_deref(),
         None,
     );
-    facts["proxy_certificate"] = verdict.facts.clone();
+    facts["proxy_certificate"] = verdict.facts.to_json();
     if !verdict.product.as_ref().is_some_and(|v| v.trusted) {
         let (cause, why) = verdict
             .diagnosis

@@ -216,13 +216,15 @@ fn render_stage(out: &mut String, s: &StageReport, style: Style) {
         terminal_safe(&text, max)
     );
     if s.layer == crate::diagnosis::Layer::Certificate {
-        if let Some(facts) = &s.facts {
+        if let Some(facts) = s.facts.as_ref().and_then(crate::probe::Facts::as_json) {
             render_store_table(out, facts, s.status, style);
         }
     }
     if style.verbose {
-        if let Some(facts) = &s.facts {
-            for (k, v) in facts {
+        if let Some(serde_json::Value::Object(facts)) =
+            s.facts.as_ref().map(crate::probe::Facts::to_json)
+        {
+            for (k, v) in &facts {
                 let v = match v {
                     serde_json::Value::String(s) => s.clone(),
                     other => other.to_string(),
@@ -241,7 +243,12 @@ fn render_stage(out: &mut String, s: &StageReport, style: Style) {
 /// The certificate stage's verdict per store, as a small table: the
 /// container's stores (the verdict), then the runtimes' own stores. Shown
 /// when the stage did not pass or when runtimes keep their own stores.
-fn render_store_table(out: &mut String, facts: &super::Facts, status: Status, style: Style) {
+fn render_store_table(
+    out: &mut String,
+    facts: &serde_json::Map<String, Value>,
+    status: Status,
+    style: Style,
+) {
     let mut rows: Vec<(String, String)> = Vec::new();
     if let Some(stores) = facts.get("stores").and_then(Value::as_object) {
         for (name, verdict) in stores {

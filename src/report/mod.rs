@@ -227,7 +227,7 @@ pub struct StageReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub facts: Option<Facts>,
+    pub facts: Option<crate::probe::Facts>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diagnosis: Option<Diagnosis>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -244,7 +244,7 @@ impl StageReport {
         layer: Layer,
         elapsed: Duration,
         summary: String,
-        facts: Facts,
+        facts: crate::probe::Facts,
         diagnosis: Option<Diagnosis>,
     ) -> Self {
         StageReport {

@@ -1,0 +1,128 @@
+//! What a stage hands back: its facts (typed per layer), its diagnosis and
+//! further warnings, and its product for the next stage.
+//!
+//! [`Facts`] serialises as the stage's `facts` object of the JSON report
+//! (DESIGN "Output"); renderers and presets read its typed fields, never
+//! JSON by key.
+
+use crate::diagnosis::Diagnosis;
+use serde::Serialize;
+
+/// The facts of one stage, as the report shows them.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Facts {
+    /// A stage cut at its deadline before it could say more.
+    Timeout { timeout_ms: u128 },
+    /// Facts still built as JSON (being moved to typed structs).
+    Json(serde_json::Map<String, serde_json::Value>),
+}
+
+impl Default for Facts {
+    fn default() -> Self {
+        Facts::Json(serde_json::Map::new())
+    }
+}
+
+impl From<serde_json::Value> for Facts {
+    fn from(v: serde_json::Value) -> Self {
+        match v {
+            serde_json::Value::Object(m) => Facts::Json(m),
+            _ => Facts::default(),
+        }
+    }
+}
+
+impl Facts {
+    /// The facts as JSON (for a stage that embeds another's facts, until
+    /// both are typed).
+    pub(crate) fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+
+    /// The JSON object of facts not typed yet.
+    pub(crate) fn as_json(&self) -> Option<&serde_json::Map<String, serde_json::Value>> {
+        match self {
+            Facts::Json(m) => Some(m),
+            Facts::Timeout { .. } => None,
+        }
+    }
+
+    /// The same, to add to.
+    pub(crate) fn as_json_mut(
+        &mut self,
+    ) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        match self {
+            Facts::Json(m) => Some(m),
+            Facts::Timeout { .. } => None,
+        }
+    }
+}
+
+/// What a stage returns.
+pub struct StageResult<T> {
+    pub(super) summary: String,
+    pub(super) facts: Facts,
+    pub(super) diagnosis: Option<Diagnosis>,
+    /// Further warnings beside the diagnosis.
+    pub(super) warnings: Vec<Diagnosis>,
+    pub(super) product: Option<T>,
+}
+
+impl<T> StageResult<T> {
+    /// The stage passed.
+    pub fn pass(summary: String, facts: impl Into<Facts>, product: T) -> Self {
+        StageResult {
+            summary,
+            facts: facts.into(),
+            diagnosis: None,
+            warnings: Vec::new(),
+            product: Some(product),
+        }
+    }
+
+    /// The stage found something worth a warning; the pipeline goes on.
+    pub fn warn(
+        diagnosis: Diagnosis,
+        summary: String,
+        facts: impl Into<Facts>,
+        product: T,
+    ) -> Self {
+        StageResult {
+            summary,
+            facts: facts.into(),
+            diagnosis: Some(diagnosis),
+            warnings: Vec::new(),
+            product: Some(product),
+        }
+    }
+
+    /// The same failure with another product type.
+    pub(super) fn fail_from<U>(other: StageResult<U>) -> Self {
+        StageResult {
+            summary: other.summary,
+            facts: other.facts,
+            diagnosis: other.diagnosis,
+            warnings: other.warnings,
+            product: None,
+        }
+    }
+
+    /// The stage failed; the pipeline stops.
+    pub fn fail(diagnosis: Diagnosis, facts: impl Into<Facts>) -> Self {
+        StageResult {
+            summary: diagnosis.summary.clone(),
+            facts: facts.into(),
+            diagnosis: Some(diagnosis),
+            warnings: Vec::new(),
+            product: None,
+        }
+    }
+
+    /// Adds further warnings beside the diagnosis.
+    #[must_use]
+    pub fn with_warnings(mut self, warnings: Vec<Diagnosis>) -> Self {
+        self.warnings.extend(warnings);
+        self
+    }
+}
