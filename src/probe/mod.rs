@@ -11,6 +11,7 @@ pub mod auth;
 pub mod certificate;
 pub mod dns;
 pub mod http;
+pub mod options;
 pub mod proxy;
 pub mod revocation;
 pub mod stream;
@@ -18,7 +19,6 @@ pub mod tcp;
 pub mod tls;
 pub mod websocket;
 
-use crate::config::{Check, ProbeConfig};
 use crate::diagnosis::{Code, Diagnosis, Layer, Status};
 use crate::report::{StageReport, TargetReport};
 use crate::target::Target;
@@ -29,6 +29,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::Semaphore;
+
+pub use options::{Check, ConnectTo, Family, ProbeConfig, RequestSpec, ResolveEntry, ResolverAddr};
 
 /// A byte stream a stage can hand on (TCP or TLS over TCP).
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}

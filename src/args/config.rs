@@ -2,116 +2,36 @@
 //!
 //! The value parsers here are used by clap (so a bad value is a usage error
 //! naming the flag); [`Config::from_check`] then validates what needs more
-//! than one value at a time (URLs, headers).
+//! than one value at a time (URLs, headers) and fills in the pipeline's
+//! [`ProbeConfig`]; the preset commands hand their values to `presets`.
 
-use crate::cli::{CheckArgs, ColorChoice, Format, OutputArgs, ProbeArgs, RunArgs};
-use crate::diagnosis::Code;
+use super::flags::{
+    AzureOpenaiArgs, AzureSpeechArgs, CheckArgs, ColorChoice, Format, OpenaiArgs, OutputArgs,
+    ProbeArgs, RunArgs,
+};
+use super::UsageError;
+use crate::diagnosis::Expect;
+use crate::presets;
+use crate::probe::{
+    Check, ConnectTo, Family, ProbeConfig, RequestSpec, ResolveEntry, ResolverAddr,
+};
 use crate::proxy::rules::ProxyVars;
 use crate::proxy::{ProxySettings, ProxyUrl};
 use crate::sysroot::Sysroot;
 use crate::target::Target;
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A usage error: exit code 2, message naming the flag and the value.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
-
-/// `--resolve HOST:PORT:ADDR[,ADDR…]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResolveEntry {
-    pub host: String,
-    pub port: u16,
-    pub addrs: Vec<IpAddr>,
-}
-
-/// `--connect-to HOST:PORT:HOST2:PORT2`; empty fields match any / keep.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConnectTo {
-    pub host: Option<String>,
-    pub port: Option<u16>,
-    pub to_host: Option<String>,
-    pub to_port: Option<u16>,
-}
-
-/// `--resolver ADDR[:PORT]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ResolverAddr(pub SocketAddr);
-
-/// Which address families to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    Any,
-    V4,
-    V6,
-}
-
-/// The request `check` sends (curl's -X, -H, -d).
-#[derive(Debug, Clone, Default)]
-pub struct RequestSpec {
-    pub method: Option<String>,
-    /// Headers whose values are credentials (every `-H` header): masked in
-    /// every output and withheld over an unverified chain.
-    pub headers: Vec<(String, String)>,
-    /// Headers a preset sends that are not credentials (`X-ConnectionId`,
-    /// `Content-Type`): shown as sent.
-    pub plain_headers: Vec<(String, String)>,
-    pub body: Option<Vec<u8>>,
-}
-
-/// How every target is probed.
-#[derive(Debug, Clone)]
-pub struct ProbeConfig {
-    pub timeout: Duration,
-    pub max_time: Option<Duration>,
-    pub cacert: Vec<PathBuf>,
-    pub resolve: Vec<ResolveEntry>,
-    pub connect_to: Vec<ConnectTo>,
-    pub resolver: Option<SocketAddr>,
-    pub family: Family,
-    pub insecure: bool,
-    pub expect_status: Option<u16>,
-    pub request: RequestSpec,
-    pub sysroot: Sysroot,
-    /// The proxy variables (read once) and `--proxy`/`--noproxy`.
-    pub proxy: ProxySettings,
-    /// `--proxy-cacert`: CAs trusted for an https:// proxy's certificate.
-    pub proxy_cacert: Vec<PathBuf>,
-    /// Set for the checks a preset made: its verdicts and client strings.
-    pub preset: Option<crate::presets::Preset>,
-    /// `--save-chain PATH`: where presented chains are written.
-    pub save_chain: Option<PathBuf>,
-}
-
-/// What a target is expected to do (check files' `expect`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expect {
-    /// No stage fails (warnings allowed).
-    Pass,
-    /// This diagnosis occurs (as the failure or a warning).
-    Code(Code),
-}
-
-/// One target with how to probe it and what it should do.
-#[derive(Debug, Clone)]
-pub struct Check {
-    pub target: Target,
-    pub probe: Arc<ProbeConfig>,
-    pub expect: Expect,
-}
-
 /// How the run is reported and repeated.
 #[derive(Debug, Clone)]
-pub struct Output {
-    pub format: Format,
-    pub color: ColorChoice,
-    pub verbose: bool,
-    pub jobs: usize,
-    pub repeat: u32,
-    pub interval: Option<Duration>,
+pub(crate) struct Output {
+    pub(crate) format: Format,
+    pub(crate) color: ColorChoice,
+    pub(crate) verbose: bool,
+    pub(crate) jobs: usize,
+    pub(crate) repeat: u32,
+    pub(crate) interval: Option<Duration>,
 }
 
 impl From<OutputArgs> for Output {
@@ -129,14 +49,14 @@ impl From<OutputArgs> for Output {
 
 /// A checked run.
 #[derive(Debug)]
-pub struct Config {
-    pub checks: Vec<Check>,
-    pub output: Output,
+pub(crate) struct Config {
+    pub(crate) checks: Vec<Check>,
+    pub(crate) output: Output,
 }
 
 impl Config {
     /// Validates `netdoctor check` arguments: every URL shares the options.
-    pub fn from_check(args: CheckArgs) -> Result<Self, UsageError> {
+    pub(crate) fn from_check(args: CheckArgs) -> Result<Self, UsageError> {
         let output = Output::from(args.output);
         let (targets, probe) =
             targets_and_probe(args.urls, args.headers, args.method, args.data, args.probe)?;
@@ -154,8 +74,8 @@ impl Config {
     }
 
     /// Validates `netdoctor azure-speech`.
-    pub fn from_azure_speech(args: crate::cli::AzureSpeechArgs) -> Result<Self, UsageError> {
-        use crate::presets::azure_speech;
+    pub(crate) fn from_azure_speech(args: AzureSpeechArgs) -> Result<Self, UsageError> {
+        use presets::azure_speech;
         let key = azure_speech::key(args.key);
         let targets = azure_speech::targets(&azure_speech::Options {
             region: args.region.as_deref(),
@@ -165,7 +85,7 @@ impl Config {
             token: args.token,
         })?;
         let (_, base) = targets_and_probe(Vec::new(), Vec::new(), None, None, args.probe)?;
-        let mut checks = crate::presets::into_checks(&base, targets);
+        let mut checks = presets::into_checks(&base, targets);
         azure_speech::split_for_proxy(&mut checks);
         azure_speech::link_token(&mut checks);
         Ok(Config {
@@ -175,8 +95,8 @@ impl Config {
     }
 
     /// Validates `netdoctor openai`.
-    pub fn from_openai(args: crate::cli::OpenaiArgs) -> Result<Self, UsageError> {
-        let targets = crate::presets::openai::targets(&crate::presets::openai::Options {
+    pub(crate) fn from_openai(args: OpenaiArgs) -> Result<Self, UsageError> {
+        let targets = presets::openai::targets(&presets::openai::Options {
             base_url: &args.base_url,
             key: args.key.as_deref().filter(|k| !k.trim().is_empty()),
             stream: args.stream,
@@ -185,31 +105,30 @@ impl Config {
         })?;
         let (_, base) = targets_and_probe(Vec::new(), Vec::new(), None, None, args.probe)?;
         Ok(Config {
-            checks: crate::presets::into_checks(&base, targets),
+            checks: presets::into_checks(&base, targets),
             output: Output::from(args.output),
         })
     }
 
     /// Validates `netdoctor azure-openai`.
-    pub fn from_azure_openai(args: crate::cli::AzureOpenaiArgs) -> Result<Self, UsageError> {
-        let targets =
-            crate::presets::azure_openai::targets(&crate::presets::azure_openai::Options {
-                endpoint: &args.endpoint,
-                deployment: &args.deployment,
-                api_version: &args.api_version,
-                key: args.key.as_deref().filter(|k| !k.trim().is_empty()),
-                stream: args.stream,
-            })?;
+    pub(crate) fn from_azure_openai(args: AzureOpenaiArgs) -> Result<Self, UsageError> {
+        let targets = presets::azure_openai::targets(&presets::azure_openai::Options {
+            endpoint: &args.endpoint,
+            deployment: &args.deployment,
+            api_version: &args.api_version,
+            key: args.key.as_deref().filter(|k| !k.trim().is_empty()),
+            stream: args.stream,
+        })?;
         let (_, base) = targets_and_probe(Vec::new(), Vec::new(), None, None, args.probe)?;
         Ok(Config {
-            checks: crate::presets::into_checks(&base, targets),
+            checks: presets::into_checks(&base, targets),
             output: Output::from(args.output),
         })
     }
 
     /// Validates `netdoctor run FILE`: every check has its own options.
-    pub fn from_run(args: RunArgs) -> Result<Self, UsageError> {
-        let mut checks = crate::checkfile::load(&args.file)?;
+    pub(crate) fn from_run(args: RunArgs) -> Result<Self, UsageError> {
+        let mut checks = super::checkfile::load(&args.file)?;
         assign_chain_files(&mut checks);
         Ok(Config {
             checks,
@@ -251,7 +170,7 @@ fn assign_chain_files(checks: &mut [Check]) {
 }
 
 /// The targets and probe options of `check`-style arguments.
-pub fn targets_and_probe(
+pub(crate) fn targets_and_probe(
     urls: Vec<String>,
     headers: Vec<String>,
     method: Option<String>,
@@ -352,29 +271,6 @@ fn parse_header(h: &str) -> Result<(String, String), UsageError> {
     Ok((name.to_owned(), value.to_owned()))
 }
 
-/// Parses `2s`, `500ms`, `1m`, `1.5s`, or a bare number of seconds (curl's
-/// `--max-time 10`).
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let value: f64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration (e.g. 2s, 500ms, 1m)"))?;
-    let secs = match unit.trim() {
-        "" | "s" | "sec" | "secs" => value,
-        "ms" => value / 1000.0,
-        "m" | "min" => value * 60.0,
-        other => return Err(format!("unknown unit `{other}` (use ms, s or m)")),
-    };
-    if !(secs.is_finite() && secs > 0.0 && secs <= 86_400.0) {
-        return Err(format!("`{s}` must be more than 0 and at most a day"));
-    }
-    Ok(Duration::from_secs_f64(secs))
-}
-
 fn parse_port(s: &str, what: &str) -> Result<u16, String> {
     s.parse::<u16>()
         .ok()
@@ -394,7 +290,7 @@ fn parse_ip(s: &str) -> Result<IpAddr, String> {
 }
 
 /// Parses curl's `--resolve HOST:PORT:ADDR[,ADDR…]`.
-pub fn parse_resolve(s: &str) -> Result<ResolveEntry, String> {
+pub(crate) fn parse_resolve(s: &str) -> Result<ResolveEntry, String> {
     let mut parts = s.splitn(3, ':');
     let (Some(host), Some(port), Some(addrs)) = (parts.next(), parts.next(), parts.next()) else {
         return Err("expected HOST:PORT:ADDR[,ADDR…]".to_owned());
@@ -430,7 +326,7 @@ fn split_host_port_fields(s: &str) -> Vec<String> {
 }
 
 /// Parses curl's `--connect-to HOST:PORT:HOST2:PORT2` (empty fields allowed).
-pub fn parse_connect_to(s: &str) -> Result<ConnectTo, String> {
+pub(crate) fn parse_connect_to(s: &str) -> Result<ConnectTo, String> {
     let f = split_host_port_fields(s);
     if f.len() != 4 {
         return Err("expected HOST:PORT:HOST2:PORT2 (fields may be empty)".to_owned());
@@ -452,12 +348,12 @@ pub fn parse_connect_to(s: &str) -> Result<ConnectTo, String> {
 }
 
 /// Parses `--proxy URL` (a missing scheme means `http://`, as in curl).
-pub fn parse_proxy(s: &str) -> Result<ProxyUrl, String> {
+pub(crate) fn parse_proxy(s: &str) -> Result<ProxyUrl, String> {
     ProxyUrl::parse(s).map_err(|e| e.to_string())
 }
 
 /// Parses `--resolver ADDR[:PORT]` (`[::1]:5353` for IPv6 with a port).
-pub fn parse_resolver(s: &str) -> Result<ResolverAddr, String> {
+pub(crate) fn parse_resolver(s: &str) -> Result<ResolverAddr, String> {
     if let Ok(sa) = s.parse::<SocketAddr>() {
         return Ok(ResolverAddr(sa));
     }
@@ -467,17 +363,6 @@ pub fn parse_resolver(s: &str) -> Result<ResolverAddr, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
-        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
-        assert_eq!(parse_duration("10").unwrap(), Duration::from_secs(10));
-        assert_eq!(parse_duration("1m").unwrap(), Duration::from_secs(60));
-        assert!(parse_duration("0s").is_err());
-        assert!(parse_duration("fast").is_err());
-        assert!(parse_duration("2h").is_err());
-    }
 
     #[test]
     fn resolve_entries() {
