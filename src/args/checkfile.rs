@@ -28,8 +28,8 @@
 //! means on the command line. Every error names the file, the line and the
 //! key; nothing runs when one is found.
 
-use super::config::{targets_and_probe, Config};
-use super::flags::{Cli, Command};
+use super::config::{assign_chain_files, targets_and_probe, Config, Output};
+use super::flags::{Cli, Command, RunArgs};
 use super::UsageError;
 use crate::diagnosis::{Code, Expect};
 use crate::probe::Check;
@@ -98,8 +98,20 @@ fn option_names(cli: &clap::Command, subcommand: &str) -> Vec<String> {
         .collect()
 }
 
+impl Config {
+    /// Validates `netdoctor run FILE`: every check has its own options.
+    pub(crate) fn from_run(args: RunArgs) -> Result<Self, UsageError> {
+        let mut checks = load(&args.file)?;
+        assign_chain_files(&mut checks);
+        Ok(Config {
+            checks,
+            output: Output::from(args.output),
+        })
+    }
+}
+
 /// Reads and checks a check file.
-pub(super) fn load(path: &Path) -> Result<Vec<Check>, UsageError> {
+fn load(path: &Path) -> Result<Vec<Check>, UsageError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| UsageError(format!("cannot read check file {}: {e}", path.display())))?;
     let loc = Locator {

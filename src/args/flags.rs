@@ -1,11 +1,11 @@
 //! The whole command line (clap derive): every command, flag and help text.
 //!
-//! Values are parsed by the parsers of [`super::config`] (and
+//! Values are parsed by the parsers of [`super::values`] (and
 //! [`parse_duration`]), so a malformed value is a usage error (exit 2) that
 //! names the flag and the value. The check files of `netdoctor run` are read
 //! through this same definition.
 
-use super::config::{parse_connect_to, parse_proxy, parse_resolve, parse_resolver};
+use super::values::{parse_connect_to, parse_proxy, parse_resolve, parse_resolver};
 use crate::duration::parse_duration;
 use crate::probe::{ConnectTo, ResolveEntry, ResolverAddr};
 use crate::proxy::ProxyUrl;

@@ -3,8 +3,8 @@
 //! How argv becomes a run:
 //!
 //! 1. [`flags`] is the clap definition of every command and flag. Its value
-//!    parsers (in [`config`] and [`crate::duration`]) reject a malformed
-//!    value as clap usage errors, naming the flag.
+//!    parsers ([`values`] and [`crate::duration`]) reject a malformed value
+//!    as a clap usage error, naming the flag.
 //! 2. [`config`] turns the parsed arguments into a [`Config`]: the targets,
 //!    each with the pipeline's [`ProbeConfig`](crate::probe::ProbeConfig)
 //!    and its expectation, plus how the run is reported. It validates what
@@ -15,7 +15,10 @@
 //!    `[[check]]`, with the `[defaults]` before its own keys, becomes the
 //!    argv of `netdoctor check` (or of its preset's command) and goes
 //!    through the same two steps, so a key means exactly what its flag
-//!    means.
+//!    means. `Config::from_run` lives there.
+//!
+//! Inside, dependencies point one way: `checkfile` → `config` → `flags` →
+//! `values`.
 //!
 //! Every error on the way is a [`UsageError`] (exit 2). Nothing below this
 //! module knows clap: the pipeline reads only the checked types of
@@ -24,6 +27,7 @@
 mod checkfile;
 pub(crate) mod config;
 pub(crate) mod flags;
+mod values;
 
 pub(crate) use config::Config;
 

@@ -2,7 +2,7 @@
 //!
 //! A preset knows the URL shapes of a service, so the user gives only a
 //! region, endpoint, deployment and key. It expands into ordinary
-//! [`Check`](crate::probe::Check)s, each with its own request (method,
+//! [`Check`]s, each with its own request (method,
 //! headers, body); the pipeline probes them like any target. What a preset
 //! adds is judgement: [`judge_http`] reads a status the service gives for a
 //! misconfiguration (a missing deployment, a bad api-version) as a failure,
