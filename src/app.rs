@@ -1,8 +1,8 @@
 //! Parse, dispatch, render, exit: the glue between the command line, the
 //! pipeline and the printer.
 
-use crate::cli::{Cli, ColorChoice, Command, EnvArgs, Format};
-use crate::config::Config;
+use crate::args::flags::{Cli, ColorChoice, Command, EnvArgs, ExplainArgs, ExplainFormat, Format};
+use crate::args::Config;
 use crate::diagnosis::{Layer, Status};
 use crate::probe::{self, Schedule};
 use crate::report::progress::Progress;
@@ -94,7 +94,7 @@ fn use_color(choice: ColorChoice) -> bool {
 }
 
 /// `netdoctor explain TEXT|-`: exit 0 when a cause matched, 4 when none did.
-fn explain(args: &crate::cli::ExplainArgs) -> u8 {
+fn explain(args: &ExplainArgs) -> u8 {
     use crate::explain::MAX_INPUT;
     use std::io::Read;
     let (text, truncated) = if args.text.len() == 1 && args.text[0] == "-" {
@@ -115,8 +115,8 @@ fn explain(args: &crate::cli::ExplainArgs) -> u8 {
     }
     let explanation = crate::explain::explain(&text);
     let rendered = match args.format {
-        crate::cli::ExplainFormat::Json => report::explain::render_json(&explanation, truncated),
-        crate::cli::ExplainFormat::Human => {
+        ExplainFormat::Json => report::explain::render_json(&explanation, truncated),
+        ExplainFormat::Human => {
             report::explain::render_human(&explanation, truncated, use_color(args.color))
         }
     };

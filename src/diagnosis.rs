@@ -317,6 +317,15 @@ impl Diagnosis {
     }
 }
 
+/// What a target is expected to do (check files' `expect`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// No stage fails (warnings allowed).
+    Pass,
+    /// This diagnosis occurs (as the failure or a warning).
+    Code(Code),
+}
+
 const SPEECH_IO_OPEN_FAILED: &str = "WS_OPEN_ERROR_UNDERLYING_IO_OPEN_FAILED";
 
 macro_rules! entry {

@@ -1,16 +1,14 @@
 //! netdoctor: tells which layer of a network connection broke, why, and how
 //! to fix it.
 //!
-//! The crate is organised by layer, as DESIGN.md lays out: `cli` and `config`
-//! turn the command line into a checked [`config::Config`]; `target` says what
-//! to reach; `probe` runs the staged pipeline (one module per stage); `trust`
-//! loads the container's certificate stores; `diagnosis` is the code
-//! catalogue; `explain` maps a client's error text to the codes that can
-//! cause it; `report` holds the report model and the one printer.
+//! The crate is organised by layer, as DESIGN.md lays out: `args` turns the
+//! command line and check files into a checked run; `target` says what to
+//! reach; `probe` runs the staged pipeline (one module per stage) with the
+//! checked options of `probe::options`; `trust` loads the container's
+//! certificate stores; `diagnosis` is the code catalogue; `explain` maps a
+//! client's error text to the codes that can cause it; `report` holds the
+//! report model and the one printer; `duration` is shared by both sides.
 
-pub mod checkfile;
-pub mod cli;
-pub mod config;
 pub mod diagnosis;
 pub mod env;
 pub mod exit;
@@ -26,5 +24,7 @@ pub mod target;
 pub mod trust;
 
 mod app;
+mod args;
+mod duration;
 
 pub use app::main_entry;

@@ -2,7 +2,7 @@
 //! with every command and its options, rendered by clap_mangen from the
 //! same clap definition as `--help`, plus the exit codes.
 
-use crate::cli::Cli;
+use crate::args::flags::Cli;
 use clap::CommandFactory;
 use std::io;
 

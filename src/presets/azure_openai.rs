@@ -8,9 +8,9 @@
 //! the v1 API is used instead: `POST /openai/v1/chat/completions` with the
 //! deployment as `model`.
 
-use super::{Judged, PresetTarget, Role, StreamSpec};
-use crate::config::{RequestSpec, UsageError};
+use super::{Judged, PresetError, PresetTarget, Role, StreamSpec};
 use crate::diagnosis::{Code, Diagnosis, Status};
+use crate::probe::RequestSpec;
 
 /// The api-version used unless `--api-version`/`OPENAI_API_VERSION` says
 /// otherwise: the latest GA data-plane inference version.
@@ -29,14 +29,14 @@ pub struct Options<'a> {
 }
 
 /// The preset's one target (the deployment), with the stream stage.
-pub fn targets(o: &Options<'_>) -> Result<Vec<PresetTarget>, UsageError> {
+pub fn targets(o: &Options<'_>) -> Result<Vec<PresetTarget>, PresetError> {
     let deployment = o.deployment.trim();
     if deployment.is_empty()
         || !deployment
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
     {
-        return Err(UsageError(format!(
+        return Err(PresetError(format!(
             "invalid value '{deployment}' for '--deployment <NAME>': a deployment name (letters, digits, - _ .)"
         )));
     }
@@ -46,7 +46,7 @@ pub fn targets(o: &Options<'_>) -> Result<Vec<PresetTarget>, UsageError> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-')
     {
-        return Err(UsageError(format!(
+        return Err(PresetError(format!(
             "invalid value '{version}' for '--api-version <VERSION>': e.g. {DEFAULT_API_VERSION} or v1"
         )));
     }

@@ -8,9 +8,9 @@
 //! of its verbose log; netdoctor turns that one opaque code into the layer
 //! and the fix.
 
-use super::{PresetTarget, Role};
-use crate::config::{RequestSpec, UsageError};
+use super::{PresetError, PresetTarget, Role};
 use crate::diagnosis::{Code, Diagnosis};
+use crate::probe::RequestSpec;
 
 /// The name of the STT target when no proxy variable matters.
 pub const STT: &str = "stt";
@@ -144,7 +144,7 @@ const TTS_PATH: &str = "/cognitiveservices/websocket/v1";
 const TOKEN_PATH: &str = "/sts/v1.0/issueToken";
 
 /// The preset's targets: STT, TTS, then the token service.
-pub fn targets(o: &Options<'_>) -> Result<Vec<PresetTarget>, UsageError> {
+pub fn targets(o: &Options<'_>) -> Result<Vec<PresetTarget>, PresetError> {
     let lang = url::form_urlencoded::byte_serialize(o.language.as_bytes()).collect::<String>();
     let (stt, tts, token) = match (o.region, o.endpoint) {
         (Some(region), _) => {
@@ -154,7 +154,7 @@ pub fn targets(o: &Options<'_>) -> Result<Vec<PresetTarget>, UsageError> {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-')
             {
-                return Err(UsageError(format!(
+                return Err(PresetError(format!(
                     "invalid value '{region}' for '--region <REGION>': a region name such as westeurope, eastus or chinaeast2"
                 )));
             }
@@ -181,7 +181,7 @@ pub fn targets(o: &Options<'_>) -> Result<Vec<PresetTarget>, UsageError> {
             )
         }
         (None, None) => {
-            return Err(UsageError(
+            return Err(PresetError(
                 "azure-speech needs --region REGION or --endpoint URL".to_owned(),
             ))
         }
@@ -232,7 +232,7 @@ pub fn targets(o: &Options<'_>) -> Result<Vec<PresetTarget>, UsageError> {
 /// When a proxy applies to the STT URL, the SDK still connects directly:
 /// `stt (direct)` (what it does) and `stt (via proxy)` (after set_proxy).
 /// The other targets follow the SDK's default, direct.
-pub fn split_for_proxy(checks: &mut Vec<crate::config::Check>) {
+pub fn split_for_proxy(checks: &mut Vec<crate::probe::Check>) {
     let Some(first) = checks.first() else {
         return;
     };
@@ -276,7 +276,7 @@ pub fn split_for_proxy(checks: &mut Vec<crate::config::Check>) {
 /// With `--token`: the token check goes first (the upgrades wait for its
 /// token, sent as `Authorization: Bearer` instead of the key); it is
 /// reported last.
-pub fn link_token(checks: &mut Vec<crate::config::Check>) {
+pub fn link_token(checks: &mut Vec<crate::probe::Check>) {
     let Some(at) = checks
         .iter()
         .position(|c| c.target.name.as_deref() == Some(TOKEN))
@@ -295,7 +295,7 @@ pub fn link_token(checks: &mut Vec<crate::config::Check>) {
     checks.insert(0, token);
 }
 
-/// The key: `--key`/`SPEECH_KEY` (clap), else `AZURE_SPEECH_KEY`.
+/// The key: `--key`/`SPEECH_KEY` (read by the command line), else `AZURE_SPEECH_KEY`.
 pub fn key(given: Option<String>) -> Option<String> {
     given
         .or_else(|| std::env::var("AZURE_SPEECH_KEY").ok())

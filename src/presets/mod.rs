@@ -2,7 +2,7 @@
 //!
 //! A preset knows the URL shapes of a service, so the user gives only a
 //! region, endpoint, deployment and key. It expands into ordinary
-//! [`Check`](crate::config::Check)s, each with its own request (method,
+//! [`Check`]s, each with its own request (method,
 //! headers, body); the pipeline probes them like any target. What a preset
 //! adds is judgement: [`judge_http`] reads a status the service gives for a
 //! misconfiguration (a missing deployment, a bad api-version) as a failure,
@@ -13,8 +13,8 @@ pub mod azure_openai;
 pub mod azure_speech;
 pub mod openai;
 
-use crate::config::{Check, Expect, ProbeConfig, RequestSpec};
-use crate::diagnosis::{Code, Diagnosis, Layer};
+use crate::diagnosis::{Code, Diagnosis, Expect, Layer};
+use crate::probe::{Check, ProbeConfig, RequestSpec};
 use crate::report::{StageReport, TargetReport};
 use crate::target::Target;
 use std::sync::Arc;
@@ -161,11 +161,16 @@ pub fn into_checks(base: &ProbeConfig, targets: Vec<PresetTarget>) -> Vec<Check>
         .collect()
 }
 
-/// A URL built by a preset from the user's values; a bad value is a usage
-/// error naming the flag.
-pub fn target(url: &str, flag: &str) -> Result<Target, crate::config::UsageError> {
-    Target::parse(url)
-        .map_err(|e| crate::config::UsageError(format!("invalid value for '{flag}': the URL {e}")))
+/// A value a preset cannot use: the message names the flag and the value
+/// (the command line reports it as a usage error).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct PresetError(pub String);
+
+/// A URL built by a preset from the user's values; a bad value is an error
+/// naming the flag.
+pub fn target(url: &str, flag: &str) -> Result<Target, PresetError> {
+    Target::parse(url).map_err(|e| PresetError(format!("invalid value for '{flag}': the URL {e}")))
 }
 
 /// A preset's http verdict: `None` leaves the status to the generic rules;

@@ -3,9 +3,9 @@
 //! The service's own error (`invalid_api_key`, "You didn't provide an API
 //! key", an unsupported region) is quoted in the summaries.
 
-use super::{Judged, PresetTarget, Role, StreamSpec};
-use crate::config::{RequestSpec, UsageError};
+use super::{Judged, PresetError, PresetTarget, Role, StreamSpec};
 use crate::diagnosis::{Code, Diagnosis};
+use crate::probe::RequestSpec;
 
 /// The chat model `--stream` uses unless `--model` says otherwise.
 pub const DEFAULT_CHAT_MODEL: &str = "gpt-4o-mini";
@@ -38,7 +38,7 @@ pub fn chat_body(model: Option<&str>, stream: bool) -> Vec<u8> {
 }
 
 /// The preset's targets: `/models` (with the stream stage), then Realtime.
-pub fn targets(o: &Options<'_>) -> Result<Vec<PresetTarget>, UsageError> {
+pub fn targets(o: &Options<'_>) -> Result<Vec<PresetTarget>, PresetError> {
     let base = o.base_url.trim_end_matches('/');
     let models = super::target(&format!("{base}/models"), "--base-url <URL>")?;
     let headers: Vec<(String, String)> = o

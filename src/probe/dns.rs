@@ -11,7 +11,7 @@
 //! the same pins and resolver apply everywhere.
 
 use super::StageResult;
-use crate::config::{ConnectTo, Family, ProbeConfig, ResolveEntry};
+use super::{ConnectTo, Family, ProbeConfig, ResolveEntry};
 use crate::diagnosis::{Code, Diagnosis};
 use crate::target::Target;
 use hickory_resolver::config::{

@@ -7,7 +7,7 @@
 //! `HTTP_MALFORMED`; slowness is cut by the stage deadline (`HTTP_TIMEOUT`).
 
 use super::{Io, StageResult};
-use crate::config::{ProbeConfig, RequestSpec};
+use super::{ProbeConfig, RequestSpec};
 use crate::diagnosis::{Code, Diagnosis, Status};
 use crate::redact;
 use crate::target::Target;
@@ -461,7 +461,7 @@ pub async fn stage(
     for (_, v) in &mut head.headers {
         *v = scrub(v, &req.secrets);
     }
-    facts["ttfb_ms"] = json!(crate::report::millis(started.elapsed()));
+    facts["ttfb_ms"] = json!(crate::duration::millis(started.elapsed()));
     let upgrading = req.ws_key.is_some() && head.status == 101;
     let (body, leftover) = if upgrading {
         (Vec::new(), rest)

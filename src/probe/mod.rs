@@ -12,6 +12,7 @@ pub mod certificate;
 pub(crate) mod connect;
 pub mod dns;
 pub mod http;
+pub mod options;
 mod outcome;
 pub mod proxy;
 pub mod revocation;
@@ -20,7 +21,6 @@ pub mod tcp;
 pub mod tls;
 pub mod websocket;
 
-use crate::config::{Check, ProbeConfig};
 use crate::diagnosis::{Code, Diagnosis, Layer, Status};
 use crate::report::{StageReport, TargetReport};
 use crate::target::Target;
@@ -33,6 +33,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::Semaphore;
+
+pub use options::{Check, ConnectTo, Family, ProbeConfig, RequestSpec, ResolveEntry, ResolverAddr};
 
 /// A byte stream a stage can hand on (TCP or TLS over TCP).
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}

@@ -283,7 +283,7 @@ async fn socks(
             )
         }
     };
-    facts["connect_ms"] = json!(crate::report::millis(started.elapsed()));
+    facts["connect_ms"] = json!(crate::duration::millis(started.elapsed()));
     match result {
         Ok(s) => {
             let summary = format!(
@@ -537,7 +537,7 @@ async fn connect(
             _ => break None,
         }
     };
-    facts["connect_ms"] = json!(crate::report::millis(started.elapsed()));
+    facts["connect_ms"] = json!(crate::duration::millis(started.elapsed()));
     let Some(reply) = parsed else {
         let first = String::from_utf8_lossy(&buf[..buf.len().min(40)]).into_owned();
         facts["first_bytes"] = json!(redact::terminal_safe(&first, 40));

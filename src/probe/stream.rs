@@ -292,7 +292,7 @@ pub async fn stage(ctx: &Context, spec: &StreamSpec, deadline: Instant) -> Stage
             }
         }
     }
-    let ms = crate::report::millis;
+    let ms = crate::duration::millis;
     facts["events"] = json!(events.len());
     facts["done"] = json!(done_at.is_some());
     if let (Some(first), Some(last)) = (events.first(), events.last()) {

@@ -121,10 +121,10 @@ pub async fn stage(addrs: &[SocketAddr], deadline: Instant) -> StageResult<TcpSt
     // (SYNs dropped) this is all happy eyeballs lets us see.
     let pending = unanswered(&order[..next]);
     let abandoned = unanswered(&order[next..]);
-    let pending_ms = crate::report::millis(started.elapsed());
+    let pending_ms = crate::duration::millis(started.elapsed());
     let mut facts = json!({
         "attempts": attempts.iter().map(|t| match &t.outcome {
-            Ok(d) => json!({"address": t.addr.to_string(), "result": "connected", "ms": crate::report::millis(*d)}),
+            Ok(d) => json!({"address": t.addr.to_string(), "result": "connected", "ms": crate::duration::millis(*d)}),
             Err(e) => json!({"address": t.addr.to_string(), "result": e.code().as_str(), "error": e.to_string()}),
         }).collect::<Vec<_>>(),
     });

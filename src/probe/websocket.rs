@@ -152,11 +152,11 @@ pub async fn stage(ex: Exchange, deadline: Instant) -> StageResult<()> {
         Ok(Ok(rtt)) => {
             let _ =
                 tokio::time::timeout(std::time::Duration::from_millis(200), ws.close(None)).await;
-            facts["ping_rtt_ms"] = json!(crate::report::millis(rtt));
+            facts["ping_rtt_ms"] = json!(crate::duration::millis(rtt));
             StageResult::pass(
                 format!(
                     "101 Switching Protocols, ping round trip {:.1} ms",
-                    crate::report::millis(rtt)
+                    crate::duration::millis(rtt)
                 ),
                 facts,
                 (),

@@ -21,7 +21,8 @@ pub mod junit;
 pub mod progress;
 pub mod repeat;
 
-use crate::diagnosis::{Code, Diagnosis, Layer, Status};
+use crate::diagnosis::{Code, Diagnosis, Expect, Layer, Status};
+use crate::duration::millis;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::io::{self, Write};
@@ -162,8 +163,7 @@ impl TargetReport {
 
     /// Records the expectation and whether it was met: `pass` needs no
     /// failing stage; a code needs that diagnosis to occur.
-    pub fn apply_expectation(&mut self, expect: crate::config::Expect) {
-        use crate::config::Expect;
+    pub fn apply_expectation(&mut self, expect: Expect) {
         match expect {
             Expect::Pass => {
                 self.expect = "pass".to_owned();
@@ -272,11 +272,6 @@ impl StageReport {
             warnings: Vec::new(),
         }
     }
-}
-
-/// Milliseconds with microsecond precision.
-pub fn millis(d: Duration) -> f64 {
-    (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
 }
 
 /// The one writer of stdout. Tests can render into a buffer instead.

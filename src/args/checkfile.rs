@@ -23,13 +23,16 @@
 //! with the check's `expect`.
 //!
 //! Each check's options (defaults first, then its own) are turned into the
-//! arguments of `netdoctor check` and parsed by the same clap definition, so
-//! a value means exactly what it means on the command line. Every error
-//! names the file, the line and the key; nothing runs when one is found.
+//! arguments of `netdoctor check` (or of the preset's command) once, and
+//! parsed by the same clap definition, so a value means exactly what it
+//! means on the command line. Every error names the file, the line and the
+//! key; nothing runs when one is found.
 
-use crate::cli::{Cli, Command};
-use crate::config::{targets_and_probe, Check, Expect, UsageError};
-use crate::diagnosis::Code;
+use super::config::{assign_chain_files, targets_and_probe, Config, Output};
+use super::flags::{Cli, Command, RunArgs};
+use super::UsageError;
+use crate::diagnosis::{Code, Expect};
+use crate::probe::Check;
 use clap::{CommandFactory, Parser};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -80,17 +83,11 @@ impl Locator<'_> {
     }
 }
 
-/// The long names of the options `check` takes per target.
-fn probe_option_names() -> Vec<String> {
-    option_names("check")
-}
-
 /// The presets a `[[check]]` can name.
 const PRESETS: &[&str] = &["azure-speech", "openai", "azure-openai"];
 
 /// The long names of the per-target options of a subcommand.
-fn option_names(subcommand: &str) -> Vec<String> {
-    let cli = Cli::command();
+fn option_names(cli: &clap::Command, subcommand: &str) -> Vec<String> {
     let Some(check) = cli.find_subcommand(subcommand) else {
         return Vec::new();
     };
@@ -101,8 +98,20 @@ fn option_names(subcommand: &str) -> Vec<String> {
         .collect()
 }
 
+impl Config {
+    /// Validates `netdoctor run FILE`: every check has its own options.
+    pub(crate) fn from_run(args: RunArgs) -> Result<Self, UsageError> {
+        let mut checks = load(&args.file)?;
+        assign_chain_files(&mut checks);
+        Ok(Config {
+            checks,
+            output: Output::from(args.output),
+        })
+    }
+}
+
 /// Reads and checks a check file.
-pub fn load(path: &Path) -> Result<Vec<Check>, UsageError> {
+fn load(path: &Path) -> Result<Vec<Check>, UsageError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| UsageError(format!("cannot read check file {}: {e}", path.display())))?;
     let loc = Locator {
@@ -119,7 +128,8 @@ pub fn load(path: &Path) -> Result<Vec<Check>, UsageError> {
             path.display()
         )));
     }
-    let known = probe_option_names();
+    let cli = Cli::command();
+    let known = option_names(&cli, "check");
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     validate_keys(&raw.defaults, &known, &[], &loc, "[defaults]")?;
     let mut checks = Vec::new();
@@ -132,7 +142,7 @@ pub fn load(path: &Path) -> Result<Vec<Check>, UsageError> {
                     format!("unknown preset `{preset}` (known: {})", PRESETS.join(", ")),
                 ));
             }
-            validate_keys(entry, &option_names(preset), CHECK_KEYS, &loc, &table)?;
+            validate_keys(entry, &option_names(&cli, preset), CHECK_KEYS, &loc, &table)?;
             checks.extend(preset_checks(&raw.defaults, entry, preset, &base, &loc)?);
         } else {
             validate_keys(entry, &known, CHECK_KEYS, &loc, &table)?;
@@ -157,22 +167,10 @@ fn preset_checks(
         return Err(loc.error(offset, "a check has either `url` or `preset`, not both"));
     }
     let expect = expect_of(entry, loc)?;
-    let mut argv = vec!["netdoctor".to_owned(), preset.to_owned()];
-    let mut lines: Vec<(String, usize)> = Vec::new();
-    for options in [defaults, entry] {
-        for (key, value) in options
-            .iter()
-            .filter(|(k, _)| !CHECK_KEYS.contains(&k.get_ref().as_str()))
-        {
-            lines.push((key.get_ref().clone(), value.span().start));
-            push_option(&mut argv, key.get_ref(), value, base, loc)?;
-        }
-    }
-    let parsed = Cli::try_parse_from(&argv).map_err(|e| clap_error(&e, &lines, loc, at))?;
-    let config = match parsed.command {
-        Command::AzureSpeech(args) => crate::config::Config::from_azure_speech(*args),
-        Command::Openai(args) => crate::config::Config::from_openai(*args),
-        Command::AzureOpenai(args) => crate::config::Config::from_azure_openai(*args),
+    let config = match parse_check(&[preset], defaults, entry, base, loc, at)? {
+        Command::AzureSpeech(args) => Config::from_azure_speech(*args),
+        Command::Openai(args) => Config::from_openai(*args),
+        Command::AzureOpenai(args) => Config::from_azure_openai(*args),
         _ => return Err(loc.error(at, "internal: not a preset")),
     }
     .map_err(|e| loc.error(at, e))?;
@@ -260,19 +258,7 @@ fn one_check(
         return Err(loc.error(at, format!("[[check]] #{} has no `url`", index + 1)));
     };
     let expect = expect_of(entry, loc)?;
-    let mut argv = vec!["netdoctor".to_owned(), "check".to_owned(), url.to_owned()];
-    let mut lines: Vec<(String, usize)> = Vec::new();
-    for options in [defaults, entry] {
-        for (key, value) in options
-            .iter()
-            .filter(|(k, _)| !CHECK_KEYS.contains(&k.get_ref().as_str()))
-        {
-            lines.push((key.get_ref().clone(), value.span().start));
-            push_option(&mut argv, key.get_ref(), value, base, loc)?;
-        }
-    }
-    let parsed = Cli::try_parse_from(&argv).map_err(|e| clap_error(&e, &lines, loc, at))?;
-    let Command::Check(args) = parsed.command else {
+    let Command::Check(args) = parse_check(&["check", url], defaults, entry, base, loc, at)? else {
         return Err(loc.error(at, "internal: not a check"));
     };
     let (mut targets, probe) =
@@ -287,6 +273,37 @@ fn one_check(
         probe: Arc::new(probe),
         expect,
     })
+}
+
+/// The command line of one `[[check]]`, parsed: `netdoctor` and `head`
+/// (the command, and the URL for `check`), then the options of `[defaults]`
+/// and of the check itself (the later wins), built and parsed once. A clap
+/// error is pinned to the key it came from (`at`: the check, when none).
+fn parse_check(
+    head: &[&str],
+    defaults: &Options,
+    entry: &Options,
+    base: &Path,
+    loc: &Locator<'_>,
+    at: usize,
+) -> Result<Command, UsageError> {
+    let mut argv: Vec<String> = std::iter::once("netdoctor")
+        .chain(head.iter().copied())
+        .map(str::to_owned)
+        .collect();
+    let mut lines: Vec<(String, usize)> = Vec::new();
+    for options in [defaults, entry] {
+        for (key, value) in options
+            .iter()
+            .filter(|(k, _)| !CHECK_KEYS.contains(&k.get_ref().as_str()))
+        {
+            lines.push((key.get_ref().clone(), value.span().start));
+            push_option(&mut argv, key.get_ref(), value, base, loc)?;
+        }
+    }
+    Cli::try_parse_from(&argv)
+        .map(|cli| cli.command)
+        .map_err(|e| clap_error(&e, &lines, loc, at))
 }
 
 /// Appends `--key value` (or `--key` for `true`, once per list item).

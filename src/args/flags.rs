@@ -1,10 +1,13 @@
-//! The whole command line (clap derive).
+//! The whole command line (clap derive): every command, flag and help text.
 //!
-//! Values are parsed by the `config` module's parsers, so a malformed value
-//! is a usage error (exit 2) that names the flag and the value.
+//! Values are parsed by the parsers of [`super::values`] (and
+//! [`parse_duration`]), so a malformed value is a usage error (exit 2) that
+//! names the flag and the value. The check files of `netdoctor run` are read
+//! through this same definition.
 
-use crate::config::{parse_connect_to, parse_duration, parse_proxy, parse_resolve, parse_resolver};
-use crate::config::{ConnectTo, ResolveEntry, ResolverAddr};
+use super::values::{parse_connect_to, parse_proxy, parse_resolve, parse_resolver};
+use crate::duration::parse_duration;
+use crate::probe::{ConnectTo, ResolveEntry, ResolverAddr};
 use crate::proxy::ProxyUrl;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -19,13 +22,13 @@ use std::time::Duration;
     propagate_version = true,
     args_override_self = true
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Probe URLs layer by layer: https:// http:// wss:// ws:// tcp://host:port
     Check(Box<CheckArgs>),
     /// Run a check file (TOML): many targets with their options and expectations, for CI
@@ -52,72 +55,72 @@ pub enum Command {
 
 /// `netdoctor run FILE`.
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// The check file (TOML): [defaults] and [[check]] tables
     #[arg(value_name = "FILE")]
-    pub file: PathBuf,
+    pub(crate) file: PathBuf,
 
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub(crate) output: OutputArgs,
 }
 
 /// How a run is reported and repeated (not per target).
 #[derive(Debug, Args)]
-pub struct OutputArgs {
+pub(crate) struct OutputArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    pub(crate) format: Format,
 
     /// When to colour the output
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    pub(crate) color: ColorChoice,
 
     /// Show every fact of every stage
     #[arg(short, long)]
-    pub verbose: bool,
+    pub(crate) verbose: bool,
 
     /// How many targets to probe at once
     #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
-    pub jobs: u16,
+    pub(crate) jobs: u16,
 
     /// Probe every target N times and report per-layer outcomes and latencies
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
-    pub repeat: u32,
+    pub(crate) repeat: u32,
 
     /// Pause between repeats, e.g. 500ms, 2s
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub interval: Option<Duration>,
+    pub(crate) interval: Option<Duration>,
 }
 
 /// `netdoctor check`.
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// The URLs to probe; several run concurrently
     #[arg(required = true, value_name = "URL")]
-    pub urls: Vec<String>,
+    pub(crate) urls: Vec<String>,
 
     /// Extra request header, as in curl ('Name: value'); values are never printed
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
-    pub headers: Vec<String>,
+    pub(crate) headers: Vec<String>,
 
     /// Request method (default GET, or POST with -d)
     #[arg(short = 'X', long = "request", value_name = "METHOD")]
-    pub method: Option<String>,
+    pub(crate) method: Option<String>,
 
     /// Request body, as in curl (implies POST); @FILE reads it from a file
     #[arg(short = 'd', long = "data", value_name = "DATA")]
-    pub data: Option<String>,
+    pub(crate) data: Option<String>,
 
     #[command(flatten)]
-    pub probe: ProbeArgs,
+    pub(crate) probe: ProbeArgs,
 
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub(crate) output: OutputArgs,
 }
 
 /// `netdoctor azure-speech`.
 #[derive(Debug, Args)]
-pub struct AzureSpeechArgs {
+pub(crate) struct AzureSpeechArgs {
     /// The resource's region, e.g. westeurope (china*/usgov* regions use their clouds' hosts)
     #[arg(
         long,
@@ -125,34 +128,34 @@ pub struct AzureSpeechArgs {
         required_unless_present = "endpoint",
         conflicts_with = "endpoint"
     )]
-    pub region: Option<String>,
+    pub(crate) region: Option<String>,
 
     /// A custom domain or private endpoint, e.g. https://NAME.cognitiveservices.azure.com
     #[arg(long, value_name = "URL")]
-    pub endpoint: Option<String>,
+    pub(crate) endpoint: Option<String>,
 
     /// The resource key (also read from AZURE_SPEECH_KEY); never printed
     #[arg(long, value_name = "KEY", env = "SPEECH_KEY", hide_env_values = true)]
-    pub key: Option<String>,
+    pub(crate) key: Option<String>,
 
     /// The recognition language of the STT URL
     #[arg(long, value_name = "LANG", default_value = "en-US")]
-    pub language: String,
+    pub(crate) language: String,
 
     /// Also probe the token service (issueToken) with the key
     #[arg(long)]
-    pub token: bool,
+    pub(crate) token: bool,
 
     #[command(flatten)]
-    pub probe: ProbeArgs,
+    pub(crate) probe: ProbeArgs,
 
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub(crate) output: OutputArgs,
 }
 
 /// `netdoctor openai`.
 #[derive(Debug, Args)]
-pub struct OpenaiArgs {
+pub(crate) struct OpenaiArgs {
     /// The API base URL
     #[arg(
         long = "base-url",
@@ -160,7 +163,7 @@ pub struct OpenaiArgs {
         env = "OPENAI_BASE_URL",
         default_value = "https://api.openai.com/v1"
     )]
-    pub base_url: String,
+    pub(crate) base_url: String,
 
     /// The API key, sent as Authorization: Bearer; never printed
     #[arg(
@@ -169,41 +172,41 @@ pub struct OpenaiArgs {
         env = "OPENAI_API_KEY",
         hide_env_values = true
     )]
-    pub key: Option<String>,
+    pub(crate) key: Option<String>,
 
     /// Also check streaming: a minimal chat completion with "stream": true (the stream stage)
     #[arg(long)]
-    pub stream: bool,
+    pub(crate) stream: bool,
 
     /// Also upgrade the Realtime WebSocket (wss://…/v1/realtime?model=M)
     #[arg(long)]
-    pub realtime: bool,
+    pub(crate) realtime: bool,
 
     /// The model for --stream (default gpt-4o-mini) and --realtime (default gpt-realtime)
     #[arg(long, value_name = "MODEL")]
-    pub model: Option<String>,
+    pub(crate) model: Option<String>,
 
     #[command(flatten)]
-    pub probe: ProbeArgs,
+    pub(crate) probe: ProbeArgs,
 
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub(crate) output: OutputArgs,
 }
 
 /// `netdoctor azure-openai`.
 #[derive(Debug, Args)]
-pub struct AzureOpenaiArgs {
+pub(crate) struct AzureOpenaiArgs {
     /// The resource endpoint, e.g. https://NAME.openai.azure.com
     #[arg(long, value_name = "URL", env = "AZURE_OPENAI_ENDPOINT")]
-    pub endpoint: String,
+    pub(crate) endpoint: String,
 
     /// The deployment name
     #[arg(long, value_name = "NAME")]
-    pub deployment: String,
+    pub(crate) deployment: String,
 
     /// The data-plane API version, or `v1` for the /openai/v1/ API (no api-version)
     #[arg(long = "api-version", value_name = "VERSION", env = "OPENAI_API_VERSION", default_value = crate::presets::azure_openai::DEFAULT_API_VERSION)]
-    pub api_version: String,
+    pub(crate) api_version: String,
 
     /// The resource key, sent as api-key; never printed
     #[arg(
@@ -212,121 +215,121 @@ pub struct AzureOpenaiArgs {
         env = "AZURE_OPENAI_API_KEY",
         hide_env_values = true
     )]
-    pub key: Option<String>,
+    pub(crate) key: Option<String>,
 
     /// Also check streaming: a minimal chat completion with "stream": true (the stream stage)
     #[arg(long)]
-    pub stream: bool,
+    pub(crate) stream: bool,
 
     #[command(flatten)]
-    pub probe: ProbeArgs,
+    pub(crate) probe: ProbeArgs,
 
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub(crate) output: OutputArgs,
 }
 
 /// `netdoctor env`: offline, the Dockerfile `RUN` step.
 #[derive(Debug, Args)]
-pub struct EnvArgs {
+pub(crate) struct EnvArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    pub(crate) format: Format,
 
     /// When to colour the output
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    pub(crate) color: ColorChoice,
 
     /// Also show what clients print for each finding
     #[arg(short, long)]
-    pub verbose: bool,
+    pub(crate) verbose: bool,
 }
 
 /// `netdoctor explain TEXT|-`: offline, no probe.
 #[derive(Debug, Args)]
-pub struct ExplainArgs {
+pub(crate) struct ExplainArgs {
     /// The error message your client printed (quote it), or - to read a traceback from stdin
     #[arg(required = true, value_name = "TEXT")]
-    pub text: Vec<String>,
+    pub(crate) text: Vec<String>,
 
     /// Output format
     #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
-    pub format: ExplainFormat,
+    pub(crate) format: ExplainFormat,
 
     /// When to colour the output
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    pub(crate) color: ColorChoice,
 }
 
 /// `explain` formats (no JUnit: nothing is tested).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExplainFormat {
+pub(crate) enum ExplainFormat {
     Human,
     Json,
 }
 
 /// Options every probing command takes, named as curl names them.
 #[derive(Debug, Args)]
-pub struct ProbeArgs {
+pub(crate) struct ProbeArgs {
     /// Deadline for each stage, e.g. 2s, 500ms
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5s")]
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
 
     /// Deadline for the whole run (every target stops at it)
     #[arg(long = "max-time", value_name = "DURATION", value_parser = parse_duration)]
-    pub max_time: Option<Duration>,
+    pub(crate) max_time: Option<Duration>,
 
     /// Also trust the CAs in this PEM file (added to the container's stores)
     #[arg(long, value_name = "FILE")]
-    pub cacert: Vec<PathBuf>,
+    pub(crate) cacert: Vec<PathBuf>,
 
     /// Pin HOST:PORT to addresses, as in curl (ADDR[,ADDR…])
     #[arg(long, value_name = "HOST:PORT:ADDR", value_parser = parse_resolve)]
-    pub resolve: Vec<ResolveEntry>,
+    pub(crate) resolve: Vec<ResolveEntry>,
 
     /// Connect to HOST2:PORT2 instead of HOST:PORT, keeping SNI and Host (curl semantics)
     #[arg(long = "connect-to", value_name = "HOST:PORT:HOST2:PORT2", value_parser = parse_connect_to)]
-    pub connect_to: Vec<ConnectTo>,
+    pub(crate) connect_to: Vec<ConnectTo>,
 
     /// Ask this DNS server instead of /etc/resolv.conf's (drops search and ndots)
     #[arg(long, value_name = "ADDR[:PORT]", value_parser = parse_resolver)]
-    pub resolver: Option<ResolverAddr>,
+    pub(crate) resolver: Option<ResolverAddr>,
 
     /// Use IPv4 addresses only
     #[arg(short = '4', long = "ipv4", conflicts_with = "ipv6")]
-    pub ipv4: bool,
+    pub(crate) ipv4: bool,
 
     /// Use IPv6 addresses only
     #[arg(short = '6', long = "ipv6")]
-    pub ipv6: bool,
+    pub(crate) ipv6: bool,
 
     /// Use this proxy instead of the proxy variables (http://, https://, socks5://, socks5h://)
     #[arg(long, value_name = "URL", value_parser = parse_proxy)]
-    pub proxy: Option<ProxyUrl>,
+    pub(crate) proxy: Option<ProxyUrl>,
 
     /// Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)
     #[arg(long, value_name = "LIST")]
-    pub noproxy: Option<String>,
+    pub(crate) noproxy: Option<String>,
 
     /// Also trust the CAs in this PEM file for an https:// proxy's own certificate
     #[arg(long = "proxy-cacert", value_name = "FILE")]
-    pub proxy_cacert: Vec<PathBuf>,
+    pub(crate) proxy_cacert: Vec<PathBuf>,
 
     /// Go on past certificate faults (as warnings); credentials are then never sent
     #[arg(short = 'k', long)]
-    pub insecure: bool,
+    pub(crate) insecure: bool,
 
     /// Write the presented certificate chain here (PEM, leaf first); with several targets, a directory of <n>-<host>.pem
     #[arg(long = "save-chain", value_name = "PATH")]
-    pub save_chain: Option<PathBuf>,
+    pub(crate) save_chain: Option<PathBuf>,
 
     /// Fail the http stage unless the response has this status
     #[arg(long = "expect-status", value_name = "N", value_parser = clap::value_parser!(u16).range(100..=599))]
-    pub expect_status: Option<u16>,
+    pub(crate) expect_status: Option<u16>,
 }
 
 /// Report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Human,
     Json,
     Junit,
@@ -334,7 +337,7 @@ pub enum Format {
 
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     Auto,
     Always,
     Never,
