@@ -204,11 +204,23 @@ fn probe_and_report(cfg: Config) -> u8 {
             Arc::new(Progress::new(&names))
         });
         let observer = progress.clone().map(|p| p as Arc<dyn probe::Observer>);
-        let mut targets = probe::run_all(checks, schedule, observer).await;
+        let ids: Vec<Option<&'static str>> = checks
+            .iter()
+            .map(|c| c.probe.profile.as_ref().map(|p| p.id()))
+            .collect();
+        let done = progress.clone();
+        let mut targets = probe::run_all(checks, schedule, observer, move |index, check, runs| {
+            let report = report::TargetReport::from_runs(check, runs);
+            if let Some(p) = &done {
+                p.done(index, report.met);
+            }
+            report
+        })
+        .await;
         if let Some(p) = &progress {
             p.clear();
         }
-        crate::presets::conclude(&mut targets);
+        crate::presets::conclude(&ids, &mut targets);
         crate::env::clock::check_server_dates(&mut env, &targets, std::time::SystemTime::now());
         Report::new(env, targets)
     });

@@ -87,7 +87,7 @@ impl Config {
         azure_speech::split_for_proxy(&mut checks);
         azure_speech::link_token(&mut checks);
         Ok(Config {
-            checks,
+            checks: presets::finish(checks),
             output: Output::from(args.output),
         })
     }
@@ -103,7 +103,7 @@ impl Config {
         })?;
         let (_, base) = targets_and_probe(Vec::new(), Vec::new(), None, None, args.probe)?;
         Ok(Config {
-            checks: presets::into_checks(&base, targets),
+            checks: presets::finish(presets::into_checks(&base, targets)),
             output: Output::from(args.output),
         })
     }
@@ -119,7 +119,7 @@ impl Config {
         })?;
         let (_, base) = targets_and_probe(Vec::new(), Vec::new(), None, None, args.probe)?;
         Ok(Config {
-            checks: presets::into_checks(&base, targets),
+            checks: presets::finish(presets::into_checks(&base, targets)),
             output: Output::from(args.output),
         })
     }
@@ -212,7 +212,7 @@ pub(crate) fn targets_and_probe(
             noproxy: p.noproxy,
         },
         proxy_cacert: p.proxy_cacert,
-        preset: None,
+        profile: None,
         save_chain: p.save_chain,
     };
     Ok((targets, probe))

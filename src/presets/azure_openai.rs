@@ -8,8 +8,9 @@
 //! the v1 API is used instead: `POST /openai/v1/chat/completions` with the
 //! deployment as `model`.
 
-use super::{Judged, PresetError, PresetTarget, Role, StreamSpec};
+use super::{PresetError, PresetTarget, Role};
 use crate::diagnosis::{Code, Diagnosis, Status};
+use crate::probe::profile::{Judged, StreamSpec};
 use crate::probe::RequestSpec;
 
 /// The api-version used unless `--api-version`/`OPENAI_API_VERSION` says

@@ -8,8 +8,9 @@
 //! of its verbose log; netdoctor turns that one opaque code into the layer
 //! and the fix.
 
-use super::{PresetError, PresetTarget, Role};
+use super::{PresetCheck, PresetError, PresetTarget, Role};
 use crate::diagnosis::{Code, Diagnosis};
+use crate::probe::profile::TokenSlot;
 use crate::probe::RequestSpec;
 
 /// The name of the STT target when no proxy variable matters.
@@ -232,7 +233,7 @@ pub fn targets(o: &Options<'_>) -> Result<Vec<PresetTarget>, PresetError> {
 /// When a proxy applies to the STT URL, the SDK still connects directly:
 /// `stt (direct)` (what it does) and `stt (via proxy)` (after set_proxy).
 /// The other targets follow the SDK's default, direct.
-pub fn split_for_proxy(checks: &mut Vec<crate::probe::Check>) {
+pub fn split_for_proxy(checks: &mut Vec<PresetCheck>) {
     let Some(first) = checks.first() else {
         return;
     };
@@ -248,27 +249,20 @@ pub fn split_for_proxy(checks: &mut Vec<crate::probe::Check>) {
         .url
         .as_ref()
         .map_or_else(|e| e.to_string(), ToString::to_string);
-    let via = checks[0].clone();
+    let mut via = checks[0].clone();
     for (i, check) in checks.iter_mut().enumerate() {
-        let mut cfg = (*check.probe).clone();
-        if cfg
-            .preset
-            .as_ref()
-            .is_some_and(|p| p.role == Role::SpeechToken)
-        {
+        if check.preset.role == Role::SpeechToken {
             // The token is fetched by the app's HTTP client, which reads the variables.
             continue;
         }
-        cfg.proxy = crate::proxy::ProxySettings::default();
+        check.probe.proxy = crate::proxy::ProxySettings::default();
         if i == 0 {
-            if let Some(p) = cfg.preset.as_mut() {
-                p.ignored_proxy = Some((route.source.clone(), shown.clone()));
-            }
+            check.preset.ignored_proxy = Some((route.source.clone(), shown.clone()));
+            check.preset.role = Role::SpeechSttDirect;
             check.target.name = Some(STT_DIRECT.to_owned());
         }
-        check.probe = std::sync::Arc::new(cfg);
     }
-    let mut via = via;
+    via.preset.role = Role::SpeechSttViaProxy;
     via.target.name = Some(STT_VIA_PROXY.to_owned());
     checks.insert(1, via);
 }
@@ -276,20 +270,16 @@ pub fn split_for_proxy(checks: &mut Vec<crate::probe::Check>) {
 /// With `--token`: the token check goes first (the upgrades wait for its
 /// token, sent as `Authorization: Bearer` instead of the key); it is
 /// reported last.
-pub fn link_token(checks: &mut Vec<crate::probe::Check>) {
+pub fn link_token(checks: &mut Vec<PresetCheck>) {
     let Some(at) = checks
         .iter()
-        .position(|c| c.target.name.as_deref() == Some(TOKEN))
+        .position(|c| c.preset.role == Role::SpeechToken)
     else {
         return;
     };
-    let slot = super::TokenSlot::new();
+    let slot = TokenSlot::new();
     for (i, check) in checks.iter_mut().enumerate() {
-        let mut cfg = (*check.probe).clone();
-        if let Some(p) = cfg.preset.as_mut() {
-            p.token = Some(if i == at { slot.clone() } else { slot.waiter() });
-        }
-        check.probe = std::sync::Arc::new(cfg);
+        check.preset.token = Some(if i == at { slot.clone() } else { slot.waiter() });
     }
     let token = checks.remove(at);
     checks.insert(0, token);

@@ -2,20 +2,22 @@
 //!
 //! A preset knows the URL shapes of a service, so the user gives only a
 //! region, endpoint, deployment and key. It expands into ordinary
-//! [`Check`]s, each with its own request (method,
-//! headers, body); the pipeline probes them like any target. What a preset
-//! adds is judgement: [`judge_http`] reads a status the service gives for a
-//! misconfiguration (a missing deployment, a bad api-version) as a failure,
-//! and [`decorate`] attaches the service's own client strings (the Speech
-//! SDK's) and quotes the service's error in the summaries.
+//! [`Check`]s, each with its own request (method, headers, body); the
+//! pipeline probes them like any target. What a preset adds is judgement,
+//! through the [`ServiceProfile`] that each of its checks carries
+//! ([`Preset`]): it reads a status the service gives for a misconfiguration
+//! (a missing deployment, a bad api-version) as a failure, quotes the
+//! service's own error, and attaches the service's client strings (the
+//! Speech SDK's). [`conclude`] draws the verdicts that need several checks.
 
 pub mod azure_openai;
 pub mod azure_speech;
 pub mod openai;
 
-use crate::diagnosis::{Code, Diagnosis, Expect, Layer};
+use crate::diagnosis::{Code, Diagnosis, Expect};
+use crate::probe::profile::{IgnoredProxy, Judged, ServiceProfile, StreamSpec, TokenSlot};
 use crate::probe::{Check, ProbeConfig, RequestSpec};
-use crate::report::{StageReport, TargetReport};
+use crate::report::TargetReport;
 use crate::target::Target;
 use std::sync::Arc;
 
@@ -24,6 +26,11 @@ use std::sync::Arc;
 pub enum Role {
     /// The Speech-to-text WebSocket upgrade.
     SpeechStt,
+    /// The same, as the SDK connects by default when a proxy variable is
+    /// set that it ignores (`stt (direct)`).
+    SpeechSttDirect,
+    /// The same after `SpeechConfig.set_proxy` (`stt (via proxy)`).
+    SpeechSttViaProxy,
     /// The Text-to-speech WebSocket upgrade.
     SpeechTts,
     /// The Speech token service (`issueToken`).
@@ -39,24 +46,32 @@ pub enum Role {
 impl Role {
     /// Whether the Speech SDK is the client whose view counts.
     pub fn is_speech(self) -> bool {
-        matches!(self, Role::SpeechStt | Role::SpeechTts | Role::SpeechToken)
+        matches!(
+            self,
+            Role::SpeechStt
+                | Role::SpeechSttDirect
+                | Role::SpeechSttViaProxy
+                | Role::SpeechTts
+                | Role::SpeechToken
+        )
+    }
+
+    /// The stable id cross-target conclusions key on.
+    pub fn id(self) -> &'static str {
+        match self {
+            Role::SpeechStt => "stt",
+            Role::SpeechSttDirect => "stt-direct",
+            Role::SpeechSttViaProxy => "stt-via-proxy",
+            Role::SpeechTts => "tts",
+            Role::SpeechToken => "token",
+            Role::OpenaiModels => "models",
+            Role::OpenaiRealtime => "realtime",
+            Role::AzureDeployment => "deployment",
+        }
     }
 }
 
-/// The streaming request of `--stream` (the `stream` stage).
-#[derive(Debug, Clone)]
-pub struct StreamSpec {
-    /// Where the chat completion is sent.
-    pub target: Target,
-    /// Credential headers (masked, never sent over an unverified chain).
-    pub headers: Vec<(String, String)>,
-    /// The request body with `"stream": true`.
-    pub stream_body: Vec<u8>,
-    /// The same request without `stream`, to tell STREAM_REJECTED.
-    pub plain_body: Vec<u8>,
-}
-
-/// A preset's part of a check's options.
+/// A preset's part of a check: its [`ServiceProfile`].
 #[derive(Debug, Clone)]
 pub struct Preset {
     pub role: Role,
@@ -71,59 +86,57 @@ pub struct Preset {
     pub token: Option<TokenSlot>,
 }
 
-/// A token handed from one check to others: set once (`None` when the
-/// token service gave none), awaited until a deadline.
-#[derive(Debug, Clone)]
-pub struct TokenSlot {
-    cell: Arc<tokio::sync::watch::Sender<Option<Option<String>>>>,
-    /// This check fetches the token (the others wait for it).
-    pub issues: bool,
-}
-
-impl TokenSlot {
-    /// A new, empty slot, for the check that issues the token.
-    pub fn new() -> Self {
-        TokenSlot {
-            cell: Arc::new(tokio::sync::watch::channel(None).0),
-            issues: true,
-        }
+impl ServiceProfile for Preset {
+    fn id(&self) -> &'static str {
+        self.role.id()
     }
 
-    /// The same slot, for a check that waits for the token.
-    #[must_use]
-    pub fn waiter(&self) -> Self {
-        TokenSlot {
-            cell: self.cell.clone(),
-            issues: false,
-        }
-    }
-
-    /// Sets the token once (later calls are ignored).
-    pub fn set(&self, token: Option<String>) {
-        self.cell.send_if_modified(|v| {
-            if v.is_none() {
-                *v = Some(token);
-                true
-            } else {
-                false
-            }
-        });
-    }
-
-    /// Waits for the token until `deadline` (none then).
-    pub async fn wait(&self, deadline: std::time::Instant) -> Option<String> {
-        let mut rx = self.cell.subscribe();
-        let got = tokio::time::timeout_at(deadline.into(), rx.wait_for(Option::is_some)).await;
-        match got {
-            Ok(Ok(v)) => v.clone().flatten(),
+    fn judge_http(&self, status: u16, body: &[u8]) -> Judged {
+        match self.role {
+            Role::OpenaiModels => openai::judge(status, body),
+            Role::AzureDeployment => azure_openai::judge(status, body),
             _ => None,
         }
     }
-}
 
-impl Default for TokenSlot {
-    fn default() -> Self {
-        Self::new()
+    fn service_error(&self, body: &str) -> Option<String> {
+        service_error(body)
+    }
+
+    fn decorate(&self, d: &mut Diagnosis) {
+        if self.role.is_speech() {
+            azure_speech::decorate(d);
+        }
+    }
+
+    fn checks_revocation(&self) -> bool {
+        matches!(
+            self.role,
+            Role::SpeechStt | Role::SpeechSttDirect | Role::SpeechSttViaProxy | Role::SpeechTts
+        )
+    }
+
+    fn stream(&self) -> Option<&StreamSpec> {
+        self.stream.as_ref()
+    }
+
+    fn token(&self) -> Option<&TokenSlot> {
+        self.token.as_ref()
+    }
+
+    fn ignored_proxy(&self) -> Option<IgnoredProxy> {
+        let (var, url) = self.ignored_proxy.as_ref()?;
+        let diagnosis = Diagnosis::new(
+            Code::ProxyIgnoredByClient,
+            format!("{var}={url} is set, but the Speech SDK does not read proxy variables: it connects directly, as this target does (`stt (via proxy)` is the path after SpeechConfig.set_proxy)"),
+        )
+        .with_hint(azure_speech::PROXY_HINT);
+        Some(IgnoredProxy {
+            client: "Azure Speech SDK",
+            proxy: url.clone(),
+            variable: var.clone(),
+            diagnosis,
+        })
     }
 }
 
@@ -136,25 +149,50 @@ pub struct PresetTarget {
     pub stream: Option<StreamSpec>,
 }
 
-/// Turns a preset's targets into checks, each with its own options (its
-/// request) over the shared base options.
-pub fn into_checks(base: &ProbeConfig, targets: Vec<PresetTarget>) -> Vec<Check> {
+/// A preset's check while the preset still arranges its checks (splits the
+/// direct and proxy paths, links the token): its [`Preset`] is concrete
+/// until [`finish`] hands it to the pipeline as a profile.
+#[derive(Debug, Clone)]
+pub struct PresetCheck {
+    pub target: Target,
+    pub probe: ProbeConfig,
+    pub preset: Preset,
+}
+
+/// Gives a preset's targets their options (their request) over the shared
+/// base options.
+pub fn into_checks(base: &ProbeConfig, targets: Vec<PresetTarget>) -> Vec<PresetCheck> {
     targets
         .into_iter()
         .map(|t| {
-            let mut cfg = base.clone();
-            cfg.request = t.request;
-            cfg.preset = Some(Preset {
-                role: t.role,
-                stream: t.stream,
-                ignored_proxy: None,
-                token: None,
-            });
+            let mut probe = base.clone();
+            probe.request = t.request;
             let mut target = t.target;
             target.name = Some(t.name.to_owned());
-            Check {
+            PresetCheck {
                 target,
-                probe: Arc::new(cfg),
+                probe,
+                preset: Preset {
+                    role: t.role,
+                    stream: t.stream,
+                    ignored_proxy: None,
+                    token: None,
+                },
+            }
+        })
+        .collect()
+}
+
+/// The checks the pipeline runs, each with its preset as its profile.
+pub fn finish(checks: Vec<PresetCheck>) -> Vec<Check> {
+    checks
+        .into_iter()
+        .map(|c| {
+            let mut probe = c.probe;
+            probe.profile = Some(Arc::new(c.preset));
+            Check {
+                target: c.target,
+                probe: Arc::new(probe),
                 expect: Expect::Pass,
             }
         })
@@ -171,19 +209,6 @@ pub struct PresetError(pub String);
 /// naming the flag.
 pub fn target(url: &str, flag: &str) -> Result<Target, PresetError> {
     Target::parse(url).map_err(|e| PresetError(format!("invalid value for '{flag}': the URL {e}")))
-}
-
-/// A preset's http verdict: `None` leaves the status to the generic rules;
-/// otherwise the diagnosis (none: pass) and a note for the facts.
-pub type Judged = Option<(Option<Diagnosis>, Option<String>)>;
-
-/// Reads a status as the service means it.
-pub fn judge_http(preset: &Preset, status: u16, body: &[u8]) -> Judged {
-    match preset.role {
-        Role::OpenaiModels => openai::judge(status, body),
-        Role::AzureDeployment => azure_openai::judge(status, body),
-        _ => None,
-    }
 }
 
 /// The service's own error in a JSON body: `code: message` (OpenAI and
@@ -210,100 +235,38 @@ pub fn service_error(body: &str) -> Option<String> {
     }
 }
 
-/// Adds the preset's knowledge to a finished report: the service's error
-/// quoted whole, the Speech SDK's strings and hints, and the
-/// `PROXY_IGNORED_BY_CLIENT` stage of `stt (direct)`.
-pub fn decorate(preset: &Preset, report: &mut TargetReport) {
-    let body = report
-        .stages
-        .iter()
-        .find(|s| s.layer == Layer::Http)
-        .and_then(|s| s.facts.as_ref())
-        .and_then(|f| f.as_json()?.get("body"))
-        .and_then(|b| b.as_str())
-        .and_then(service_error);
-    if let Some((var, url)) = &preset.ignored_proxy {
-        let d = Diagnosis::new(
-            Code::ProxyIgnoredByClient,
-            format!("{var}={url} is set, but the Speech SDK does not read proxy variables: it connects directly, as this target does (`stt (via proxy)` is the path after SpeechConfig.set_proxy)"),
-        )
-        .with_hint(azure_speech::PROXY_HINT);
-        let stage = StageReport::ran(
-            Layer::Proxy,
-            std::time::Duration::ZERO,
-            d.summary.clone(),
-            crate::probe::Facts::Json(serde_json::Map::from_iter([
-                ("variable".to_owned(), serde_json::json!(var)),
-                ("proxy".to_owned(), serde_json::json!(url)),
-                ("client".to_owned(), serde_json::json!("Azure Speech SDK")),
-            ])),
-            Some(d.clone()),
-        );
-        let at = report
-            .stages
-            .iter()
-            .position(|s| s.layer > Layer::Tcp)
-            .unwrap_or(report.stages.len());
-        report.stages.insert(at, stage);
-        report.warnings.insert(0, d);
-    }
-    let role = preset.role;
-    let fix = |d: &mut Diagnosis| {
-        if let Some(err) = &body {
-            if matches!(d.layer, Layer::Http | Layer::Auth)
-                && !d.summary.contains(&format!(": {err}"))
-            {
-                if let Some(cut) = d.summary.find(": \"") {
-                    d.summary.truncate(cut);
-                }
-                d.summary.push_str(&format!(": {err}"));
-            }
-        }
-        if role.is_speech() {
-            azure_speech::decorate(d);
-        }
-    };
-    for s in &mut report.stages {
-        if let Some(d) = s.diagnosis.as_mut() {
-            let shown = s.summary.as_deref() == Some(d.summary.as_str());
-            fix(d);
-            if shown {
-                s.summary = Some(d.summary.clone());
-            }
-        }
-    }
-    if let Some(d) = report.diagnosis.as_mut() {
-        fix(d);
-    }
-    for d in &mut report.warnings {
-        fix(d);
-    }
-}
-
 /// Cross-target verdicts once every check has run: which of `stt (direct)`
-/// and `stt (via proxy)` works, and what to change.
-pub fn conclude(reports: &mut Vec<TargetReport>) {
+/// and `stt (via proxy)` works, and what to change. `ids` are the checks'
+/// profile ids, in the order of `reports`: conclusions key on them, never
+/// on names (a check file may rename a preset's checks).
+pub fn conclude(ids: &[Option<&'static str>], reports: &mut Vec<TargetReport>) {
+    let mut ids = ids.to_vec();
+    let is = |id: Option<&str>, want: &str| id == Some(want);
     // The token check runs first (the upgrades wait for its token) and is
     // reported last.
-    if reports
+    if ids
         .first()
-        .is_some_and(|r| r.name == azure_speech::TOKEN)
-        && reports
+        .is_some_and(|id| is(*id, Role::SpeechToken.id()))
+        && ids
             .iter()
-            .any(|r| r.name.starts_with(azure_speech::STT))
+            .any(|id| id.is_some_and(|i| i.starts_with("stt")))
+        && reports.len() == ids.len()
     {
         let token = reports.remove(0);
         reports.push(token);
+        let id = ids.remove(0);
+        ids.push(id);
     }
-    let find = |reports: &[TargetReport], name: &str| reports.iter().position(|r| r.name == name);
-    let (Some(direct), Some(via)) = (
-        find(reports, azure_speech::STT_DIRECT),
-        find(reports, azure_speech::STT_VIA_PROXY),
-    ) else {
+    let find = |want: Role| ids.iter().position(|id| is(*id, want.id()));
+    let (Some(direct), Some(via)) = (find(Role::SpeechSttDirect), find(Role::SpeechSttViaProxy))
+    else {
+        return;
+    };
+    let (Some(direct_report), Some(via_report)) = (reports.get(direct), reports.get(via)) else {
         return;
     };
     let failed = |r: &TargetReport| r.failed_layer.map(|l| format!("fails at {l}"));
-    let verdict = match (failed(&reports[direct]), failed(&reports[via])) {
+    let verdict = match (failed(direct_report), failed(via_report)) {
         (None, None) => "both paths work: the SDK's default direct connection is fine; set_proxy is optional".to_owned(),
         (Some(d), None) => format!("the SDK's default direct path {d} and the proxy path works: call speech_config.set_proxy(host, port) (host without http://)"),
         (None, Some(v)) => format!("the SDK's default direct path works; the proxy path {v}: do not call set_proxy"),
@@ -332,11 +295,6 @@ pub fn connection_id() -> String {
     let mut bytes = [0u8; 16];
     let _ = ring::rand::SystemRandom::new().fill(&mut bytes);
     bytes.iter().map(|b| format!("{b:02X}")).collect()
-}
-
-/// Whether a status is a success.
-pub fn is_success(status: u16) -> bool {
-    (200..300).contains(&status)
 }
 
 #[cfg(test)]

@@ -3,8 +3,9 @@
 //! The service's own error (`invalid_api_key`, "You didn't provide an API
 //! key", an unsupported region) is quoted in the summaries.
 
-use super::{Judged, PresetError, PresetTarget, Role, StreamSpec};
+use super::{PresetError, PresetTarget, Role};
 use crate::diagnosis::{Code, Diagnosis};
+use crate::probe::profile::{Judged, StreamSpec};
 use crate::probe::RequestSpec;
 
 /// The chat model `--stream` uses unless `--model` says otherwise.

@@ -15,10 +15,9 @@
 //! or — plain http through an HTTP proxy — hands back the connection to the
 //! proxy itself, whose stage is judged from its reply to the request.
 
-use super::{dns, proxy, tcp, tls, Io, Pipeline, StageResult};
+use super::{dns, proxy, tcp, tls, Io, Pipeline, StageReport, StageResult};
 use crate::diagnosis::{Layer, Status};
 use crate::proxy::{ProxyScheme, Route};
-use crate::report::StageReport;
 use crate::target::Target;
 use std::time::Duration;
 

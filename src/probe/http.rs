@@ -416,7 +416,7 @@ pub async fn stage(
     via: Option<&ViaProxy>,
     deadline: Instant,
 ) -> StageResult<Exchange> {
-    let token = match cfg.preset.as_ref().and_then(|p| p.token.as_ref()) {
+    let token = match cfg.profile.as_ref().and_then(|p| p.token()) {
         Some(slot) if !slot.issues => Some(slot.wait(deadline).await),
         _ => None,
     };
@@ -499,9 +499,9 @@ pub async fn stage(
         });
     }
     let issued = cfg
-        .preset
+        .profile
         .as_ref()
-        .and_then(|p| p.token.as_ref())
+        .and_then(|p| p.token())
         .filter(|slot| slot.issues);
     if let Some(slot) = issued {
         // The body is the token itself: a secret, never shown.
@@ -536,9 +536,9 @@ pub async fn stage(
         head.status,
         redact::terminal_safe(&head.reason, 60)
     );
-    let judged = match cfg.preset.as_ref() {
-        Some(preset) if cfg.expect_status.is_none() => {
-            crate::presets::judge_http(preset, exchange.status, &exchange.body)
+    let judged = match cfg.profile.as_ref() {
+        Some(profile) if cfg.expect_status.is_none() => {
+            profile.judge_http(exchange.status, &exchange.body)
         }
         _ => None,
     };

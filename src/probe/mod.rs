@@ -14,6 +14,7 @@ pub mod dns;
 pub mod http;
 pub mod options;
 mod outcome;
+pub mod profile;
 pub mod proxy;
 pub mod revocation;
 pub mod stream;
@@ -22,11 +23,11 @@ pub mod tls;
 pub mod websocket;
 
 use crate::diagnosis::{Code, Diagnosis, Layer, Status};
-use crate::report::{StageReport, TargetReport};
 use crate::target::Target;
 use crate::trust::TrustStores;
 use connect::Reached;
-pub use outcome::{Facts, StageResult};
+pub use outcome::{Facts, StageReport, StageResult, TargetOutcome};
+use profile::ServiceProfile;
 use serde_json::Value;
 use std::future::Future;
 use std::sync::Arc;
@@ -84,22 +85,31 @@ pub struct Schedule {
     pub interval: Option<Duration>,
 }
 
-/// Told when a target enters a stage and when it is done (live progress);
-/// the pipeline itself never prints.
+/// Told when a target enters a stage (live progress); the pipeline itself
+/// never prints.
 pub trait Observer: Send + Sync {
     /// Target `index` started `layer`.
     fn stage(&self, index: usize, layer: Layer);
-    /// Target `index` finished (all its runs).
-    fn done(&self, index: usize, ok: bool);
 }
 
-/// Probes every check, `jobs` at a time; reports come back in input order.
-/// Checks that share their options share one [`Context`].
-pub async fn run_all(
+/// A check's runs (one, or `--repeat N`), or why netdoctor could not probe it.
+pub type Runs = Result<Vec<TargetOutcome>, String>;
+
+/// Probes every check, `jobs` at a time. `assemble` turns each check's runs
+/// into what the caller keeps (a report) as soon as they end; the results
+/// come back in input order. Checks that share their options share one
+/// [`Context`].
+pub async fn run_all<R, F>(
     checks: Vec<Check>,
     schedule: Schedule,
     observer: Option<Arc<dyn Observer>>,
-) -> Vec<TargetReport> {
+    assemble: F,
+) -> Vec<R>
+where
+    R: Send + 'static,
+    F: Fn(usize, &Check, Runs) -> R + Send + Sync + 'static,
+{
+    let assemble = Arc::new(assemble);
     let mut contexts: Vec<Arc<Context>> = Vec::new();
     let permits = Arc::new(Semaphore::new(schedule.jobs.max(1)));
     let mut handles = Vec::with_capacity(checks.len());
@@ -113,36 +123,34 @@ pub async fn run_all(
             }
         };
         let permits = permits.clone();
-        let shown = check.target.display_url();
+        let kept = check.clone();
         let observer = observer.clone();
+        let assemble_run = assemble.clone();
         let task = tokio::spawn(async move {
             let _permit = permits.acquire_owned().await;
-            let watch = observer.as_ref().map(|o| (o.clone(), index));
-            let report = run_repeated(&ctx, &check, schedule, watch).await;
-            if let Some(o) = &observer {
-                o.done(index, report.met);
-            }
-            report
+            let watch = observer.map(|o| (o, index));
+            let runs = run_repeated(&ctx, &check, schedule, watch).await;
+            assemble_run(index, &check, Ok(runs))
         });
-        handles.push((task, shown));
+        handles.push((task, kept));
     }
-    let mut reports = Vec::with_capacity(handles.len());
-    for (task, shown) in handles {
+    let mut results = Vec::with_capacity(handles.len());
+    for (index, (task, check)) in handles.into_iter().enumerate() {
         match task.await {
-            Ok(r) => reports.push(r),
-            Err(e) => reports.push(TargetReport::internal_error(shown, e.to_string())),
+            Ok(r) => results.push(r),
+            Err(e) => results.push(assemble(index, &check, Err(e.to_string()))),
         }
     }
-    reports
+    results
 }
 
-/// Probes one check `repeat` times; one run gives its report as is.
+/// Probes one check `repeat` times.
 async fn run_repeated(
     ctx: &Context,
     check: &Check,
     schedule: Schedule,
     watch: Option<(Arc<dyn Observer>, usize)>,
-) -> TargetReport {
+) -> Vec<TargetOutcome> {
     let mut runs = Vec::with_capacity(schedule.repeat as usize);
     for i in 0..schedule.repeat.max(1) {
         if i > 0 {
@@ -152,22 +160,17 @@ async fn run_repeated(
         }
         runs.push(run_target_watched(ctx, &check.target, watch.clone()).await);
     }
-    let mut report = if runs.len() == 1 {
-        runs.pop().unwrap_or_else(|| {
-            TargetReport::internal_error(check.target.display_url(), "no run".into())
-        })
-    } else {
-        TargetReport::from_repeats(runs)
-    };
-    if let Some(preset) = &check.probe.preset {
-        if let Some(slot) = preset.token.as_ref().filter(|s| s.issues) {
-            // The token check ended before an http exchange: no token.
-            slot.set(None);
-        }
-        crate::presets::decorate(preset, &mut report);
+    if let Some(slot) = check
+        .probe
+        .profile
+        .as_ref()
+        .and_then(|p| p.token())
+        .filter(|s| s.issues)
+    {
+        // The token check ended before an http exchange: no token.
+        slot.set(None);
     }
-    report.apply_expectation(check.expect);
-    report
+    runs
 }
 
 /// The code a layer reports when its deadline passes.
@@ -192,6 +195,8 @@ struct Pipeline<'a> {
     end: Option<(Instant, String)>,
     /// The target's stages, in order (with `proxy` when one is configured).
     layers: Vec<Layer>,
+    /// The service's own error in the http reply, when a profile finds one.
+    service_error: Option<String>,
 }
 
 impl<'a> Pipeline<'a> {
@@ -213,6 +218,7 @@ impl<'a> Pipeline<'a> {
             stages: Vec::new(),
             end,
             layers,
+            service_error: None,
         }
     }
 
@@ -225,6 +231,7 @@ impl<'a> Pipeline<'a> {
             stages: Vec::new(),
             end: Some((deadline, "the stage's deadline".to_owned())),
             layers: Vec::new(),
+            service_error: None,
         }
     }
 
@@ -292,23 +299,57 @@ impl<'a> Pipeline<'a> {
     }
 
     fn record<T>(&mut self, layer: Layer, elapsed: Duration, r: StageResult<T>) -> Option<T> {
-        let facts = r.facts;
-        let failed = r
-            .diagnosis
-            .as_ref()
-            .is_some_and(|d| d.status == Status::Fail);
-        let mut report = StageReport::ran(layer, elapsed, r.summary, facts, r.diagnosis);
-        report.warnings = r.warnings;
+        let StageResult {
+            mut summary,
+            facts,
+            mut diagnosis,
+            mut warnings,
+            product,
+        } = r;
+        if let Some(profile) = self.ctx.cfg.profile.as_deref() {
+            if layer == Layer::Http {
+                self.service_error = facts.http_body().and_then(|b| profile.service_error(b));
+            }
+            if let Some(d) = diagnosis.as_mut() {
+                let shown = summary == d.summary;
+                self.decorate(profile, d);
+                if shown {
+                    summary.clone_from(&d.summary);
+                }
+            }
+            for d in &mut warnings {
+                self.decorate(profile, d);
+            }
+        }
+        let failed = diagnosis.as_ref().is_some_and(|d| d.status == Status::Fail);
+        let mut report = StageReport::ran(layer, elapsed, summary, facts, diagnosis);
+        report.warnings = warnings;
         self.stages.push(report);
         if failed {
             None
         } else {
-            r.product
+            product
         }
     }
 
+    /// The service's knowledge added to a diagnosis: its own error quoted
+    /// (from the http stage's body), its clients' strings and its fix.
+    fn decorate(&self, profile: &dyn ServiceProfile, d: &mut Diagnosis) {
+        if let Some(err) = &self.service_error {
+            let quoted = format!(": {err}");
+            if matches!(d.layer, Layer::Http | Layer::Auth) && !d.summary.contains(&quoted) {
+                // The service's error replaces the body quoted as is.
+                if let Some(cut) = d.summary.find(": \"") {
+                    d.summary.truncate(cut);
+                }
+                d.summary.push_str(&quoted);
+            }
+        }
+        profile.decorate(d);
+    }
+
     /// Fills in the layers that did not run.
-    fn finish(mut self, target: &Target, reason: Option<String>) -> TargetReport {
+    fn finish(mut self, target: &Target, reason: Option<String>) -> TargetOutcome {
         let reason = reason.unwrap_or_else(|| {
             self.stages
                 .iter()
@@ -327,8 +368,11 @@ impl<'a> Pipeline<'a> {
         let order = &self.layers;
         self.stages
             .sort_by_key(|s| order.iter().position(|l| *l == s.layer));
-        let name = target.name.clone().unwrap_or_else(|| target.display_url());
-        TargetReport::from_stages(name, target.display_url(), self.stages)
+        TargetOutcome {
+            name: target.name.clone().unwrap_or_else(|| target.display_url()),
+            target: target.display_url(),
+            stages: self.stages,
+        }
     }
 }
 
@@ -337,9 +381,11 @@ async fn run_target_watched(
     ctx: &Context,
     target: &Target,
     watch: Option<(Arc<dyn Observer>, usize)>,
-) -> TargetReport {
+) -> TargetOutcome {
     let route = crate::proxy::route(&ctx.cfg.proxy, target);
-    let mut layers = if route.is_some() {
+    let profile = ctx.cfg.profile.as_deref();
+    let ignored = profile.and_then(ServiceProfile::ignored_proxy);
+    let mut layers = if route.is_some() || ignored.is_some() {
         target.scheme.layers_with_proxy()
     } else {
         target.scheme.layers()
@@ -348,6 +394,17 @@ async fn run_target_watched(
         layers.push(Layer::Stream);
     }
     let mut p = Pipeline::new(ctx, watch, layers);
+    if let Some(ignored) = ignored {
+        // The client connects directly, as this target does: say so where
+        // its proxy stage would be.
+        let d = ignored.diagnosis.clone();
+        let summary = d.summary.clone();
+        p.record(
+            Layer::Proxy,
+            Duration::ZERO,
+            StageResult::warn(d, summary, Facts::IgnoredProxy(ignored), ()),
+        );
+    }
     let reason = run_stages(&mut p, target, route.as_ref()).await;
     p.finish(target, reason)
 }
@@ -477,7 +534,7 @@ async fn after_connect(
                     unverified,
                     direct.as_ref(),
                 );
-                if speech_sdk_target(ctx) && r.product.is_some_and(|v| v.trusted) {
+                if checks_revocation(ctx) && r.product.is_some_and(|v| v.trusted) {
                     // Older Speech SDKs fetch the chain's CRLs: through the same path.
                     let route = crate::proxy::route(&ctx.cfg.proxy, target)
                         .filter(crate::proxy::Route::proxied);
@@ -545,20 +602,18 @@ async fn after_exchange(
     None
 }
 
-/// Whether the target is one the Speech SDK connects to itself (its
-/// WebSockets), whose chain's CRLs older SDKs download.
-fn speech_sdk_target(ctx: &Context) -> bool {
-    ctx.cfg.preset.as_ref().is_some_and(|p| {
-        matches!(
-            p.role,
-            crate::presets::Role::SpeechStt | crate::presets::Role::SpeechTts
-        )
-    })
+/// Whether the target's client downloads the chain's CRLs (older Speech
+/// SDKs), so their URLs are checked.
+fn checks_revocation(ctx: &Context) -> bool {
+    ctx.cfg
+        .profile
+        .as_ref()
+        .is_some_and(|p| p.checks_revocation())
 }
 
 /// The `--stream` request of a preset's check, if any.
-fn stream_spec(ctx: &Context) -> Option<&crate::presets::StreamSpec> {
-    ctx.cfg.preset.as_ref().and_then(|p| p.stream.as_ref())
+fn stream_spec(ctx: &Context) -> Option<&profile::StreamSpec> {
+    ctx.cfg.profile.as_ref().and_then(|p| p.stream())
 }
 
 /// A new connection to `target` for a stage's own request (the stream

@@ -74,8 +74,9 @@ pub struct ProbeConfig {
     pub proxy: ProxySettings,
     /// `--proxy-cacert`: CAs trusted for an https:// proxy's certificate.
     pub proxy_cacert: Vec<PathBuf>,
-    /// Set for the checks a preset made: its verdicts and client strings.
-    pub preset: Option<crate::presets::Preset>,
+    /// Set for the checks a preset made: the service's verdicts, client
+    /// strings, stream request and token.
+    pub profile: Option<Arc<dyn super::profile::ServiceProfile>>,
     /// `--save-chain PATH`: where presented chains are written.
     pub save_chain: Option<PathBuf>,
 }

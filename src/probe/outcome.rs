@@ -5,8 +5,10 @@
 //! (DESIGN "Output"); renderers and presets read its typed fields, never
 //! JSON by key.
 
-use crate::diagnosis::Diagnosis;
+use crate::diagnosis::{Diagnosis, Layer, Status};
+use crate::duration::millis;
 use serde::Serialize;
+use std::time::Duration;
 
 /// The facts of one stage, as the report shows them.
 #[derive(Debug, Clone, Serialize)]
@@ -14,6 +16,8 @@ use serde::Serialize;
 pub enum Facts {
     /// A stage cut at its deadline before it could say more.
     Timeout { timeout_ms: u128 },
+    /// The proxy stage of a client that ignores the proxy variables.
+    IgnoredProxy(super::profile::IgnoredProxy),
     /// Facts still built as JSON (being moved to typed structs).
     Json(serde_json::Map<String, serde_json::Value>),
 }
@@ -44,8 +48,13 @@ impl Facts {
     pub(crate) fn as_json(&self) -> Option<&serde_json::Map<String, serde_json::Value>> {
         match self {
             Facts::Json(m) => Some(m),
-            Facts::Timeout { .. } => None,
+            _ => None,
         }
+    }
+
+    /// The body the http stage quotes (the start of the reply's body).
+    pub(crate) fn http_body(&self) -> Option<&str> {
+        self.as_json()?.get("body")?.as_str()
     }
 
     /// The same, to add to.
@@ -54,7 +63,7 @@ impl Facts {
     ) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
         match self {
             Facts::Json(m) => Some(m),
-            Facts::Timeout { .. } => None,
+            _ => None,
         }
     }
 }
@@ -125,4 +134,72 @@ impl<T> StageResult<T> {
         self.warnings.extend(warnings);
         self
     }
+}
+
+/// One stage's result.
+#[derive(Debug, Serialize, Clone)]
+pub struct StageReport {
+    pub layer: Layer,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<f64>,
+    /// The key fact in one line (what the human output shows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facts: Option<Facts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<Diagnosis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Further warnings of the stage beside its diagnosis (e.g. a certificate
+    /// that fails for one reason and is not strict-clean either).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Diagnosis>,
+}
+
+impl StageReport {
+    /// A stage that ran: its status follows from the diagnosis (if any).
+    pub fn ran(
+        layer: Layer,
+        elapsed: Duration,
+        summary: String,
+        facts: Facts,
+        diagnosis: Option<Diagnosis>,
+    ) -> Self {
+        StageReport {
+            layer,
+            status: diagnosis.as_ref().map_or(Status::Pass, |d| d.status),
+            duration_ms: Some(millis(elapsed)),
+            summary: Some(summary),
+            facts: Some(facts),
+            diagnosis,
+            reason: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// A stage that applies but did not run.
+    pub fn skipped(layer: Layer, reason: impl Into<String>) -> Self {
+        StageReport {
+            layer,
+            status: Status::Skipped,
+            duration_ms: None,
+            summary: None,
+            facts: None,
+            diagnosis: None,
+            reason: Some(reason.into()),
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// One run of one target: its stages, in order.
+#[derive(Debug, Clone)]
+pub struct TargetOutcome {
+    /// The check's name (its URL when it has none).
+    pub name: String,
+    /// The URL, redacted.
+    pub target: String,
+    pub stages: Vec<StageReport>,
 }

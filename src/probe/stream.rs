@@ -11,9 +11,9 @@
 //! whether streaming itself is refused (`STREAM_REJECTED`).
 
 use super::http::{read_head, Exchange};
+use super::profile::StreamSpec;
 use super::{Context, StageResult};
 use crate::diagnosis::{Code, Diagnosis, Status};
-use crate::presets::StreamSpec;
 use crate::redact;
 use serde_json::json;
 use std::io::Write as _;
@@ -126,7 +126,7 @@ async fn send(
 }
 
 /// Reads a short error body (for quoting).
-async fn short_body(ex: &mut Exchange, until: Instant) -> String {
+async fn short_body(ctx: &Context, ex: &mut Exchange, until: Instant) -> String {
     let mut chunk = [0u8; 2048];
     while ex.body.len() < 4096 {
         match tokio::time::timeout_at(until.into(), ex.stream.read(&mut chunk)).await {
@@ -142,10 +142,18 @@ async fn short_body(ex: &mut Exchange, until: Instant) -> String {
         raw = Dechunk::default().feed(&raw);
     }
     let text = String::from_utf8_lossy(&raw).into_owned();
-    crate::presets::service_error(&text).unwrap_or_else(|| {
-        let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        format!("\"{}\"", redact::terminal_safe(&folded, 160))
-    })
+    let service = ctx.cfg.profile.as_ref();
+    service
+        .and_then(|p| p.service_error(&text))
+        .unwrap_or_else(|| {
+            let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            format!("\"{}\"", redact::terminal_safe(&folded, 160))
+        })
+}
+
+/// Whether a status is a success.
+fn is_success(status: u16) -> bool {
+    (200..300).contains(&status)
 }
 
 /// Runs the streaming check.
@@ -169,19 +177,20 @@ pub async fn stage(ctx: &Context, spec: &StreamSpec, deadline: Instant) -> Stage
     if !encoding.is_empty() {
         facts["content_encoding"] = json!(redact::terminal_safe(&encoding, 40));
     }
-    if !crate::presets::is_success(ex.status) {
+    if !is_success(ex.status) {
         let until = (Instant::now() + Duration::from_millis(1500)).min(deadline);
         let quoted = match ex.header("location") {
             // Redirects are reported, never followed (the key stays with this host).
             Some(to) if (300..400).contains(&ex.status) => {
                 format!("redirect to {}", redact::location(&spec.target.url, to))
             }
-            _ => short_body(&mut ex, until).await,
+            _ => short_body(ctx, &mut ex, until).await,
         };
         facts["stream_error"] = json!(quoted);
         let plain = match send(ctx, spec, &spec.plain_body, deadline).await {
             Ok((mut p, _)) => {
                 let _ = short_body(
+                    ctx,
                     &mut p,
                     (Instant::now() + Duration::from_millis(500)).min(deadline),
                 )
@@ -192,7 +201,7 @@ pub async fn stage(ctx: &Context, spec: &StreamSpec, deadline: Instant) -> Stage
         };
         facts["without_stream_status"] = json!(plain);
         let d = match plain {
-            Some(s) if crate::presets::is_success(s) => Diagnosis::new(
+            Some(s) if is_success(s) => Diagnosis::new(
                 Code::StreamRejected,
                 format!("the chat completion works without stream ({s}) and fails with \"stream\": true ({}): {quoted}", ex.status),
             ),
@@ -217,7 +226,7 @@ pub async fn stage(ctx: &Context, spec: &StreamSpec, deadline: Instant) -> Stage
         .to_ascii_lowercase();
     if mime != "text/event-stream" {
         let until = (Instant::now() + Duration::from_millis(1500)).min(deadline);
-        let quoted = short_body(&mut ex, until).await;
+        let quoted = short_body(ctx, &mut ex, until).await;
         let d = Diagnosis::new(
             Code::StreamNotSse,
             format!(

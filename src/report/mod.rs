@@ -22,11 +22,11 @@ pub mod progress;
 pub mod repeat;
 
 use crate::diagnosis::{Code, Diagnosis, Expect, Layer, Status};
-use crate::duration::millis;
+pub use crate::probe::StageReport;
+use crate::probe::{Check, Runs};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::io::{self, Write};
-use std::time::Duration;
 
 /// Free-form facts of a stage, built from typed structs by the stages.
 pub type Facts = Map<String, Value>;
@@ -142,6 +142,25 @@ impl TargetReport {
         r
     }
 
+    /// A check's report from its runs: one run as it is, several combined
+    /// (`--repeat`), and whether it met its expectation.
+    pub fn from_runs(check: &Check, runs: Runs) -> Self {
+        let mut report = match runs {
+            Err(e) => TargetReport::internal_error(check.target.display_url(), e),
+            Ok(mut runs) if runs.len() <= 1 => match runs.pop() {
+                Some(run) => TargetReport::from_stages(run.name, run.target, run.stages),
+                None => TargetReport::internal_error(check.target.display_url(), "no run".into()),
+            },
+            Ok(runs) => TargetReport::from_repeats(
+                runs.into_iter()
+                    .map(|r| TargetReport::from_stages(r.name, r.target, r.stages))
+                    .collect(),
+            ),
+        };
+        report.apply_expectation(check.expect);
+        report
+    }
+
     /// Combines repeated runs: the last run's stages, the last failure's
     /// verdict (any failing run fails the target), and the statistics.
     pub fn from_repeats(mut runs: Vec<TargetReport>) -> Self {
@@ -212,64 +231,6 @@ impl TargetReport {
             stages,
             internal_error: None,
             repeat: None,
-        }
-    }
-}
-
-/// One stage's result.
-#[derive(Debug, Serialize, Clone)]
-pub struct StageReport {
-    pub layer: Layer,
-    pub status: Status,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub duration_ms: Option<f64>,
-    /// The key fact in one line (what the human output shows).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub summary: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub facts: Option<crate::probe::Facts>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub diagnosis: Option<Diagnosis>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// Further warnings of the stage beside its diagnosis (e.g. a certificate
-    /// that fails for one reason and is not strict-clean either).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<Diagnosis>,
-}
-
-impl StageReport {
-    /// A stage that ran: its status follows from the diagnosis (if any).
-    pub fn ran(
-        layer: Layer,
-        elapsed: Duration,
-        summary: String,
-        facts: crate::probe::Facts,
-        diagnosis: Option<Diagnosis>,
-    ) -> Self {
-        StageReport {
-            layer,
-            status: diagnosis.as_ref().map_or(Status::Pass, |d| d.status),
-            duration_ms: Some(millis(elapsed)),
-            summary: Some(summary),
-            facts: Some(facts),
-            diagnosis,
-            reason: None,
-            warnings: Vec::new(),
-        }
-    }
-
-    /// A stage that applies but did not run.
-    pub fn skipped(layer: Layer, reason: impl Into<String>) -> Self {
-        StageReport {
-            layer,
-            status: Status::Skipped,
-            duration_ms: None,
-            summary: None,
-            facts: None,
-            diagnosis: None,
-            reason: Some(reason.into()),
-            warnings: Vec::new(),
         }
     }
 }

@@ -33,6 +33,13 @@ impl Progress {
         Progress { bars, group }
     }
 
+    /// Target `index` finished (all its runs): met its expectation or not.
+    pub fn done(&self, index: usize, ok: bool) {
+        if let Some(bar) = self.bars.get(index) {
+            bar.finish_with_message(if ok { "done" } else { "failed" });
+        }
+    }
+
     /// Removes every line (before the report is printed).
     pub fn clear(&self) {
         for bar in &self.bars {
@@ -46,12 +53,6 @@ impl Observer for Progress {
     fn stage(&self, index: usize, layer: Layer) {
         if let Some(bar) = self.bars.get(index) {
             bar.set_message(layer.name());
-        }
-    }
-
-    fn done(&self, index: usize, ok: bool) {
-        if let Some(bar) = self.bars.get(index) {
-            bar.finish_with_message(if ok { "done" } else { "failed" });
         }
     }
 }

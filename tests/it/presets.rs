@@ -418,6 +418,44 @@ fn speech_with_proxy_variable_reports_direct_and_via_proxy() {
     let w = r.target(0)["warnings"].to_string();
     assert!(w.contains("PROXY_IGNORED_BY_CLIENT"), "{}", r.dump());
     assert!(w.contains("set_proxy"), "{w}");
+    assert!(w.contains("both paths work"), "{w}");
+    assert_no_secret(&r, SPEECH_KEY);
+}
+
+/// A named preset in a check file renames its targets (`speech: stt
+/// (direct)`); the direct-vs-proxy conclusion keys on the checks' roles, so
+/// it is still drawn.
+#[test]
+fn named_speech_preset_in_a_check_file_still_concludes_direct_vs_proxy() {
+    let server = speech_server();
+    let ca = pki().root_file();
+    let proxy = crate::support::ProxyServer::new().start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("checks.toml");
+    let text = format!(
+        "[[check]]\nname = \"speech\"\npreset = \"azure-speech\"\nregion = \"westeurope\"\n\
+         key = \"{SPEECH_KEY}\"\nconnect-to = [\":443:127.0.0.1:{}\"]\ncacert = {:?}\n",
+        server.port(),
+        ca.arg()
+    );
+    std::fs::write(&file, text).expect("write the check file");
+    let mut cmd = netdoctor();
+    cmd.env("HTTPS_PROXY", format!("http://127.0.0.1:{}", proxy.port()));
+    let r = run_json_with(cmd, &["run".to_owned(), file.display().to_string()]);
+    assert_eq!(r.target(0)["name"], "speech: stt (direct)", "{}", r.dump());
+    assert_eq!(
+        r.target(1)["name"],
+        "speech: stt (via proxy)",
+        "{}",
+        r.dump()
+    );
+    let w = r.target(0)["warnings"].to_string();
+    assert!(w.contains("PROXY_IGNORED_BY_CLIENT"), "{}", r.dump());
+    assert!(
+        w.contains("both paths work"),
+        "the conclusion is drawn for renamed checks too\n{}",
+        r.dump()
+    );
     assert_no_secret(&r, SPEECH_KEY);
 }
 
