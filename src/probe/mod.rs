@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod certificate;
 pub mod dns;
+pub(crate) mod h1;
 pub mod http;
 pub mod proxy;
 pub mod revocation;
