@@ -179,34 +179,8 @@ fn build_request(
         request.header(name, value);
         sent_headers.push(format!("{name}: {}", redact::terminal_safe(value, 80)));
     }
-    let mut credential_sent = false;
-    if send_credentials {
-        let user = target.url.username();
-        if !user.is_empty() {
-            let (user, pass) = (
-                percent_decode(user),
-                percent_decode(target.url.password().unwrap_or("")),
-            );
-            let token = base64(format!("{user}:{pass}").as_bytes());
-            request.header("Authorization", &format!("Basic {token}"));
-            sent_headers.push(format!("Authorization: {}", redact::MASK));
-            secrets.extend([token, user, pass]);
-            credential_sent = true;
-        }
-        for (name, value) in &spec.headers {
-            request.header(name, value);
-            sent_headers.push(format!("{name}: {}", redact::MASK));
-            secrets.push(value.clone());
-            // Every -H header counts as a credential (DESIGN).
-            credential_sent = true;
-        }
-        for (k, v) in target.url.query_pairs() {
-            if redact::is_secret_param(&k) {
-                secrets.push(v.into_owned());
-                credential_sent = true;
-            }
-        }
-    }
+    let credential_sent = send_credentials
+        && add_credentials(&mut request, target, spec, &mut sent_headers, &mut secrets);
     if let Some(body) = &spec.body {
         if !user_set("content-type") {
             request.header("Content-Type", "application/x-www-form-urlencoded");
@@ -222,6 +196,44 @@ fn build_request(
         ws_key,
         secrets,
     }
+}
+
+/// Adds the credentials (URL user, `-H` headers) to `request`: whether
+/// any is sent (a secret query parameter counts too).
+fn add_credentials(
+    request: &mut h1::Request,
+    target: &Target,
+    spec: &RequestSpec,
+    sent_headers: &mut Vec<String>,
+    secrets: &mut Vec<String>,
+) -> bool {
+    let mut credential_sent = false;
+    let user = target.url.username();
+    if !user.is_empty() {
+        let (user, pass) = (
+            percent_decode(user),
+            percent_decode(target.url.password().unwrap_or("")),
+        );
+        let token = base64(format!("{user}:{pass}").as_bytes());
+        request.header("Authorization", &format!("Basic {token}"));
+        sent_headers.push(format!("Authorization: {}", redact::MASK));
+        secrets.extend([token, user, pass]);
+        credential_sent = true;
+    }
+    for (name, value) in &spec.headers {
+        request.header(name, value);
+        sent_headers.push(format!("{name}: {}", redact::MASK));
+        secrets.push(value.clone());
+        // Every -H header counts as a credential (DESIGN).
+        credential_sent = true;
+    }
+    for (k, v) in target.url.query_pairs() {
+        if redact::is_secret_param(&k) {
+            secrets.push(v.into_owned());
+            credential_sent = true;
+        }
+    }
+    credential_sent
 }
 
 /// Replaces every secret we sent that the server echoes back.
