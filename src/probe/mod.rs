@@ -11,6 +11,7 @@ pub mod auth;
 pub mod certificate;
 pub(crate) mod connect;
 pub mod dns;
+pub(crate) mod h1;
 pub mod http;
 pub mod options;
 mod outcome;

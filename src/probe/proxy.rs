@@ -15,17 +15,14 @@
 //! request goes to the proxy in absolute form, and [`judge_reply`] tells a
 //! reply of the proxy from one of the origin.
 
-use super::{certificate, dns, tcp, tls, Context, Io, StageResult};
+use super::http::USER_AGENT;
+use super::{certificate, dns, h1, tcp, tls, Context, Io, StageResult};
 use crate::diagnosis::{Code, Diagnosis, Status};
 use crate::proxy::{ProxyScheme, ProxyUrl, Route, Verdict};
 use crate::redact;
 use crate::target::Target;
 use serde_json::{json, Value};
 use std::time::Instant;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// The largest CONNECT reply head accepted.
-const MAX_HEAD: usize = 64 * 1024;
 
 /// How the target's request travels through the proxy.
 pub struct Hop {
@@ -419,31 +416,6 @@ fn authority(host: &str, port: u16) -> String {
     }
 }
 
-/// A parsed reply head.
-struct Reply {
-    status: u16,
-    reason: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn all(&self, name: &str) -> Vec<&str> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn connect(
     mut stream: Box<dyn Io>,
@@ -464,93 +436,31 @@ async fn connect(
             target.host, target.port
         ));
     }
-    let mut head = format!(
-        "CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: netdoctor/{}\r\nProxy-Connection: Keep-Alive\r\n",
-        env!("CARGO_PKG_VERSION")
-    );
+    let mut request = h1::Request::connect(&authority);
+    request
+        .header("Host", &authority)
+        .header("User-Agent", USER_AGENT)
+        .header("Proxy-Connection", "Keep-Alive");
     if let Some(a) = &authorization {
-        head.push_str(&format!("Proxy-Authorization: {a}\r\n"));
+        request.header("Proxy-Authorization", a);
     }
-    head.push_str("\r\n");
     let started = Instant::now();
-    if let Err(e) = stream
-        .write_all(head.as_bytes())
-        .await
-        .and(stream.flush().await)
-    {
+    if let Err(e) = h1::send(&mut stream, &request).await {
+        let e = match e {
+            h1::Error::Write(io) => io.to_string(),
+            other => other.to_string(),
+        };
         return fail(
             Code::ProxyMalformed,
             format!("sending CONNECT to {url} failed: {e}"),
             facts,
         );
     }
-    let mut buf = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 4096];
-    let parsed = loop {
-        let read = tokio::time::timeout_at(deadline.into(), stream.read(&mut chunk)).await;
-        let n = match read {
-            Err(_) => {
-                facts["received"] = json!(buf.len());
-                return fail(
-                    Code::ProxyTimeout,
-                    format!(
-                        "{url} accepted the connection but did not answer CONNECT {authority} within {} ms",
-                        started.elapsed().as_millis()
-                    ),
-                    facts,
-                );
-            }
-            Ok(Err(e)) => {
-                return fail(
-                    Code::ProxyMalformed,
-                    format!("reading the CONNECT reply from {url} failed: {e}"),
-                    facts,
-                )
-            }
-            Ok(Ok(n)) => n,
-        };
-        if n == 0 {
-            if buf.is_empty() {
-                return fail(
-                    Code::ProxyMalformed,
-                    format!("{url} closed the connection without answering CONNECT {authority}"),
-                    facts,
-                );
-            }
-            break parse_reply(&buf).ok().flatten();
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if matches!(buf[0], 0x14..=0x17) {
-            facts["first_bytes"] = json!(buf[..buf.len().min(16)].escape_ascii().to_string());
-            return fail(
-                Code::ProxyPlaintextToTls,
-                format!(
-                    "{} answered CONNECT with a TLS record: it is a TLS port, not a plain HTTP proxy",
-                    url.authority()
-                ),
-                facts,
-            );
-        }
-        match parse_reply(&buf) {
-            Ok(Some(r)) => break Some(r),
-            Ok(None) if buf.len() < MAX_HEAD => {}
-            _ => break None,
-        }
+    let (reply, body) = match h1::read_head(&mut stream, Some(deadline)).await {
+        Ok(x) => x,
+        Err(e) => return connect_failed(&e, url, &authority, started, facts),
     };
     facts["connect_ms"] = json!(crate::duration::millis(started.elapsed()));
-    let Some(reply) = parsed else {
-        let first = String::from_utf8_lossy(&buf[..buf.len().min(40)]).into_owned();
-        facts["first_bytes"] = json!(redact::terminal_safe(&first, 40));
-        return fail(
-            Code::ProxyMalformed,
-            format!(
-                "{} answered CONNECT with something that is not HTTP: \"{}\"",
-                url.authority(),
-                redact::terminal_safe(first.lines().next().unwrap_or(""), 40)
-            ),
-            facts,
-        );
-    };
     record_reply(&mut facts, &reply);
     if (200..300).contains(&reply.status) {
         let summary = format!(
@@ -572,6 +482,7 @@ async fn connect(
     }
     let d = judge_status(
         &reply,
+        &body,
         url,
         &format!("CONNECT {authority}"),
         authorization.is_some(),
@@ -579,30 +490,68 @@ async fn connect(
     StageResult::fail(d, facts)
 }
 
-fn parse_reply(buf: &[u8]) -> Result<Option<Reply>, httparse::Error> {
-    let mut storage = [httparse::EMPTY_HEADER; 128];
-    let mut resp = httparse::Response::new(&mut storage);
-    match resp.parse(buf)? {
-        httparse::Status::Complete(len) => Ok(Some(Reply {
-            status: resp.code.unwrap_or(0),
-            reason: resp.reason.unwrap_or("").to_owned(),
-            headers: resp
-                .headers
-                .iter()
-                .map(|h| {
-                    (
-                        h.name.to_owned(),
-                        String::from_utf8_lossy(h.value).into_owned(),
-                    )
-                })
-                .collect(),
-            body: buf[len..].to_vec(),
-        })),
-        httparse::Status::Partial => Ok(None),
+/// The diagnosis when no reply head to CONNECT could be read.
+fn connect_failed(
+    e: &h1::Error,
+    url: &ProxyUrl,
+    authority: &str,
+    started: Instant,
+    mut facts: Value,
+) -> StageResult<Hop> {
+    let start = match e {
+        h1::Error::Timeout { received } => {
+            facts["received"] = json!(received);
+            return fail(
+                Code::ProxyTimeout,
+                format!(
+                    "{url} accepted the connection but did not answer CONNECT {authority} within {} ms",
+                    started.elapsed().as_millis()
+                ),
+                facts,
+            );
+        }
+        h1::Error::Read { source, .. } | h1::Error::Reset { source, .. } => {
+            return fail(
+                Code::ProxyMalformed,
+                format!("reading the CONNECT reply from {url} failed: {source}"),
+                facts,
+            )
+        }
+        h1::Error::Empty => {
+            return fail(
+                Code::ProxyMalformed,
+                format!("{url} closed the connection without answering CONNECT {authority}"),
+                facts,
+            )
+        }
+        other => other.start().unwrap_or_default(),
+    };
+    if start.first().is_some_and(|b| matches!(b, 0x14..=0x17)) {
+        facts["first_bytes"] = json!(start[..start.len().min(16)].escape_ascii().to_string());
+        return fail(
+            Code::ProxyPlaintextToTls,
+            format!(
+                "{} answered CONNECT with a TLS record: it is a TLS port, not a plain HTTP proxy",
+                url.authority()
+            ),
+            facts,
+        );
     }
+    facts["connect_ms"] = json!(crate::duration::millis(started.elapsed()));
+    let first = String::from_utf8_lossy(start).into_owned();
+    facts["first_bytes"] = json!(redact::terminal_safe(&first, 40));
+    fail(
+        Code::ProxyMalformed,
+        format!(
+            "{} answered CONNECT with something that is not HTTP: \"{}\"",
+            url.authority(),
+            redact::terminal_safe(first.lines().next().unwrap_or(""), 40)
+        ),
+        facts,
+    )
 }
 
-fn record_reply(facts: &mut Value, reply: &Reply) {
+fn record_reply(facts: &mut Value, reply: &h1::Head) {
     facts["status"] = json!(reply.status);
     facts["reason"] = json!(redact::terminal_safe(&reply.reason, 80));
     let mut shown = serde_json::Map::new();
@@ -626,7 +575,7 @@ fn record_reply(facts: &mut Value, reply: &Reply) {
 }
 
 /// The schemes of `Proxy-Authenticate` challenges (`Basic`, `NTLM`, …).
-fn schemes(reply: &Reply) -> Vec<String> {
+fn schemes(reply: &h1::Head) -> Vec<String> {
     reply
         .all("proxy-authenticate")
         .iter()
@@ -637,7 +586,13 @@ fn schemes(reply: &Reply) -> Vec<String> {
 
 /// The diagnosis for a proxy's non-2xx reply to `what` (CONNECT or an
 /// absolute-form request).
-fn judge_status(reply: &Reply, url: &ProxyUrl, what: &str, credentials_sent: bool) -> Diagnosis {
+fn judge_status(
+    reply: &h1::Head,
+    body: &[u8],
+    url: &ProxyUrl,
+    what: &str,
+    credentials_sent: bool,
+) -> Diagnosis {
     let server = reply
         .header("server")
         .map(|s| format!(", Server: {}", redact::terminal_safe(s, 60)))
@@ -682,7 +637,7 @@ fn judge_status(reply: &Reply, url: &ProxyUrl, what: &str, credentials_sent: boo
             d
         };
     }
-    let body = String::from_utf8_lossy(&reply.body);
+    let body = String::from_utf8_lossy(body);
     let plain_to_tls = reply.status == 400
         && (body.contains("plain HTTP request was sent to HTTPS port")
             || reply
@@ -718,27 +673,26 @@ pub fn judge_reply(
     body: &[u8],
     credentials_sent: bool,
 ) -> Option<Diagnosis> {
-    let reply = Reply {
-        status,
-        reason: reason.to_owned(),
-        headers: headers.to_vec(),
-        body: body.to_vec(),
-    };
+    let reply = head(status, reason, headers);
     let own_error =
         reply.header("x-squid-error").is_some() || reply.header("proxy-status").is_some();
     (status == 407 || (status >= 400 && own_error))
-        .then(|| judge_status(&reply, url, "the request", credentials_sent))
+        .then(|| judge_status(&reply, body, url, "the request", credentials_sent))
 }
 
 /// The facts of an absolute-form reply judged by [`judge_reply`].
 pub fn reply_facts(facts: &mut Value, status: u16, reason: &str, headers: &[(String, String)]) {
-    let reply = Reply {
+    record_reply(facts, &head(status, reason, headers));
+}
+
+/// The head of an absolute-form reply, from the http stage's exchange.
+fn head(status: u16, reason: &str, headers: &[(String, String)]) -> h1::Head {
+    h1::Head {
         status,
         reason: reason.to_owned(),
+        version: 1,
         headers: headers.to_vec(),
-        body: Vec::new(),
-    };
-    record_reply(facts, &reply);
+    }
 }
 
 #[cfg(test)]
@@ -748,19 +702,19 @@ mod tests {
     #[test]
     fn replies_are_classified() {
         let url = ProxyUrl::parse("http://p.test:3128").unwrap();
-        let r = parse_reply(b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: NTLM\r\nProxy-Authenticate: Negotiate\r\n\r\n")
+        let (r, _) = h1::parse_head(b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: NTLM\r\nProxy-Authenticate: Negotiate\r\n\r\n")
             .unwrap()
             .unwrap();
-        let d = judge_status(&r, &url, "CONNECT a:443", false);
+        let d = judge_status(&r, b"", &url, "CONNECT a:443", false);
         assert_eq!(d.code, Code::ProxyAuthRequired);
         assert!(d.summary.contains("NTLM, Negotiate"), "{}", d.summary);
         assert!(d.hint.contains("NTLM"), "{}", d.hint);
-        let r = parse_reply(
+        let (r, _) = h1::parse_head(
             b"HTTP/1.1 403 Forbidden\r\nServer: squid/5.7\r\nVia: 1.1 p (squid/5.7)\r\n\r\n",
         )
         .unwrap()
         .unwrap();
-        let d = judge_status(&r, &url, "CONNECT a:443", false);
+        let d = judge_status(&r, b"", &url, "CONNECT a:443", false);
         assert_eq!(d.code, Code::ProxyDenied);
         assert!(
             d.summary
@@ -768,7 +722,7 @@ mod tests {
             "{}",
             d.summary
         );
-        assert!(parse_reply(b"SSH-2.0-OpenSSH\r\n\r\n").is_err());
+        assert!(h1::parse_head(b"SSH-2.0-OpenSSH\r\n\r\n").is_err());
         assert_eq!(authority("::1", 443), "[::1]:443");
     }
 

@@ -11,14 +11,14 @@
 //! warning: the target never fails for it.
 
 use super::connect::{self, Opened};
-use super::{Context, Io, Pipeline, StageResult};
+use super::http::USER_AGENT;
+use super::{h1, Context, Io, Pipeline, StageResult};
 use crate::diagnosis::{Code, Diagnosis};
 use crate::proxy::Route;
 use crate::target::Target;
 use rustls_pki_types::CertificateDer;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtension};
 
 /// The longest a revocation check waits (it is a side check).
@@ -95,7 +95,7 @@ fn cause_of(d: Option<Diagnosis>, what: &str) -> Cause {
 }
 
 /// Fetches the status line of `target` (plain http) directly or through
-/// `route`'s proxy.
+/// `route`'s proxy: the response head, read by the one HTTP/1.1 client.
 async fn status_line(
     ctx: &Context,
     route: Option<&Route>,
@@ -113,64 +113,47 @@ async fn status_line(
                 return Err(cause_of(failure, "the connection"));
             }
         };
-    let path = if absolute {
-        format!("http://{}{}", target.host_header(), target.request_path())
+    let path = target.request_path();
+    let host = target.host_header();
+    let mut request = if absolute {
+        h1::Request::absolute("GET", &host, &path)
     } else {
-        target.request_path()
+        h1::Request::origin("GET", &path)
     };
-    let mut head = format!(
-        "GET {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: netdoctor/{}\r\nAccept: */*\r\nConnection: close\r\n",
-        target.host_header(),
-        env!("CARGO_PKG_VERSION")
-    );
+    request
+        .header("Host", &host)
+        .header("User-Agent", USER_AGENT)
+        .header("Accept", "*/*")
+        .header("Connection", "close");
     if let Some(auth) = &authorization {
-        head.push_str(&format!("Proxy-Authorization: {auth}\r\n"));
+        request.header("Proxy-Authorization", auth);
     }
-    head.push_str("\r\n");
     let exchange = async {
-        stream.write_all(head.as_bytes()).await?;
-        let mut got = Vec::new();
-        let mut buf = [0u8; 256];
-        while !got.windows(2).any(|w| w == b"\r\n") && got.len() < 1024 {
-            let n = stream.read(&mut buf).await?;
-            if n == 0 {
-                break;
-            }
-            got.extend_from_slice(&buf[..n]);
-        }
-        Ok::<_, std::io::Error>(got)
+        h1::send(&mut stream, &request).await?;
+        h1::read_head(&mut stream, None).await
     };
-    let got = match tokio::time::timeout_at(deadline.into(), exchange).await {
-        Err(_) => {
-            return Err((
-                Code::HttpTimeout,
-                "no status line before the deadline".to_owned(),
-            ))
+    match tokio::time::timeout_at(deadline.into(), exchange).await {
+        Err(_) => Err((
+            Code::HttpTimeout,
+            "no status line before the deadline".to_owned(),
+        )),
+        Ok(Ok((head, _))) => {
+            let line = format!("HTTP/1.{} {} {}", head.version, head.status, head.reason);
+            Ok(crate::redact::terminal_safe(line.trim_end(), 120))
         }
-        Ok(Err(e)) => {
-            return Err((
-                Code::HttpMalformed,
-                format!("the connection broke before a status line: {e}"),
-            ))
-        }
-        Ok(Ok(got)) => got,
-    };
-    let text = String::from_utf8_lossy(&got);
-    let line = text.lines().next().unwrap_or("").trim().to_owned();
-    let valid = line.starts_with("HTTP/")
-        && line
-            .split_whitespace()
-            .nth(1)
-            .is_some_and(|s| s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit()));
-    if valid {
-        Ok(crate::redact::terminal_safe(&line, 120))
-    } else if got.is_empty() {
-        Err((
+        Ok(Err(
+            h1::Error::Write(e)
+            | h1::Error::Read { source: e, .. }
+            | h1::Error::Reset { source: e, .. },
+        )) => Err((
+            Code::HttpMalformed,
+            format!("the connection broke before a status line: {e}"),
+        )),
+        Ok(Err(h1::Error::Empty)) => Err((
             Code::HttpMalformed,
             "the connection closed without a status line".to_owned(),
-        ))
-    } else {
-        Err((Code::HttpMalformed, "the reply is not HTTP".to_owned()))
+        )),
+        Ok(Err(_)) => Err((Code::HttpMalformed, "the reply is not HTTP".to_owned())),
     }
 }
 

@@ -10,15 +10,13 @@
 //! the streaming request fails, the same request without `stream` tells
 //! whether streaming itself is refused (`STREAM_REJECTED`).
 
-use super::http::{read_head, Exchange};
+use super::http::{HttpError, USER_AGENT};
 use super::profile::StreamSpec;
-use super::{Context, StageResult};
+use super::{h1, Context, Io, StageResult};
 use crate::diagnosis::{Code, Diagnosis, Status};
 use crate::redact;
 use serde_json::json;
-use std::io::Write as _;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// What httpx sends by default (without the optional brotli/zstd packages).
 const ACCEPT_ENCODING: &str = "gzip, deflate";
@@ -27,69 +25,44 @@ const TOGETHER: Duration = Duration::from_millis(20);
 /// The most body bytes read from a stream.
 const MAX_STREAM: usize = 1 << 20;
 
-fn request(spec: &StreamSpec, body: &[u8]) -> Vec<u8> {
+/// The most body bytes quoted from an error reply.
+const SHORT_BODY: usize = 4096;
+
+fn request(spec: &StreamSpec, body: &[u8]) -> h1::Request {
     let t = &spec.target;
-    let mut head = format!(
-        "POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: netdoctor/{}\r\nAccept: text/event-stream\r\nAccept-Encoding: {ACCEPT_ENCODING}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: {}\r\n",
-        t.request_path(),
-        t.host_header(),
-        env!("CARGO_PKG_VERSION"),
-        body.len()
-    );
+    let mut r = h1::Request::origin("POST", &t.request_path());
+    r.header("Host", &t.host_header())
+        .header("User-Agent", USER_AGENT)
+        .header("Accept", "text/event-stream")
+        .header("Accept-Encoding", ACCEPT_ENCODING)
+        .header("Content-Type", "application/json")
+        .header("Connection", "close")
+        .header("Content-Length", &body.len().to_string());
     for (n, v) in &spec.headers {
-        head.push_str(&format!("{n}: {v}\r\n"));
+        r.header(n, v);
     }
-    head.push_str("\r\n");
-    let mut bytes = head.into_bytes();
-    bytes.extend_from_slice(body);
-    bytes
+    r.body(body);
+    r
 }
 
-/// Incremental `Transfer-Encoding: chunked` decoding.
-#[derive(Default)]
-struct Dechunk {
-    buf: Vec<u8>,
-    /// Bytes left in the current chunk (and its CRLF).
-    left: Option<usize>,
-    done: bool,
+/// A reply's head, on its connection, and the bytes read past the head.
+struct Answer {
+    head: h1::Head,
+    rest: Vec<u8>,
+    stream: Box<dyn Io>,
+    /// When the request went out.
+    started: Instant,
 }
 
-impl Dechunk {
-    fn feed(&mut self, data: &[u8]) -> Vec<u8> {
-        self.buf.extend_from_slice(data);
-        let mut out = Vec::new();
-        loop {
-            if self.done {
-                return out;
-            }
-            match self.left {
-                None => {
-                    let Some(pos) = self.buf.windows(2).position(|w| w == b"\r\n") else {
-                        return out;
-                    };
-                    let line = String::from_utf8_lossy(&self.buf[..pos]).into_owned();
-                    self.buf.drain(..pos + 2);
-                    let size =
-                        usize::from_str_radix(line.split(';').next().unwrap_or("").trim(), 16)
-                            .unwrap_or(0);
-                    if size == 0 {
-                        self.done = true;
-                        return out;
-                    }
-                    self.left = Some(size + 2);
-                }
-                Some(left) => {
-                    if self.buf.is_empty() {
-                        return out;
-                    }
-                    let n = left.min(self.buf.len());
-                    let data_n = n.min(left.saturating_sub(2));
-                    out.extend_from_slice(&self.buf[..data_n]);
-                    self.buf.drain(..n);
-                    self.left = (left > n).then_some(left - n);
-                }
-            }
-        }
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.head.header(name)
+    }
+
+    /// The body reader for what follows the head.
+    fn body(&mut self, budget: usize) -> h1::BodyReader {
+        let rest = std::mem::take(&mut self.rest);
+        h1::BodyReader::new(self.head.framing("POST"), rest, budget)
     }
 }
 
@@ -99,48 +72,30 @@ async fn send(
     spec: &StreamSpec,
     body: &[u8],
     deadline: Instant,
-) -> Result<(Exchange, Instant), Diagnosis> {
+) -> Result<Answer, Diagnosis> {
     let mut stream = super::connect_again(ctx, &spec.target, deadline).await?;
     let started = Instant::now();
-    stream.write_all(&request(spec, body)).await.map_err(|e| {
-        Diagnosis::new(
-            Code::HttpMalformed,
-            format!("sending the request failed: {e}"),
-        )
-    })?;
-    let (head, rest) = read_head(&mut stream).await.map_err(|e| e.diagnosis())?;
-    Ok((
-        Exchange {
-            status: head.status,
-            reason: head.reason,
-            headers: head.headers,
-            body: rest,
-            credential_sent: !spec.headers.is_empty(),
-            credentials_withheld: false,
-            ws_key: None,
-            stream,
-            leftover: Vec::new(),
-        },
+    let exchange = async {
+        h1::send(&mut stream, &request(spec, body)).await?;
+        h1::read_head(&mut stream, None).await
+    };
+    let (head, rest) = exchange.await.map_err(|e| HttpError::from(e).diagnosis())?;
+    Ok(Answer {
+        head,
+        rest,
+        stream,
         started,
-    ))
+    })
 }
 
 /// Reads a short error body (for quoting).
-async fn short_body(ctx: &Context, ex: &mut Exchange, until: Instant) -> String {
-    let mut chunk = [0u8; 2048];
-    while ex.body.len() < 4096 {
-        match tokio::time::timeout_at(until.into(), ex.stream.read(&mut chunk)).await {
-            Ok(Ok(n)) if n > 0 => ex.body.extend_from_slice(&chunk[..n]),
-            _ => break,
-        }
-    }
-    let mut raw = std::mem::take(&mut ex.body);
-    if ex
-        .header("transfer-encoding")
-        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
-    {
-        raw = Dechunk::default().feed(&raw);
-    }
+async fn short_body(ctx: &Context, a: &mut Answer, until: Instant) -> String {
+    let mut raw = Vec::new();
+    // A broken or slow body is quoted as far as it came.
+    let _ = a
+        .body(SHORT_BODY)
+        .read_to_end(&mut a.stream, Some(until), &mut raw)
+        .await;
     let text = String::from_utf8_lossy(&raw).into_owned();
     let service = ctx.cfg.profile.as_ref();
     service
@@ -149,6 +104,63 @@ async fn short_body(ctx: &Context, ex: &mut Exchange, until: Instant) -> String 
             let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
             format!("\"{}\"", redact::terminal_safe(&folded, 160))
         })
+}
+
+/// The events of a stream: when each arrived, when `[DONE]` did, and why
+/// reading stopped early.
+#[derive(Default)]
+struct Events {
+    at: Vec<Duration>,
+    done_at: Option<Duration>,
+    broken: Option<String>,
+}
+
+/// Reads events as they arrive, up to `data: [DONE]`.
+async fn read_events(a: &mut Answer, gzip: bool, deadline: Instant) -> Events {
+    let mut body = a.body(MAX_STREAM).gunzip(gzip);
+    let mut text = Vec::new();
+    let mut ev = Events::default();
+    loop {
+        let data = match body.next(&mut a.stream, Some(deadline)).await {
+            Ok(Some(data)) => data,
+            Ok(None) => break,
+            Err(h1::Error::Read { source, .. } | h1::Error::Reset { source, .. }) => {
+                ev.broken = Some(format!("reading the stream failed: {source}"));
+                break;
+            }
+            Err(h1::Error::Timeout { .. }) => {
+                ev.broken = Some("the stream did not end before the deadline".to_owned());
+                break;
+            }
+            Err(h1::Error::Gzip(_)) => {
+                ev.broken = Some("the gzip'd stream does not decode".to_owned());
+                break;
+            }
+            // Over the budget, or a cut or malformed body: the end of the
+            // stream, as a close is.
+            Err(_) => break,
+        };
+        text.extend_from_slice(&data);
+        // Events end with a blank line.
+        while let Some((end, sep)) = find_event_end(&text) {
+            let event = String::from_utf8_lossy(&text[..end]).into_owned();
+            text.drain(..end + sep);
+            let at = a.started.elapsed();
+            for line in event.lines() {
+                if let Some(data) = line.strip_prefix("data:") {
+                    if data.trim() == "[DONE]" {
+                        ev.done_at = Some(at);
+                    } else {
+                        ev.at.push(at);
+                    }
+                }
+            }
+        }
+        if ev.done_at.is_some() {
+            break;
+        }
+    }
+    ev
 }
 
 /// Whether a status is a success.
@@ -163,11 +175,12 @@ pub async fn stage(ctx: &Context, spec: &StreamSpec, deadline: Instant) -> Stage
         "path": redact::request_target(&spec.target.url, Some(redact::MASK)),
         "accept_encoding": ACCEPT_ENCODING,
     });
-    let (mut ex, started) = match send(ctx, spec, &spec.stream_body, deadline).await {
+    let mut ex = match send(ctx, spec, &spec.stream_body, deadline).await {
         Ok(x) => x,
         Err(d) => return StageResult::fail(d, facts),
     };
-    facts["status"] = json!(ex.status);
+    let status = ex.head.status;
+    facts["status"] = json!(status);
     let content_type = ex.header("content-type").unwrap_or("").to_owned();
     let encoding = ex
         .header("content-encoding")
@@ -177,46 +190,8 @@ pub async fn stage(ctx: &Context, spec: &StreamSpec, deadline: Instant) -> Stage
     if !encoding.is_empty() {
         facts["content_encoding"] = json!(redact::terminal_safe(&encoding, 40));
     }
-    if !is_success(ex.status) {
-        let until = (Instant::now() + Duration::from_millis(1500)).min(deadline);
-        let quoted = match ex.header("location") {
-            // Redirects are reported, never followed (the key stays with this host).
-            Some(to) if (300..400).contains(&ex.status) => {
-                format!("redirect to {}", redact::location(&spec.target.url, to))
-            }
-            _ => short_body(ctx, &mut ex, until).await,
-        };
-        facts["stream_error"] = json!(quoted);
-        let plain = match send(ctx, spec, &spec.plain_body, deadline).await {
-            Ok((mut p, _)) => {
-                let _ = short_body(
-                    ctx,
-                    &mut p,
-                    (Instant::now() + Duration::from_millis(500)).min(deadline),
-                )
-                .await;
-                Some(p.status)
-            }
-            Err(_) => None,
-        };
-        facts["without_stream_status"] = json!(plain);
-        let d = match plain {
-            Some(s) if is_success(s) => Diagnosis::new(
-                Code::StreamRejected,
-                format!("the chat completion works without stream ({s}) and fails with \"stream\": true ({}): {quoted}", ex.status),
-            ),
-            other => Diagnosis::new(
-                Code::HttpStatus,
-                format!(
-                    "the chat completion fails with and without stream ({} / {}): {quoted}",
-                    ex.status,
-                    other.map_or("no answer".to_owned(), |s| s.to_string())
-                ),
-            )
-            .with_status(Status::Fail)
-            .with_hint("the service rejects the chat request itself: read its error (model name, quota, content filter); streaming is not the cause"),
-        };
-        return StageResult::fail(d, facts);
+    if !is_success(status) {
+        return rejected(ctx, spec, ex, facts, deadline).await;
     }
     let mime = content_type
         .split(';')
@@ -231,76 +206,18 @@ pub async fn stage(ctx: &Context, spec: &StreamSpec, deadline: Instant) -> Stage
             Code::StreamNotSse,
             format!(
                 "the streaming request got {} with Content-Type `{}` instead of text/event-stream: {quoted}",
-                ex.status,
+                status,
                 if content_type.is_empty() { "(none)" } else { &content_type }
             ),
         );
         return StageResult::fail(d, facts);
     }
-    let chunked = ex
-        .header("transfer-encoding")
-        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"));
     let gzip = encoding.contains("gzip");
-    let mut dechunk = Dechunk::default();
-    let mut gz = flate2::write::GzDecoder::new(Vec::new());
-    let mut text = Vec::new();
-    let mut events: Vec<Duration> = Vec::new();
-    let mut done_at: Option<Duration> = None;
-    let mut total = 0usize;
-    let mut pending = std::mem::take(&mut ex.body);
-    let mut chunk = [0u8; 8192];
-    let mut broken: Option<String> = None;
-    loop {
-        if !pending.is_empty() {
-            total += pending.len();
-            let data = if chunked {
-                dechunk.feed(&pending)
-            } else {
-                std::mem::take(&mut pending)
-            };
-            pending.clear();
-            let plain = if gzip {
-                if gz.write_all(&data).and_then(|()| gz.flush()).is_err() {
-                    broken = Some("the gzip'd stream does not decode".to_owned());
-                    break;
-                }
-                std::mem::take(gz.get_mut())
-            } else {
-                data
-            };
-            text.extend_from_slice(&plain);
-            // Events end with a blank line.
-            while let Some((end, sep)) = find_event_end(&text) {
-                let event = String::from_utf8_lossy(&text[..end]).into_owned();
-                text.drain(..end + sep);
-                let at = started.elapsed();
-                for line in event.lines() {
-                    if let Some(data) = line.strip_prefix("data:") {
-                        if data.trim() == "[DONE]" {
-                            done_at = Some(at);
-                        } else {
-                            events.push(at);
-                        }
-                    }
-                }
-            }
-            if done_at.is_some() || total > MAX_STREAM || (chunked && dechunk.done) {
-                break;
-            }
-        }
-        match tokio::time::timeout_at(deadline.into(), ex.stream.read(&mut chunk)).await {
-            Ok(Ok(0)) => break,
-            Ok(Ok(n)) => pending.extend_from_slice(&chunk[..n]),
-            Ok(Err(e)) => {
-                broken = Some(format!("reading the stream failed: {e}"));
-                break;
-            }
-            Err(_) => {
-                broken = Some("the stream did not end before the deadline".to_owned());
-                break;
-            }
-        }
-    }
+    let Events {
+        at: events,
+        done_at,
+        broken,
+    } = read_events(&mut ex, gzip, deadline).await;
     let ms = crate::duration::millis;
     facts["events"] = json!(events.len());
     facts["done"] = json!(done_at.is_some());
@@ -347,6 +264,56 @@ pub async fn stage(ctx: &Context, spec: &StreamSpec, deadline: Instant) -> Stage
     StageResult::pass(summary, facts, ())
 }
 
+/// The streaming request was refused: the same request without `stream`
+/// tells whether streaming itself is (`STREAM_REJECTED`).
+async fn rejected(
+    ctx: &Context,
+    spec: &StreamSpec,
+    mut ex: Answer,
+    mut facts: serde_json::Value,
+    deadline: Instant,
+) -> StageResult<()> {
+    let status = ex.head.status;
+    let until = (Instant::now() + Duration::from_millis(1500)).min(deadline);
+    let quoted = match ex.header("location") {
+        // Redirects are reported, never followed (the key stays with this host).
+        Some(to) if (300..400).contains(&status) => {
+            format!("redirect to {}", redact::location(&spec.target.url, to))
+        }
+        _ => short_body(ctx, &mut ex, until).await,
+    };
+    facts["stream_error"] = json!(quoted);
+    let plain = match send(ctx, spec, &spec.plain_body, deadline).await {
+        Ok(mut p) => {
+            let _ = short_body(
+                ctx,
+                &mut p,
+                (Instant::now() + Duration::from_millis(500)).min(deadline),
+            )
+            .await;
+            Some(p.head.status)
+        }
+        Err(_) => None,
+    };
+    facts["without_stream_status"] = json!(plain);
+    let d = match plain {
+        Some(s) if is_success(s) => Diagnosis::new(
+            Code::StreamRejected,
+            format!("the chat completion works without stream ({s}) and fails with \"stream\": true ({status}): {quoted}"),
+        ),
+        other => Diagnosis::new(
+            Code::HttpStatus,
+            format!(
+                "the chat completion fails with and without stream ({status} / {}): {quoted}",
+                other.map_or("no answer".to_owned(), |s| s.to_string())
+            ),
+        )
+        .with_status(Status::Fail)
+        .with_hint("the service rejects the chat request itself: read its error (model name, quota, content filter); streaming is not the cause"),
+    };
+    StageResult::fail(d, facts)
+}
+
 /// The end of the first complete event and the length of its separator.
 fn find_event_end(text: &[u8]) -> Option<(usize, usize)> {
     let lf = text.windows(2).position(|w| w == b"\n\n").map(|p| (p, 2));
@@ -363,15 +330,6 @@ fn find_event_end(text: &[u8]) -> Option<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dechunks_across_feeds() {
-        let mut d = Dechunk::default();
-        let mut out = d.feed(b"5\r\nhel");
-        out.extend(d.feed(b"lo\r\n3\r\n ab\r\n0\r\n\r\n"));
-        assert_eq!(out, b"hello ab");
-        assert!(d.done);
-    }
 
     #[test]
     fn event_ends() {
