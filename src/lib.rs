@@ -15,6 +15,7 @@ pub mod diagnosis;
 pub mod env;
 pub mod exit;
 pub mod explain;
+pub mod hosts;
 pub mod manpage;
 pub mod presets;
 pub mod probe;
