@@ -5,8 +5,8 @@
 //! gives a second opinion: more than five minutes apart is `ENV_CLOCK_SKEW`.
 
 use super::{add_finding, Look};
-use crate::diagnosis::{Code, Layer, Status};
-use crate::report::{EnvReport, Finding, TargetReport};
+use crate::diagnosis::{Code, Diagnosis, Layer, Status};
+use crate::report::{EnvReport, TargetReport};
 use serde_json::json;
 use std::time::{SystemTime, UNIX_EPOCH};
 use time::format_description::well_known::{Rfc2822, Rfc3339};
@@ -106,15 +106,15 @@ pub fn check_server_dates(env: &mut EnvReport, targets: &[TargetReport], now: Sy
         );
         add_finding(
             env,
-            Finding::new(
+            Diagnosis::new(
                 Code::EnvClockSkew,
-                Status::Warn,
                 format!(
                     "this container's clock is {} {way} {}'s (its Date header says {date}): certificates can look \"not yet valid\" or expired when they are not",
                     span(secs.unsigned_abs()),
                     t.target
                 ),
-            ),
+            )
+            .with_status(Status::Warn),
         );
         return;
     }

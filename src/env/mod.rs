@@ -17,8 +17,8 @@ pub mod container;
 pub mod dns;
 pub mod openssl;
 
-use crate::diagnosis::{Code, Status};
-use crate::report::{EnvReport, Facts, Finding};
+use crate::diagnosis::{Code, Diagnosis, Status};
+use crate::report::{EnvReport, Facts};
 use crate::sysroot::Sysroot;
 use crate::trust::TrustStores;
 use serde_json::{json, Value};
@@ -27,7 +27,7 @@ use std::time::SystemTime;
 /// Findings and facts as the checks add them.
 #[derive(Debug, Default)]
 pub struct Look {
-    findings: Vec<Finding>,
+    findings: Vec<Diagnosis>,
     facts: Facts,
 }
 
@@ -45,8 +45,11 @@ impl Look {
         summary: impl Into<String>,
         hint: impl Into<String>,
     ) {
-        self.findings
-            .push(Finding::new(code, status, summary).with_hint(hint));
+        self.findings.push(
+            Diagnosis::new(code, summary)
+                .with_status(status)
+                .with_hint(hint),
+        );
     }
 
     /// Records a fact.
@@ -71,7 +74,7 @@ impl Look {
 }
 
 /// `fail` when a finding fails, `warn` when there are findings, else `pass`.
-pub fn status_of(findings: &[Finding]) -> Status {
+pub fn status_of(findings: &[Diagnosis]) -> Status {
     if findings.iter().any(|f| f.status == Status::Fail) {
         Status::Fail
     } else if findings.is_empty() {
@@ -83,7 +86,7 @@ pub fn status_of(findings: &[Finding]) -> Status {
 
 /// Adds a finding found after the look (e.g. the clock skew a server's
 /// `Date` header shows) and updates the status.
-pub fn add_finding(env: &mut EnvReport, finding: Finding) {
+pub fn add_finding(env: &mut EnvReport, finding: Diagnosis) {
     env.findings.push(finding);
     env.status = Some(status_of(&env.findings));
 }
