@@ -12,6 +12,7 @@ pub mod checkfile;
 pub mod cli;
 pub mod config;
 pub mod diagnosis;
+pub mod distro;
 pub mod env;
 pub mod exit;
 pub mod explain;
