@@ -7,12 +7,12 @@
 //! ([`TrustStores`]), so the env verdict and the certificate verdict agree.
 
 use super::container::Container;
+use super::facts::{BundleFile, CaBundle, CaDir, CaVariable, CertDir};
 use super::{var, Depth, Look};
 use crate::diagnosis::{Code, Status};
 use crate::sysroot::Sysroot;
 use crate::trust::{TrustStores, BUNDLE_PATHS};
 use rustls_pki_types::CertificateDer;
-use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -148,11 +148,11 @@ pub fn inspect(
             .get(store.source.as_str())
             .copied()
             .unwrap_or_else(|| count(&store.certs, depth));
-        look.fact(
-            "ca_bundle",
-            json!({ "source": store.source, "certificates": store.certs.len(),
-                "expired": (depth == Depth::Full).then_some(c.expired) }),
-        );
+        look.facts.ca_bundle = Some(CaBundle {
+            certificates: store.certs.len(),
+            expired: (depth == Depth::Full).then_some(c.expired),
+            source: store.source.clone(),
+        });
     }
 
     // A directory of certificates without hash links trusts nothing. The
@@ -188,13 +188,21 @@ fn distribution_bundles(
                 let c = count(&certs, depth);
                 counted.insert(*path, c);
                 let expired = (depth == Depth::Full).then_some(c.expired);
-                bundles.push(json!({ "path": path, "readable": true,
-                    "certificates": c.parsed, "expired": expired }));
+                bundles.push(BundleFile::Readable {
+                    certificates: c.parsed,
+                    expired,
+                    path,
+                    readable: true,
+                });
             }
-            Err(e) => bundles.push(json!({ "path": path, "readable": false, "error": e })),
+            Err(error) => bundles.push(BundleFile::Unreadable {
+                error,
+                path,
+                readable: false,
+            }),
         }
     }
-    look.fact("ca_bundles", json!(bundles));
+    look.facts.ca_bundles = bundles;
     counted
 }
 
@@ -223,7 +231,11 @@ fn directory_store(sysroot: &Sysroot, trust: &TrustStores, look: &mut Look) -> D
     for (shown, real) in &trust.dir.dirs {
         let c = scan_dir(real, &bundle_files);
         dir_hashed += c.hashed;
-        dir_facts.push(json!({ "path": shown, "exists": c.exists, "hash_links": c.hashed }));
+        dir_facts.push(CertDir {
+            exists: c.exists,
+            hash_links: c.hashed,
+            path: shown.clone(),
+        });
         if !c.exists {
             if let Some(v) = &explicit_dir {
                 look.add(
@@ -236,10 +248,11 @@ fn directory_store(sysroot: &Sysroot, trust: &TrustStores, look: &mut Look) -> D
             unhashed.push((shown.clone(), c.cert_files));
         }
     }
-    look.fact(
-        "ca_dir",
-        json!({ "source": trust.dir.source, "hashed": dir_hashed > 0, "directories": dir_facts }),
-    );
+    look.facts.ca_dir = CaDir {
+        directories: dir_facts,
+        hashed: dir_hashed > 0,
+        source: trust.dir.source.clone(),
+    };
     DirStoreLook {
         explicit: explicit_dir.is_some(),
         hashed: dir_hashed,
@@ -296,7 +309,7 @@ fn file_store(
 /// The runtimes' own CA variables: the `ca_variables` fact and
 /// `ENV_CA_VAR_MISSING`.
 fn ca_variables(sysroot: &Sysroot, look: &mut Look) {
-    let mut vars = serde_json::Map::new();
+    let mut vars = BTreeMap::new();
     for (name, client) in CA_VARIABLES {
         let Some(v) = var(name) else { continue };
         let real = sysroot.path(&v);
@@ -310,21 +323,29 @@ fn ca_variables(sysroot: &Sysroot, look: &mut Look) {
         };
         match found {
             Ok(n) => {
-                vars.insert((*name).to_owned(), json!({ "path": v, "certificates": n }));
+                let fact = CaVariable {
+                    certificates: Some(n),
+                    error: None,
+                    path: v,
+                };
+                vars.insert((*name).to_owned(), fact);
             }
             Err(e) => {
-                vars.insert((*name).to_owned(), json!({ "path": v, "error": e }));
                 look.add(
                     Code::EnvCaVarMissing,
                     Status::Warn,
                     format!("{name}={v}: {e}: {client} cannot load its CA bundle"),
                 );
+                let fact = CaVariable {
+                    certificates: None,
+                    error: Some(e),
+                    path: v,
+                };
+                vars.insert((*name).to_owned(), fact);
             }
         }
     }
-    if !vars.is_empty() {
-        look.fact("ca_variables", json!(vars));
-    }
+    look.facts.ca_variables = vars;
 }
 
 #[cfg(test)]

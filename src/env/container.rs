@@ -5,11 +5,11 @@
 //! line for the detected distribution, or the `COPY --from=…` line for an
 //! image with no package manager at all.
 
+use super::facts::ContainerRuntime;
 use super::Look;
 use crate::distro;
 pub use crate::distro::Family;
 use crate::sysroot::Sysroot;
-use serde_json::json;
 
 /// The C library the image's dynamically linked programs use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,15 +162,10 @@ pub fn inspect(sysroot: &Sysroot, look: &mut Look) -> Container {
         .into_iter()
         .find(|b| sysroot.path(format!("/usr/bin/{b}")).exists())
         .unwrap_or("microdnf");
-    look.fact(
-        "container",
-        json!({ "runtime": runtime, "evidence": evidence }),
-    );
-    look.fact("distribution", json!(distribution));
-    if let Some(pretty) = field("PRETTY_NAME") {
-        look.fact("distribution_name", json!(pretty));
-    }
-    look.fact("libc", json!(libc.name()));
+    look.facts.container = ContainerRuntime { evidence, runtime };
+    look.facts.distribution.clone_from(&distribution);
+    look.facts.distribution_name = field("PRETTY_NAME");
+    look.facts.libc = libc.name();
     Container {
         runtime,
         distribution,

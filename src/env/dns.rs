@@ -3,10 +3,10 @@
 //! `search`, `options ndots`), `/etc/hosts` entries that pin public names,
 //! and the `hosts:` line of `/etc/nsswitch.conf`.
 
+use super::facts::HostsOverride;
 use super::Look;
 use crate::diagnosis::{Code, Status};
 use crate::sysroot::Sysroot;
-use serde_json::json;
 use std::net::IpAddr;
 
 /// ndots from which every external name costs several lookups.
@@ -104,82 +104,8 @@ fn hosts_overrides(text: &str, hostname: &str) -> Vec<(String, String)> {
 
 /// Checks the resolver configuration.
 pub fn inspect(sysroot: &Sysroot, look: &mut Look) {
-    match std::fs::read(sysroot.path("/etc/resolv.conf")) {
-        Ok(bytes) => {
-            let rc = parse_resolv_conf(&bytes);
-            let k8s = is_kubernetes(&rc.search);
-            let roles: serde_json::Map<String, serde_json::Value> = rc
-                .nameservers
-                .iter()
-                .filter_map(|ns| role(ns, k8s).map(|r| (ns.clone(), json!(r))))
-                .collect();
-            look.fact("nameservers", json!(rc.nameservers));
-            if !roles.is_empty() {
-                look.fact("nameserver_roles", json!(roles));
-            }
-            look.fact("search", json!(rc.search));
-            look.fact("ndots", json!(rc.ndots));
-            if !rc.options.is_empty() {
-                look.fact("resolver_options", json!(rc.options));
-            }
-            if rc.nameservers.is_empty() {
-                look.fact(
-                    "nameserver_note",
-                    json!("no nameserver line: resolvers fall back to 127.0.0.1:53"),
-                );
-            }
-            let ndots = rc.ndots;
-            if ndots >= NDOTS_WARN && !rc.search.is_empty() {
-                let n = rc.search.len();
-                look.add(
-                    Code::EnvDnsNdots,
-                    Status::Warn,
-                    format!(
-                        "options ndots:{ndots} with {n} search domain(s) ({}): a name with fewer than {ndots} dots, such as api.openai.com, is first tried as api.openai.com.{}: up to {n} extra lookups (each A and AAAA) before the real one",
-                        rc.search.join(" "),
-                        rc.search[0]
-                    ),
-                );
-            }
-        }
-        Err(e) => look.add(
-            Code::EnvNoResolvConf,
-            Status::Warn,
-            format!(
-                "/etc/resolv.conf: {}: resolvers fall back to 127.0.0.1:53",
-                super::ca::io_words(&e)
-            ),
-        ),
-    }
-
-    let hostname = std::fs::read_to_string(sysroot.path("/etc/hostname"))
-        .map(|h| h.trim().to_owned())
-        .unwrap_or_default();
-    match std::fs::read_to_string(sysroot.path("/etc/hosts")) {
-        Ok(text) => {
-            let pinned = hosts_overrides(&text, &hostname);
-            if !pinned.is_empty() {
-                look.fact(
-                    "hosts_overrides",
-                    json!(pinned
-                        .iter()
-                        .map(|(n, a)| json!({ "name": n, "address": a }))
-                        .collect::<Vec<_>>()),
-                );
-                let list: Vec<String> = pinned.iter().map(|(n, a)| format!("{n} → {a}")).collect();
-                look.add(
-                    Code::EnvHostsOverride,
-                    Status::Warn,
-                    format!(
-                        "/etc/hosts pins public name(s): {}; every client skips DNS for them",
-                        list.join(", ")
-                    ),
-                );
-            }
-        }
-        Err(_) => look.fact("hosts_file", json!("absent")),
-    }
-
+    resolver(sysroot, look);
+    hosts(sysroot, look);
     let nss = std::fs::read_to_string(sysroot.path("/etc/nsswitch.conf"))
         .ok()
         .map(|text| {
@@ -187,7 +113,81 @@ pub fn inspect(sysroot: &Sysroot, look: &mut Look) {
                 .find_map(|l| l.trim().strip_prefix("hosts:").map(|v| v.trim().to_owned()))
                 .unwrap_or_default()
         });
-    look.fact("nsswitch_hosts", json!(nss));
+    look.facts.nsswitch_hosts = nss;
+}
+
+/// `/etc/resolv.conf`: the resolver facts, `ENV_DNS_NDOTS`,
+/// `ENV_NO_RESOLV_CONF`.
+fn resolver(sysroot: &Sysroot, look: &mut Look) {
+    let rc = match std::fs::read(sysroot.path("/etc/resolv.conf")) {
+        Ok(bytes) => parse_resolv_conf(&bytes),
+        Err(e) => {
+            look.add(
+                Code::EnvNoResolvConf,
+                Status::Warn,
+                format!(
+                    "/etc/resolv.conf: {}: resolvers fall back to 127.0.0.1:53",
+                    super::ca::io_words(&e)
+                ),
+            );
+            return;
+        }
+    };
+    let k8s = is_kubernetes(&rc.search);
+    look.facts.nameserver_roles = rc
+        .nameservers
+        .iter()
+        .filter_map(|ns| role(ns, k8s).map(|r| (ns.clone(), r)))
+        .collect();
+    if rc.nameservers.is_empty() {
+        look.facts.nameserver_note =
+            Some("no nameserver line: resolvers fall back to 127.0.0.1:53");
+    }
+    let ndots = rc.ndots;
+    if ndots >= NDOTS_WARN && !rc.search.is_empty() {
+        let n = rc.search.len();
+        look.add(
+            Code::EnvDnsNdots,
+            Status::Warn,
+            format!(
+                "options ndots:{ndots} with {n} search domain(s) ({}): a name with fewer than {ndots} dots, such as api.openai.com, is first tried as api.openai.com.{}: up to {n} extra lookups (each A and AAAA) before the real one",
+                rc.search.join(" "),
+                rc.search[0]
+            ),
+        );
+    }
+    look.facts.nameservers = Some(rc.nameservers);
+    look.facts.search = Some(rc.search);
+    look.facts.ndots = Some(ndots);
+    look.facts.resolver_options = rc.options;
+}
+
+/// `/etc/hosts`: the public names it pins (`ENV_HOSTS_OVERRIDE`).
+fn hosts(sysroot: &Sysroot, look: &mut Look) {
+    let hostname = std::fs::read_to_string(sysroot.path("/etc/hostname"))
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default();
+    let Ok(text) = std::fs::read_to_string(sysroot.path("/etc/hosts")) else {
+        look.facts.hosts_file = Some("absent");
+        return;
+    };
+    let pinned = hosts_overrides(&text, &hostname);
+    if pinned.is_empty() {
+        return;
+    }
+    let list: Vec<String> = pinned.iter().map(|(n, a)| format!("{n} → {a}")).collect();
+    look.add(
+        Code::EnvHostsOverride,
+        Status::Warn,
+        format!(
+            "/etc/hosts pins public name(s): {}; every client skips DNS for them",
+            list.join(", ")
+        ),
+    );
+    look.facts.hosts_overrides = pinned
+        .into_iter()
+        .map(|(name, address)| HostsOverride { address, name })
+        .collect();
 }
 
 #[cfg(test)]

@@ -78,7 +78,7 @@ pub struct EnvReport {
     /// shape (no `layer`, `client_errors` only when there are some).
     #[serde(serialize_with = "findings_json")]
     pub findings: Vec<Diagnosis>,
-    pub facts: Facts,
+    pub facts: crate::env::facts::EnvFacts,
 }
 
 /// How an env finding appears in the JSON: `code, status, summary, hint,
