@@ -10,9 +10,11 @@
 //! report model and the one printer; `duration` is shared by both sides.
 
 pub mod diagnosis;
+pub mod distro;
 pub mod env;
 pub mod exit;
 pub mod explain;
+pub mod hosts;
 pub mod manpage;
 pub mod presets;
 pub mod probe;

@@ -7,13 +7,14 @@
 //! ([`TrustStores`]), so the env verdict and the certificate verdict agree.
 
 use super::container::Container;
+use super::facts::{BundleFile, CaBundle, CaDir, CaVariable, CertDir};
 use super::{var, Depth, Look};
 use crate::diagnosis::{Code, Status};
 use crate::sysroot::Sysroot;
 use crate::trust::{TrustStores, BUNDLE_PATHS};
 use rustls_pki_types::CertificateDer;
-use serde_json::json;
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 /// The variables runtimes read for their own CA bundle.
 const CA_VARIABLES: &[(&str, &str)] = &[
@@ -95,11 +96,11 @@ struct DirContents {
 
 /// Bundles are not what a directory store is for: they never count as the
 /// directory's certificate files.
-fn is_bundle(path: &Path, bundles: &[std::path::PathBuf]) -> bool {
+fn is_bundle(path: &Path, bundles: &[PathBuf]) -> bool {
     bundles.iter().any(|b| b == path)
 }
 
-fn scan_dir(dir: &Path, bundles: &[std::path::PathBuf]) -> DirContents {
+fn scan_dir(dir: &Path, bundles: &[PathBuf]) -> DirContents {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return DirContents::default();
     };
@@ -139,9 +140,44 @@ pub fn inspect(
     depth: Depth,
     look: &mut Look,
 ) {
-    // Every distribution bundle present, not only the one in use.
+    let counted = distribution_bundles(sysroot, depth, look);
+    let dir = directory_store(sysroot, trust, look);
+    let file_usable = file_store(sysroot, trust, image, &dir, look);
+    if let Some(store) = &trust.file {
+        let c = counted
+            .get(store.source.as_str())
+            .copied()
+            .unwrap_or_else(|| count(&store.certs, depth));
+        look.facts.ca_bundle = Some(CaBundle {
+            certificates: store.certs.len(),
+            expired: (depth == Depth::Full).then_some(c.expired),
+            source: store.source.clone(),
+        });
+    }
+
+    // A directory of certificates without hash links trusts nothing. The
+    // default directory only matters when no bundle serves instead.
+    if dir.explicit || !file_usable {
+        for (dir, n) in dir.unhashed {
+            look.add(
+                Code::EnvSslCertDirNotHashed,
+                Status::Warn,
+                format!("{dir} holds {n} certificate file(s) but no <subject-hash>.N links: OpenSSL finds none of them"),
+            );
+        }
+    }
+    ca_variables(sysroot, look);
+}
+
+/// Every distribution bundle present, not only the one in use: the
+/// `ca_bundles` fact; returns the counts by path.
+fn distribution_bundles(
+    sysroot: &Sysroot,
+    depth: Depth,
+    look: &mut Look,
+) -> BTreeMap<&'static str, Count> {
     let mut bundles = Vec::new();
-    let mut counted = std::collections::BTreeMap::new();
+    let mut counted = BTreeMap::new();
     for path in BUNDLE_PATHS {
         let real = sysroot.path(path);
         if !real.exists() {
@@ -152,20 +188,42 @@ pub fn inspect(
                 let c = count(&certs, depth);
                 counted.insert(*path, c);
                 let expired = (depth == Depth::Full).then_some(c.expired);
-                bundles.push(json!({ "path": path, "readable": true,
-                    "certificates": c.parsed, "expired": expired }));
+                bundles.push(BundleFile::Readable {
+                    certificates: c.parsed,
+                    expired,
+                    path,
+                    readable: true,
+                });
             }
-            Err(e) => bundles.push(json!({ "path": path, "readable": false, "error": e })),
+            Err(error) => bundles.push(BundleFile::Unreadable {
+                error,
+                path,
+                readable: false,
+            }),
         }
     }
-    look.fact("ca_bundles", json!(bundles));
+    look.facts.ca_bundles = bundles;
+    counted
+}
 
-    // The directory store, as OpenSSL looks it up.
+/// What the directory store holds, for the file store's verdict.
+struct DirStoreLook {
+    /// `SSL_CERT_DIR` is set.
+    explicit: bool,
+    /// Hash links over all its directories.
+    hashed: usize,
+    /// Directories with certificate files but no hash links, and how many.
+    unhashed: Vec<(String, usize)>,
+}
+
+/// The directory store, as OpenSSL looks it up: the `ca_dir` fact and
+/// `ENV_SSL_CERT_DIR_MISSING`.
+fn directory_store(sysroot: &Sysroot, trust: &TrustStores, look: &mut Look) -> DirStoreLook {
     let explicit_dir = var("SSL_CERT_DIR");
     let mut dir_hashed = 0;
     let mut unhashed = Vec::new();
     let mut dir_facts = Vec::new();
-    let bundle_files: Vec<std::path::PathBuf> = BUNDLE_PATHS
+    let bundle_files: Vec<PathBuf> = BUNDLE_PATHS
         .iter()
         .map(|p| sysroot.path(p))
         .chain(var("SSL_CERT_FILE").map(|p| sysroot.path(p)))
@@ -173,7 +231,11 @@ pub fn inspect(
     for (shown, real) in &trust.dir.dirs {
         let c = scan_dir(real, &bundle_files);
         dir_hashed += c.hashed;
-        dir_facts.push(json!({ "path": shown, "exists": c.exists, "hash_links": c.hashed }));
+        dir_facts.push(CertDir {
+            exists: c.exists,
+            hash_links: c.hashed,
+            path: shown.clone(),
+        });
         if !c.exists {
             if let Some(v) = &explicit_dir {
                 look.add(
@@ -186,19 +248,34 @@ pub fn inspect(
             unhashed.push((shown.clone(), c.cert_files));
         }
     }
-    look.fact(
-        "ca_dir",
-        json!({ "source": trust.dir.source, "hashed": dir_hashed > 0, "directories": dir_facts }),
-    );
+    look.facts.ca_dir = CaDir {
+        directories: dir_facts,
+        hashed: dir_hashed > 0,
+        source: trust.dir.source.clone(),
+    };
+    DirStoreLook {
+        explicit: explicit_dir.is_some(),
+        hashed: dir_hashed,
+        unhashed,
+    }
+}
 
-    // The file store: SSL_CERT_FILE, else the first distribution bundle.
+/// The file store (`SSL_CERT_FILE`, else the first distribution bundle):
+/// its findings; returns whether it is usable.
+fn file_store(
+    sysroot: &Sysroot,
+    trust: &TrustStores,
+    image: &Container,
+    dir: &DirStoreLook,
+    look: &mut Look,
+) -> bool {
     let file_usable = trust
         .file
         .as_ref()
         .is_some_and(|s| s.error.is_none() && !s.certs.is_empty());
     match (&trust.file, var("SSL_CERT_FILE")) {
         (Some(_), Some(v)) if !file_usable => {
-            let (status, why) = if dir_hashed > 0 {
+            let (status, why) = if dir.hashed > 0 {
                 (Status::Warn, "OpenSSL's default paths (Python's ssl) still find CAs through the hashed directory, but a client that loads this file by itself fails")
             } else {
                 (Status::Fail, "the directory store holds nothing either: OpenSSL-based clients trust nothing")
@@ -218,7 +295,7 @@ pub fn inspect(
                 file_problem(&sysroot.path(&store.source))
             ),
         ),
-        (None, _) if dir_hashed == 0 => look.add_hinted(
+        (None, _) if dir.hashed == 0 => look.add_hinted(
             Code::EnvNoCaBundle,
             Status::Fail,
             "no CA bundle on any distribution path and no hashed CA directory: TLS clients trust nothing",
@@ -226,32 +303,13 @@ pub fn inspect(
         ),
         _ => {}
     }
-    if let Some(store) = &trust.file {
-        let c = counted
-            .get(store.source.as_str())
-            .copied()
-            .unwrap_or_else(|| count(&store.certs, depth));
-        look.fact(
-            "ca_bundle",
-            json!({ "source": store.source, "certificates": store.certs.len(),
-                "expired": (depth == Depth::Full).then_some(c.expired) }),
-        );
-    }
+    file_usable
+}
 
-    // A directory of certificates without hash links trusts nothing. The
-    // default directory only matters when no bundle serves instead.
-    if explicit_dir.is_some() || !file_usable {
-        for (dir, n) in unhashed {
-            look.add(
-                Code::EnvSslCertDirNotHashed,
-                Status::Warn,
-                format!("{dir} holds {n} certificate file(s) but no <subject-hash>.N links: OpenSSL finds none of them"),
-            );
-        }
-    }
-
-    // The runtimes' own CA variables.
-    let mut vars = serde_json::Map::new();
+/// The runtimes' own CA variables: the `ca_variables` fact and
+/// `ENV_CA_VAR_MISSING`.
+fn ca_variables(sysroot: &Sysroot, look: &mut Look) {
+    let mut vars = BTreeMap::new();
     for (name, client) in CA_VARIABLES {
         let Some(v) = var(name) else { continue };
         let real = sysroot.path(&v);
@@ -265,21 +323,29 @@ pub fn inspect(
         };
         match found {
             Ok(n) => {
-                vars.insert((*name).to_owned(), json!({ "path": v, "certificates": n }));
+                let fact = CaVariable {
+                    certificates: Some(n),
+                    error: None,
+                    path: v,
+                };
+                vars.insert((*name).to_owned(), fact);
             }
             Err(e) => {
-                vars.insert((*name).to_owned(), json!({ "path": v, "error": e }));
                 look.add(
                     Code::EnvCaVarMissing,
                     Status::Warn,
                     format!("{name}={v}: {e}: {client} cannot load its CA bundle"),
                 );
+                let fact = CaVariable {
+                    certificates: None,
+                    error: Some(e),
+                    path: v,
+                };
+                vars.insert((*name).to_owned(), fact);
             }
         }
     }
-    if !vars.is_empty() {
-        look.fact("ca_variables", json!(vars));
-    }
+    look.facts.ca_variables = vars;
 }
 
 #[cfg(test)]

@@ -4,10 +4,10 @@
 //! During `check`, a server's `Date` header (captured by the http stage)
 //! gives a second opinion: more than five minutes apart is `ENV_CLOCK_SKEW`.
 
+use super::facts::{Clock, ClockSkew};
 use super::{add_finding, Look};
-use crate::diagnosis::{Code, Layer, Status};
-use crate::report::{EnvReport, Finding, TargetReport};
-use serde_json::json;
+use crate::diagnosis::{Code, Diagnosis, Layer, Status};
+use crate::report::{EnvReport, TargetReport};
 use std::time::{SystemTime, UNIX_EPOCH};
 use time::format_description::well_known::{Rfc2822, Rfc3339};
 use time::OffsetDateTime;
@@ -54,10 +54,10 @@ pub fn span(secs: u64) -> String {
 pub fn inspect(now: SystemTime, look: &mut Look) {
     let now = unix(now);
     let build = build_date().map(OffsetDateTime::unix_timestamp);
-    look.fact(
-        "clock",
-        json!({ "now": rfc3339(now), "build_date": build.map(rfc3339) }),
-    );
+    look.facts.clock = Clock {
+        build_date: build.map(rfc3339),
+        now: rfc3339(now),
+    };
     if let Some(build) = build {
         if now < build {
             look.add(
@@ -100,21 +100,22 @@ pub fn check_server_dates(env: &mut EnvReport, targets: &[TargetReport], now: Sy
             continue;
         }
         let way = if secs > 0 { "ahead of" } else { "behind" };
-        env.facts.insert(
-            "clock_skew".to_owned(),
-            json!({ "target": t.target, "server_date": date, "local_minus_server_s": secs }),
-        );
+        env.facts.clock_skew = Some(ClockSkew {
+            local_minus_server_s: secs,
+            server_date: date.to_owned(),
+            target: t.target.clone(),
+        });
         add_finding(
             env,
-            Finding::new(
+            Diagnosis::new(
                 Code::EnvClockSkew,
-                Status::Warn,
                 format!(
                     "this container's clock is {} {way} {}'s (its Date header says {date}): certificates can look \"not yet valid\" or expired when they are not",
                     span(secs.unsigned_abs()),
                     t.target
                 ),
-            ),
+            )
+            .with_status(Status::Warn),
         );
         return;
     }

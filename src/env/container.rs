@@ -5,9 +5,11 @@
 //! line for the detected distribution, or the `COPY --from=…` line for an
 //! image with no package manager at all.
 
+use super::facts::ContainerRuntime;
 use super::Look;
+use crate::distro;
+pub use crate::distro::Family;
 use crate::sysroot::Sysroot;
-use serde_json::json;
 
 /// The C library the image's dynamically linked programs use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,17 +29,6 @@ impl Libc {
             Libc::None => "none",
         }
     }
-}
-
-/// How packages are installed in the image.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    Debian,
-    Alpine,
-    /// RHEL, UBI, Fedora, CentOS, Rocky, Alma, Amazon Linux, Oracle Linux.
-    Redhat,
-    Suse,
-    Unknown,
 }
 
 /// What the env look knows about the image itself.
@@ -79,48 +70,6 @@ impl Container {
             Family::Suse => "`RUN zypper install -y libopenssl3`".to_owned(),
             Family::Unknown => "use a base image with OpenSSL (e.g. python:3.12-slim or debian:12-slim) and install its libssl package".to_owned(),
         }
-    }
-}
-
-/// The `KEY=value` pairs of an os-release file, quotes removed.
-fn os_release(text: &str) -> impl Iterator<Item = (&str, &str)> {
-    text.lines().filter_map(|l| {
-        let (k, v) = l.trim().split_once('=')?;
-        Some((k.trim(), v.trim().trim_matches(|c| c == '"' || c == '\'')))
-    })
-}
-
-fn family_of(id: &str, id_like: &str) -> Family {
-    let ids: Vec<&str> = std::iter::once(id)
-        .chain(id_like.split_whitespace())
-        .collect();
-    let any = |names: &[&str]| ids.iter().any(|i| names.contains(i));
-    if any(&["debian", "ubuntu"]) {
-        Family::Debian
-    } else if any(&["alpine", "wolfi", "chainguard"]) {
-        Family::Alpine
-    } else if any(&[
-        "rhel",
-        "fedora",
-        "centos",
-        "rocky",
-        "almalinux",
-        "amzn",
-        "ol",
-        "mariner",
-        "azurelinux",
-    ]) {
-        Family::Redhat
-    } else if any(&[
-        "suse",
-        "opensuse",
-        "sles",
-        "opensuse-leap",
-        "opensuse-tumbleweed",
-    ]) {
-        Family::Suse
-    } else {
-        Family::Unknown
     }
 }
 
@@ -189,28 +138,13 @@ fn detect_runtime(sysroot: &Sysroot) -> (Option<&'static str>, Option<String>) {
     (None, None)
 }
 
-/// The distribution family from `/etc/os-release` (or `/usr/lib/os-release`).
-pub fn detect_family(sysroot: &Sysroot) -> Family {
-    let text = std::fs::read_to_string(sysroot.path("/etc/os-release"))
-        .or_else(|_| std::fs::read_to_string(sysroot.path("/usr/lib/os-release")))
-        .unwrap_or_default();
-    let field = |key: &str| {
-        os_release(&text)
-            .find(|(k, _)| *k == key)
-            .map_or("", |(_, v)| v)
-    };
-    family_of(field("ID"), field("ID_LIKE"))
-}
-
 /// Looks at the image itself; records the facts and returns them for the
 /// other checks' hints.
 pub fn inspect(sysroot: &Sysroot, look: &mut Look) -> Container {
     let (runtime, evidence) = detect_runtime(sysroot);
-    let text = std::fs::read_to_string(sysroot.path("/etc/os-release"))
-        .or_else(|_| std::fs::read_to_string(sysroot.path("/usr/lib/os-release")))
-        .unwrap_or_default();
+    let text = distro::os_release_text(sysroot);
     let field = |key: &str| {
-        os_release(&text)
+        distro::os_release(&text)
             .find(|(k, _)| *k == key)
             .map(|(_, v)| v.to_owned())
     };
@@ -219,7 +153,7 @@ pub fn inspect(sysroot: &Sysroot, look: &mut Look) -> Container {
         Some(v) => format!("{id} {v}"),
         None => id.clone(),
     });
-    let family = family_of(
+    let family = distro::family_of(
         id.as_deref().unwrap_or(""),
         field("ID_LIKE").as_deref().unwrap_or(""),
     );
@@ -228,42 +162,15 @@ pub fn inspect(sysroot: &Sysroot, look: &mut Look) -> Container {
         .into_iter()
         .find(|b| sysroot.path(format!("/usr/bin/{b}")).exists())
         .unwrap_or("microdnf");
-    look.fact(
-        "container",
-        json!({ "runtime": runtime, "evidence": evidence }),
-    );
-    look.fact("distribution", json!(distribution));
-    if let Some(pretty) = field("PRETTY_NAME") {
-        look.fact("distribution_name", json!(pretty));
-    }
-    look.fact("libc", json!(libc.name()));
+    look.facts.container = ContainerRuntime { evidence, runtime };
+    look.facts.distribution.clone_from(&distribution);
+    look.facts.distribution_name = field("PRETTY_NAME");
+    look.facts.libc = libc.name();
     Container {
         runtime,
         distribution,
         family,
         libc,
         installer,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn families_follow_id_and_id_like() {
-        assert_eq!(family_of("debian", ""), Family::Debian);
-        assert_eq!(family_of("linuxmint", "ubuntu debian"), Family::Debian);
-        assert_eq!(family_of("rhel", "fedora"), Family::Redhat);
-        assert_eq!(family_of("almalinux", "rhel centos fedora"), Family::Redhat);
-        assert_eq!(family_of("alpine", ""), Family::Alpine);
-        assert_eq!(family_of("opensuse-leap", "suse opensuse"), Family::Suse);
-        assert_eq!(family_of("", ""), Family::Unknown);
-    }
-
-    #[test]
-    fn os_release_strips_quotes() {
-        let pairs: Vec<_> = os_release("ID=\"rhel\"\nVERSION_ID='9.4'\n# c\n").collect();
-        assert_eq!(pairs, vec![("ID", "rhel"), ("VERSION_ID", "9.4")]);
     }
 }

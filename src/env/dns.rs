@@ -3,46 +3,45 @@
 //! `search`, `options ndots`), `/etc/hosts` entries that pin public names,
 //! and the `hosts:` line of `/etc/nsswitch.conf`.
 
+use super::facts::HostsOverride;
 use super::Look;
 use crate::diagnosis::{Code, Status};
 use crate::sysroot::Sysroot;
-use serde_json::json;
 use std::net::IpAddr;
 
 /// ndots from which every external name costs several lookups.
 const NDOTS_WARN: u32 = 5;
 
-/// What `/etc/resolv.conf` says.
+/// What `/etc/resolv.conf` says, as the dns stage reads it (the
+/// `resolv-conf` crate; lines glibc would skip are skipped).
 #[derive(Debug, Default, PartialEq, Eq)]
 struct ResolvConf {
     nameservers: Vec<String>,
+    /// The last `search` or `domain` line, as in glibc.
     search: Vec<String>,
     /// `options ndots:N`; glibc's default is 1.
-    ndots: Option<u32>,
+    ndots: u32,
+    /// The options in effect that differ from glibc's defaults (`ndots:5`).
     options: Vec<String>,
 }
 
-fn parse_resolv_conf(text: &str) -> ResolvConf {
-    let mut rc = ResolvConf::default();
-    for line in text.lines() {
-        let line = line.split(['#', ';']).next().unwrap_or("");
-        let mut words = line.split_whitespace();
-        match words.next() {
-            Some("nameserver") => rc.nameservers.extend(words.next().map(str::to_owned)),
-            // The last search or domain line wins, as in glibc.
-            Some("search" | "domain") => rc.search = words.map(str::to_owned).collect(),
-            Some("options") => {
-                for opt in words {
-                    if let Some(n) = opt.strip_prefix("ndots:") {
-                        rc.ndots = n.parse().ok();
-                    }
-                    rc.options.push(opt.to_owned());
-                }
-            }
-            _ => {}
-        }
+fn parse_resolv_conf(bytes: &[u8]) -> ResolvConf {
+    let (conf, _skipped) = resolv_conf::Config::parse_with_errors(bytes);
+    // The crate writes the options that differ from the defaults back as
+    // `options …` lines, one each.
+    let options = conf
+        .to_string()
+        .lines()
+        .filter_map(|l| l.strip_prefix("options "))
+        .flat_map(str::split_whitespace)
+        .map(str::to_owned)
+        .collect();
+    ResolvConf {
+        nameservers: conf.nameservers.iter().map(ToString::to_string).collect(),
+        search: conf.get_last_search_or_domain().cloned().collect(),
+        ndots: conf.ndots,
+        options,
     }
-    rc
 }
 
 /// Whether the search list is a Kubernetes pod's (`<ns>.svc.<cluster-domain>`).
@@ -93,16 +92,10 @@ fn is_public_name(name: &str, hostname: &str) -> bool {
 /// `(name, address)` of the hosts entries that pin public names.
 fn hosts_overrides(text: &str, hostname: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("");
-        let mut words = line.split_whitespace();
-        let Some(addr) = words.next() else { continue };
-        if addr.parse::<IpAddr>().is_err() {
-            continue;
-        }
-        for name in words {
-            if is_public_name(name, hostname) {
-                out.push((name.to_owned(), addr.to_owned()));
+    for (addr, names) in crate::hosts::parse(text) {
+        for name in names {
+            if is_public_name(&name, hostname) {
+                out.push((name, addr.to_string()));
             }
         }
     }
@@ -111,82 +104,8 @@ fn hosts_overrides(text: &str, hostname: &str) -> Vec<(String, String)> {
 
 /// Checks the resolver configuration.
 pub fn inspect(sysroot: &Sysroot, look: &mut Look) {
-    match std::fs::read_to_string(sysroot.path("/etc/resolv.conf")) {
-        Ok(text) => {
-            let rc = parse_resolv_conf(&text);
-            let k8s = is_kubernetes(&rc.search);
-            let roles: serde_json::Map<String, serde_json::Value> = rc
-                .nameservers
-                .iter()
-                .filter_map(|ns| role(ns, k8s).map(|r| (ns.clone(), json!(r))))
-                .collect();
-            look.fact("nameservers", json!(rc.nameservers));
-            if !roles.is_empty() {
-                look.fact("nameserver_roles", json!(roles));
-            }
-            look.fact("search", json!(rc.search));
-            look.fact("ndots", json!(rc.ndots.unwrap_or(1)));
-            if !rc.options.is_empty() {
-                look.fact("resolver_options", json!(rc.options));
-            }
-            if rc.nameservers.is_empty() {
-                look.fact(
-                    "nameserver_note",
-                    json!("no nameserver line: resolvers fall back to 127.0.0.1:53"),
-                );
-            }
-            let ndots = rc.ndots.unwrap_or(1);
-            if ndots >= NDOTS_WARN && !rc.search.is_empty() {
-                let n = rc.search.len();
-                look.add(
-                    Code::EnvDnsNdots,
-                    Status::Warn,
-                    format!(
-                        "options ndots:{ndots} with {n} search domain(s) ({}): a name with fewer than {ndots} dots, such as api.openai.com, is first tried as api.openai.com.{}: up to {n} extra lookups (each A and AAAA) before the real one",
-                        rc.search.join(" "),
-                        rc.search[0]
-                    ),
-                );
-            }
-        }
-        Err(e) => look.add(
-            Code::EnvNoResolvConf,
-            Status::Warn,
-            format!(
-                "/etc/resolv.conf: {}: resolvers fall back to 127.0.0.1:53",
-                super::ca::io_words(&e)
-            ),
-        ),
-    }
-
-    let hostname = std::fs::read_to_string(sysroot.path("/etc/hostname"))
-        .map(|h| h.trim().to_owned())
-        .unwrap_or_default();
-    match std::fs::read_to_string(sysroot.path("/etc/hosts")) {
-        Ok(text) => {
-            let pinned = hosts_overrides(&text, &hostname);
-            if !pinned.is_empty() {
-                look.fact(
-                    "hosts_overrides",
-                    json!(pinned
-                        .iter()
-                        .map(|(n, a)| json!({ "name": n, "address": a }))
-                        .collect::<Vec<_>>()),
-                );
-                let list: Vec<String> = pinned.iter().map(|(n, a)| format!("{n} → {a}")).collect();
-                look.add(
-                    Code::EnvHostsOverride,
-                    Status::Warn,
-                    format!(
-                        "/etc/hosts pins public name(s): {}; every client skips DNS for them",
-                        list.join(", ")
-                    ),
-                );
-            }
-        }
-        Err(_) => look.fact("hosts_file", json!("absent")),
-    }
-
+    resolver(sysroot, look);
+    hosts(sysroot, look);
     let nss = std::fs::read_to_string(sysroot.path("/etc/nsswitch.conf"))
         .ok()
         .map(|text| {
@@ -194,7 +113,81 @@ pub fn inspect(sysroot: &Sysroot, look: &mut Look) {
                 .find_map(|l| l.trim().strip_prefix("hosts:").map(|v| v.trim().to_owned()))
                 .unwrap_or_default()
         });
-    look.fact("nsswitch_hosts", json!(nss));
+    look.facts.nsswitch_hosts = nss;
+}
+
+/// `/etc/resolv.conf`: the resolver facts, `ENV_DNS_NDOTS`,
+/// `ENV_NO_RESOLV_CONF`.
+fn resolver(sysroot: &Sysroot, look: &mut Look) {
+    let rc = match std::fs::read(sysroot.path("/etc/resolv.conf")) {
+        Ok(bytes) => parse_resolv_conf(&bytes),
+        Err(e) => {
+            look.add(
+                Code::EnvNoResolvConf,
+                Status::Warn,
+                format!(
+                    "/etc/resolv.conf: {}: resolvers fall back to 127.0.0.1:53",
+                    super::ca::io_words(&e)
+                ),
+            );
+            return;
+        }
+    };
+    let k8s = is_kubernetes(&rc.search);
+    look.facts.nameserver_roles = rc
+        .nameservers
+        .iter()
+        .filter_map(|ns| role(ns, k8s).map(|r| (ns.clone(), r)))
+        .collect();
+    if rc.nameservers.is_empty() {
+        look.facts.nameserver_note =
+            Some("no nameserver line: resolvers fall back to 127.0.0.1:53");
+    }
+    let ndots = rc.ndots;
+    if ndots >= NDOTS_WARN && !rc.search.is_empty() {
+        let n = rc.search.len();
+        look.add(
+            Code::EnvDnsNdots,
+            Status::Warn,
+            format!(
+                "options ndots:{ndots} with {n} search domain(s) ({}): a name with fewer than {ndots} dots, such as api.openai.com, is first tried as api.openai.com.{}: up to {n} extra lookups (each A and AAAA) before the real one",
+                rc.search.join(" "),
+                rc.search[0]
+            ),
+        );
+    }
+    look.facts.nameservers = Some(rc.nameservers);
+    look.facts.search = Some(rc.search);
+    look.facts.ndots = Some(ndots);
+    look.facts.resolver_options = rc.options;
+}
+
+/// `/etc/hosts`: the public names it pins (`ENV_HOSTS_OVERRIDE`).
+fn hosts(sysroot: &Sysroot, look: &mut Look) {
+    let hostname = std::fs::read_to_string(sysroot.path("/etc/hostname"))
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default();
+    let Ok(text) = std::fs::read_to_string(sysroot.path("/etc/hosts")) else {
+        look.facts.hosts_file = Some("absent");
+        return;
+    };
+    let pinned = hosts_overrides(&text, &hostname);
+    if pinned.is_empty() {
+        return;
+    }
+    let list: Vec<String> = pinned.iter().map(|(n, a)| format!("{n} → {a}")).collect();
+    look.add(
+        Code::EnvHostsOverride,
+        Status::Warn,
+        format!(
+            "/etc/hosts pins public name(s): {}; every client skips DNS for them",
+            list.join(", ")
+        ),
+    );
+    look.facts.hosts_overrides = pinned
+        .into_iter()
+        .map(|(name, address)| HostsOverride { address, name })
+        .collect();
 }
 
 #[cfg(test)]
@@ -204,11 +197,12 @@ mod tests {
     #[test]
     fn resolv_conf_of_a_kubernetes_pod() {
         let rc = parse_resolv_conf(
-            "search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5 # comment\n",
+            b"search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5 # comment\n",
         );
         assert_eq!(rc.nameservers, vec!["10.96.0.10"]);
         assert_eq!(rc.search.len(), 3);
-        assert_eq!(rc.ndots, Some(5));
+        assert_eq!(rc.ndots, 5);
+        assert_eq!(rc.options, vec!["ndots:5"]);
         assert!(is_kubernetes(&rc.search));
         assert_eq!(role("10.96.0.10", true), Some("Kubernetes cluster DNS"));
         assert_eq!(role("10.96.0.10", false), None);

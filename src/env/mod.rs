@@ -10,25 +10,27 @@
 //! they tailor the other hints), [`ca`] (CA bundles, `SSL_CERT_*` and the
 //! runtimes' CA variables), [`openssl`] (libssl/libcrypto and the Azure
 //! Speech SDK), [`dns`] (resolv.conf, hosts, nsswitch) and [`clock`].
+//! What they find is typed in [`facts`] (the JSON's `env.facts`).
 
 pub mod ca;
 pub mod clock;
 pub mod container;
 pub mod dns;
+pub mod facts;
 pub mod openssl;
 
-use crate::diagnosis::{Code, Status};
-use crate::report::{EnvReport, Facts, Finding};
+use crate::diagnosis::{Code, Diagnosis, Status};
+use crate::report::EnvReport;
 use crate::sysroot::Sysroot;
 use crate::trust::TrustStores;
-use serde_json::{json, Value};
+use facts::EnvFacts;
 use std::time::SystemTime;
 
 /// Findings and facts as the checks add them.
 #[derive(Debug, Default)]
 pub struct Look {
-    findings: Vec<Finding>,
-    facts: Facts,
+    findings: Vec<Diagnosis>,
+    facts: EnvFacts,
 }
 
 impl Look {
@@ -45,13 +47,11 @@ impl Look {
         summary: impl Into<String>,
         hint: impl Into<String>,
     ) {
-        self.findings
-            .push(Finding::new(code, status, summary).with_hint(hint));
-    }
-
-    /// Records a fact.
-    pub fn fact(&mut self, key: &str, value: Value) {
-        self.facts.insert(key.to_owned(), value);
+        self.findings.push(
+            Diagnosis::new(code, summary)
+                .with_status(status)
+                .with_hint(hint),
+        );
     }
 
     /// The codes found so far.
@@ -71,7 +71,7 @@ impl Look {
 }
 
 /// `fail` when a finding fails, `warn` when there are findings, else `pass`.
-pub fn status_of(findings: &[Finding]) -> Status {
+pub fn status_of(findings: &[Diagnosis]) -> Status {
     if findings.iter().any(|f| f.status == Status::Fail) {
         Status::Fail
     } else if findings.is_empty() {
@@ -83,7 +83,7 @@ pub fn status_of(findings: &[Finding]) -> Status {
 
 /// Adds a finding found after the look (e.g. the clock skew a server's
 /// `Date` header shows) and updates the status.
-pub fn add_finding(env: &mut EnvReport, finding: Finding) {
+pub fn add_finding(env: &mut EnvReport, finding: Diagnosis) {
     env.findings.push(finding);
     env.status = Some(status_of(&env.findings));
 }
@@ -114,7 +114,7 @@ pub fn inspect(sysroot: &Sysroot, trust: &TrustStores, depth: Depth) -> EnvRepor
     openssl::inspect(sysroot, &image, depth, &mut look);
     dns::inspect(sysroot, &mut look);
     clock::inspect(SystemTime::now(), &mut look);
-    let proxies: Vec<&str> = [
+    look.facts.proxy_variables = [
         "https_proxy",
         "HTTPS_PROXY",
         "http_proxy",
@@ -127,9 +127,6 @@ pub fn inspect(sysroot: &Sysroot, trust: &TrustStores, depth: Depth) -> EnvRepor
     .into_iter()
     .filter(|v| std::env::var_os(v).is_some())
     .collect();
-    if !proxies.is_empty() {
-        look.fact("proxy_variables", json!(proxies));
-    }
     look.findings.extend(crate::proxy::env_vars::inspect());
     look.into_report()
 }

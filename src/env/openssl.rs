@@ -10,10 +10,10 @@
 //! package's `dist-info` or by `libMicrosoft.CognitiveServices.Speech.core.so`.
 
 use super::container::{Container, Libc};
+use super::facts::{OpensslConf, OpensslLibrary, SpeechSdk as SpeechSdkFact};
 use super::{var, Depth, Look};
 use crate::diagnosis::{Code, Status};
 use crate::sysroot::Sysroot;
-use serde_json::json;
 use std::collections::BTreeSet;
 
 /// Where the dynamic loader looks when the cache does not say.
@@ -344,6 +344,33 @@ fn sdk_needs(sdk: [u32; 3]) -> &'static str {
     }
 }
 
+/// The libraries, `OPENSSL_CONF` and the Speech SDK as facts.
+fn record_facts(sysroot: &Sysroot, libs: &[Library], sdk: Option<&SpeechSdk>, look: &mut Look) {
+    let shown = |prefix: &str| {
+        libs.iter()
+            .filter(|l| l.name.starts_with(prefix))
+            .map(Library::shown)
+            .collect()
+    };
+    look.facts.libssl = shown("libssl");
+    look.facts.libcrypto = shown("libcrypto");
+    look.facts.openssl_libraries = libs
+        .iter()
+        .map(|l| OpensslLibrary {
+            path: l.path.clone(),
+            version: l.version.clone(),
+        })
+        .collect();
+    look.facts.openssl_conf = var("OPENSSL_CONF").map(|conf| OpensslConf {
+        exists: sysroot.path(&conf).is_file(),
+        path: conf,
+    });
+    look.facts.speech_sdk = sdk.map(|sdk| SpeechSdkFact {
+        path: sdk.path.clone(),
+        version: sdk.version.clone(),
+    });
+}
+
 /// Checks the OpenSSL libraries and, when installed, the Speech SDK.
 pub fn inspect(sysroot: &Sysroot, image: &Container, depth: Depth, look: &mut Look) {
     let dirs = library_dirs(sysroot);
@@ -357,32 +384,7 @@ pub fn inspect(sysroot: &Sysroot, image: &Container, depth: Depth, look: &mut Lo
         .iter()
         .filter(|l| l.name.starts_with("libcrypto"))
         .collect();
-    look.fact(
-        "libssl",
-        json!(ssl.iter().map(|l| l.shown()).collect::<Vec<_>>()),
-    );
-    look.fact(
-        "libcrypto",
-        json!(crypto.iter().map(|l| l.shown()).collect::<Vec<_>>()),
-    );
-    look.fact(
-        "openssl_libraries",
-        json!(libs
-            .iter()
-            .map(|l| json!({ "path": l.path, "version": l.version }))
-            .collect::<Vec<_>>()),
-    );
-    if let Some(conf) = var("OPENSSL_CONF") {
-        let exists = sysroot.path(&conf).is_file();
-        look.fact("openssl_conf", json!({ "path": conf, "exists": exists }));
-    }
-
-    if let Some(sdk) = &sdk {
-        look.fact(
-            "speech_sdk",
-            json!({ "version": sdk.version, "path": sdk.path }),
-        );
-    }
+    record_facts(sysroot, &libs, sdk.as_ref(), look);
     // A usable OpenSSL needs both halves of the same soname.
     let usable: Vec<&Library> = ssl
         .iter()
@@ -445,10 +447,8 @@ pub fn inspect(sysroot: &Sysroot, image: &Container, depth: Depth, look: &mut Lo
         );
     }
     if image.libc == Libc::Musl {
-        look.fact(
-            "speech_sdk_note",
-            json!("the Speech SDK is built for glibc; this image uses musl"),
-        );
+        look.facts.speech_sdk_note =
+            Some("the Speech SDK is built for glibc; this image uses musl");
     }
 }
 

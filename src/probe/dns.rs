@@ -133,7 +133,10 @@ impl NameResolver {
     /// Reads `/etc/resolv.conf` and `/etc/hosts` (under the sysroot) once.
     pub fn new(cfg: &ProbeConfig) -> Self {
         let hosts_text = std::fs::read_to_string(cfg.sysroot.path("/etc/hosts")).ok();
-        let hosts = hosts_text.as_deref().map(parse_hosts).unwrap_or_default();
+        let hosts = hosts_text
+            .as_deref()
+            .map(crate::hosts::parse)
+            .unwrap_or_default();
         let (servers, source, search, mut opts) = server_settings(cfg);
         opts.ip_strategy = match cfg.family {
             Family::Any => LookupIpStrategy::Ipv4AndIpv6,
@@ -392,19 +395,6 @@ fn server_settings(cfg: &ProbeConfig) -> ServerSettings {
     (servers, ServerSource::ResolvConf, search, opts)
 }
 
-/// Parses `/etc/hosts`: address, then names; `#` starts a comment.
-fn parse_hosts(text: &str) -> Vec<(IpAddr, Vec<String>)> {
-    text.lines()
-        .filter_map(|line| {
-            let line = line.split('#').next().unwrap_or("");
-            let mut words = line.split_whitespace();
-            let ip = words.next()?.parse().ok()?;
-            let names: Vec<String> = words.map(str::to_ascii_lowercase).collect();
-            (!names.is_empty()).then_some((ip, names))
-        })
-        .collect()
-}
-
 /// The host and port actually connected to, after `--connect-to`.
 pub fn connect_endpoint(target: &Target, rules: &[ConnectTo]) -> (String, u16, bool) {
     let host = target.host.to_ascii_lowercase();
@@ -489,13 +479,6 @@ fn merge(into: &mut serde_json::Value, from: serde_json::Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hosts_file_parsing() {
-        let h = parse_hosts("127.0.0.1 localhost Local # c\n# x\n::1 ip6-localhost\nbad line\n");
-        assert_eq!(h.len(), 2);
-        assert_eq!(h[0].1, vec!["localhost", "local"]);
-    }
 
     #[test]
     fn connect_to_rules_match_like_curl() {

@@ -6,11 +6,10 @@
 
 use super::rules::ProxyVars;
 use super::url::{redact_raw, ProxyUrl, ProxyUrlError};
-use crate::diagnosis::{Code, Status};
-use crate::report::Finding;
+use crate::diagnosis::{Code, Diagnosis as Finding, Status};
 
 fn finding(code: Code, status: Status, summary: String) -> Finding {
-    Finding::new(code, status, summary)
+    Finding::new(code, summary).with_status(status)
 }
 
 /// The findings for the process environment.

@@ -75,41 +75,34 @@ impl Report {
 #[derive(Debug, Serialize, Default)]
 pub struct EnvReport {
     pub status: Option<Status>,
-    pub findings: Vec<Finding>,
-    pub facts: Facts,
+    /// Env findings are diagnoses of layer `env`; the JSON keeps their own
+    /// shape (no `layer`, `client_errors` only when there are some).
+    #[serde(serialize_with = "findings_json")]
+    pub findings: Vec<Diagnosis>,
+    pub facts: crate::env::facts::EnvFacts,
 }
 
-/// One env finding.
-#[derive(Debug, Serialize, Clone)]
-pub struct Finding {
-    pub code: Code,
-    pub status: Status,
-    pub summary: String,
-    pub hint: String,
+/// How an env finding appears in the JSON: `code, status, summary, hint,
+/// client_errors?` (a diagnosis without its layer, which is always `env`).
+#[derive(Serialize)]
+struct FindingJson<'a> {
+    code: Code,
+    status: Status,
+    summary: &'a str,
+    hint: &'a str,
     /// What clients print for this fault (real runs; see `docs/client-errors.md`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub client_errors: Vec<&'static str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    client_errors: &'a [&'static str],
 }
 
-impl Finding {
-    /// A finding with the catalogue's hint and client strings.
-    pub fn new(code: Code, status: Status, summary: impl Into<String>) -> Self {
-        let entry = code.entry();
-        Finding {
-            code,
-            status,
-            summary: summary.into(),
-            hint: entry.hint.to_owned(),
-            client_errors: entry.client_errors.to_vec(),
-        }
-    }
-
-    /// Replaces the catalogue hint with one tailored to this image.
-    #[must_use]
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = hint.into();
-        self
-    }
+fn findings_json<S: serde::Serializer>(findings: &[Diagnosis], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(findings.iter().map(|d| FindingJson {
+        code: d.code,
+        status: d.status,
+        summary: &d.summary,
+        hint: &d.hint,
+        client_errors: &d.client_errors,
+    }))
 }
 
 /// One target's result.

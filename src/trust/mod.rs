@@ -12,7 +12,7 @@ pub mod interception;
 pub mod runtime;
 pub mod strict;
 
-use crate::env::container::{detect_family, Family};
+use crate::distro::{detect_family, Family};
 use crate::sysroot::Sysroot;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, TrustAnchor};

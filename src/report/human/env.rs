@@ -3,9 +3,9 @@
 
 use super::{mark, Style};
 use crate::diagnosis::{Code, Status};
+use crate::env::facts::{BundleFile, EnvFacts};
 use crate::redact::terminal_safe;
 use crate::report::{EnvReport, Report};
-use serde_json::Value;
 use std::fmt::Write as _;
 
 pub(super) fn render_env(out: &mut String, env: &EnvReport, style: Style) {
@@ -15,28 +15,20 @@ pub(super) fn render_env(out: &mut String, env: &EnvReport, style: Style) {
 
 fn render_env_head(out: &mut String, env: &EnvReport, style: Style) {
     let status = env.status.unwrap_or(Status::Pass);
+    let f = &env.facts;
     let mut parts = Vec::new();
-    match env.facts.get("ca_bundle") {
+    match &f.ca_bundle {
         Some(b) => parts.push(format!(
             "CA bundle {} ({} certificates)",
-            b["source"].as_str().unwrap_or("?"),
-            b["certificates"].as_u64().unwrap_or(0)
+            b.source, b.certificates
         )),
         None => parts.push("no CA bundle".to_owned()),
     }
     if env.findings.iter().any(|f| f.code == Code::EnvNoResolvConf) {
         parts.push("no /etc/resolv.conf".to_owned());
     }
-    if let Some(ns) = env.facts.get("nameservers").and_then(|v| v.as_array()) {
-        let list: Vec<&str> = ns.iter().filter_map(|v| v.as_str()).collect();
-        parts.push(format!(
-            "nameserver {}",
-            if list.is_empty() {
-                "none".to_owned()
-            } else {
-                list.join(", ")
-            }
-        ));
+    if let Some(ns) = &f.nameservers {
+        parts.push(format!("nameserver {}", or_none(ns.join(", "))));
     }
     let _ = writeln!(
         out,
@@ -65,54 +57,79 @@ fn render_findings(out: &mut String, env: &EnvReport, style: Style) {
     }
 }
 
-/// The strings of a JSON array, joined.
-fn joined(v: Option<&Value>, sep: &str) -> Option<String> {
-    let list: Vec<&str> = v?.as_array()?.iter().filter_map(Value::as_str).collect();
-    (!list.is_empty()).then(|| list.join(sep))
+/// `none` for an empty list.
+fn or_none(list: String) -> String {
+    if list.is_empty() {
+        "none".to_owned()
+    } else {
+        list
+    }
 }
 
+/// A count that `netdoctor env` always has (the JSON's `null` otherwise).
+fn count(n: Option<usize>) -> String {
+    n.map_or_else(|| "null".to_owned(), |n| n.to_string())
+}
+
+type Lines = Vec<(&'static str, String)>;
+
 /// The facts of the env look, one line each, for `netdoctor env`.
-fn env_fact_lines(env: &EnvReport) -> Vec<(&'static str, String)> {
+fn env_fact_lines(env: &EnvReport) -> Lines {
     let f = &env.facts;
     let mut lines = Vec::new();
-    let container = &f["container"];
+    image_lines(f, &mut lines);
+    ca_lines(f, &mut lines);
+    openssl_lines(f, &mut lines);
+    resolver_lines(f, &mut lines);
+    lines.push((
+        "clock",
+        format!(
+            "{} (binary built {})",
+            f.clock.now,
+            f.clock.build_date.as_deref().unwrap_or("?")
+        ),
+    ));
+    lines
+}
+
+/// The container runtime, the distribution and the C library.
+fn image_lines(f: &EnvFacts, lines: &mut Lines) {
+    let container = &f.container;
     lines.push((
         "container",
-        match (
-            container["runtime"].as_str(),
-            container["evidence"].as_str(),
-        ) {
+        match (container.runtime, &container.evidence) {
             (Some(r), Some(e)) => format!("{r} ({e})"),
             (Some(r), None) => r.to_owned(),
             _ => "no sign of a container runtime".to_owned(),
         },
     ));
     let distro = f
-        .get("distribution_name")
-        .or_else(|| f.get("distribution"))
-        .and_then(Value::as_str)
+        .distribution_name
+        .as_deref()
+        .or(f.distribution.as_deref())
         .unwrap_or("unknown (no /etc/os-release)");
-    let libc = f.get("libc").and_then(Value::as_str).unwrap_or("?");
+    let libc = if f.libc.is_empty() { "?" } else { f.libc };
     lines.push(("image", format!("{distro} · libc: {libc}")));
+}
+
+/// The CA bundles, the file and directory stores, the runtimes' variables.
+fn ca_lines(f: &EnvFacts, lines: &mut Lines) {
     let bundles: Vec<String> = f
-        .get("ca_bundles")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .map(|b| {
-                    let path = b["path"].as_str().unwrap_or("?");
-                    if b["readable"] == true {
-                        format!(
-                            "{path}: {} certificates, {} expired",
-                            b["certificates"], b["expired"]
-                        )
-                    } else {
-                        format!("{path}: {}", b["error"].as_str().unwrap_or("unreadable"))
-                    }
-                })
-                .collect()
+        .ca_bundles
+        .iter()
+        .map(|b| match b {
+            BundleFile::Readable {
+                certificates,
+                expired,
+                path,
+                ..
+            } => format!(
+                "{path}: {certificates} certificates, {} expired",
+                count(*expired)
+            ),
+            BundleFile::Unreadable { error, path, .. } => format!("{path}: {error}"),
         })
-        .unwrap_or_default();
+        .collect();
     lines.push((
         "CA bundles",
         if bundles.is_empty() {
@@ -121,90 +138,78 @@ fn env_fact_lines(env: &EnvReport) -> Vec<(&'static str, String)> {
             bundles.join("; ")
         },
     ));
-    if let Some(b) = f.get("ca_bundle") {
+    if let Some(b) = &f.ca_bundle {
         lines.push((
             "CA file store",
-            format!(
-                "{} ({} certificates)",
-                b["source"].as_str().unwrap_or("?"),
-                b["certificates"]
-            ),
+            format!("{} ({} certificates)", b.source, b.certificates),
         ));
     }
-    if let Some(dirs) = f["ca_dir"]["directories"].as_array() {
-        let text: Vec<String> = dirs
-            .iter()
-            .map(|d| {
-                let path = d["path"].as_str().unwrap_or("?");
-                if d["exists"] == true {
-                    format!("{path}: {} hash links", d["hash_links"])
-                } else {
-                    format!("{path}: absent")
-                }
-            })
-            .collect();
-        lines.push(("CA directory", text.join("; ")));
+    let dirs: Vec<String> = f
+        .ca_dir
+        .directories
+        .iter()
+        .map(|d| {
+            if d.exists {
+                format!("{}: {} hash links", d.path, d.hash_links)
+            } else {
+                format!("{}: absent", d.path)
+            }
+        })
+        .collect();
+    lines.push(("CA directory", dirs.join("; ")));
+    for (name, v) in &f.ca_variables {
+        let what = match &v.error {
+            Some(e) => e.clone(),
+            None => format!("{} certificates", count(v.certificates)),
+        };
+        lines.push(("CA variable", format!("{name}={} ({what})", v.path)));
     }
-    if let Some(vars) = f.get("ca_variables").and_then(Value::as_object) {
-        for (name, v) in vars {
-            lines.push((
-                "CA variable",
-                format!(
-                    "{name}={} ({})",
-                    v["path"].as_str().unwrap_or("?"),
-                    v["error"].as_str().map_or_else(
-                        || format!("{} certificates", v["certificates"]),
-                        str::to_owned
-                    )
-                ),
-            ));
-        }
-    }
+}
+
+/// libssl, `OPENSSL_CONF` and the Speech SDK.
+fn openssl_lines(f: &EnvFacts, lines: &mut Lines) {
     lines.push((
         "OpenSSL",
-        joined(f.get("libssl"), ", ").unwrap_or_else(|| "no libssl".to_owned()),
+        if f.libssl.is_empty() {
+            "no libssl".to_owned()
+        } else {
+            f.libssl.join(", ")
+        },
     ));
-    if let Some(c) = f.get("openssl_conf") {
-        lines.push((
-            "OPENSSL_CONF",
-            format!(
-                "{}{}",
-                c["path"].as_str().unwrap_or("?"),
-                if c["exists"] == true { "" } else { " (absent)" }
-            ),
-        ));
+    if let Some(c) = &f.openssl_conf {
+        let absent = if c.exists { "" } else { " (absent)" };
+        lines.push(("OPENSSL_CONF", format!("{}{absent}", c.path)));
     }
-    if let Some(sdk) = f.get("speech_sdk") {
+    if let Some(sdk) = &f.speech_sdk {
         lines.push((
             "Speech SDK",
             format!(
                 "{} ({})",
-                sdk["version"].as_str().unwrap_or("version unknown"),
-                sdk["path"].as_str().unwrap_or("?")
+                sdk.version.as_deref().unwrap_or("version unknown"),
+                sdk.path
             ),
         ));
     }
-    if let Some(ns) = f.get("nameservers").and_then(Value::as_array) {
-        let roles = f.get("nameserver_roles");
+}
+
+/// resolv.conf (nameservers and their roles, search, ndots) and nsswitch.
+fn resolver_lines(f: &EnvFacts, lines: &mut Lines) {
+    if let Some(ns) = &f.nameservers {
         let list: Vec<String> = ns
             .iter()
-            .filter_map(Value::as_str)
-            .map(|n| match roles.and_then(|r| r[n].as_str()) {
+            .map(|n| match f.nameserver_roles.get(n) {
                 Some(role) => format!("{n} ({role})"),
-                None => n.to_owned(),
+                None => n.clone(),
             })
             .collect();
-        let search = joined(f.get("search"), " ").unwrap_or_else(|| "none".to_owned());
+        let search = f.search.as_deref().unwrap_or_default().join(" ");
+        let ndots = f.ndots.map_or_else(|| "null".to_owned(), |n| n.to_string());
         lines.push((
             "resolver",
             format!(
-                "nameserver {} · search {search} · ndots {}",
-                if list.is_empty() {
-                    "none".to_owned()
-                } else {
-                    list.join(", ")
-                },
-                f.get("ndots").unwrap_or(&Value::Null)
+                "nameserver {} · search {} · ndots {ndots}",
+                or_none(list.join(", ")),
+                or_none(search)
             ),
         ));
     } else {
@@ -212,22 +217,11 @@ fn env_fact_lines(env: &EnvReport) -> Vec<(&'static str, String)> {
     }
     lines.push((
         "nsswitch",
-        f.get("nsswitch_hosts").and_then(Value::as_str).map_or_else(
+        f.nsswitch_hosts.as_deref().map_or_else(
             || "no /etc/nsswitch.conf".to_owned(),
             |h| format!("hosts: {h}"),
         ),
     ));
-    if let Some(c) = f.get("clock") {
-        lines.push((
-            "clock",
-            format!(
-                "{} (binary built {})",
-                c["now"].as_str().unwrap_or("?"),
-                c["build_date"].as_str().unwrap_or("?")
-            ),
-        ));
-    }
-    lines
 }
 
 /// Renders `netdoctor env`: the verdict line, every fact, the findings.
