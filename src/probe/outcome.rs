@@ -14,6 +14,8 @@ use serde::Serialize;
 pub enum Facts {
     /// A stage cut at its deadline before it could say more.
     Timeout { timeout_ms: u128 },
+    /// The certificate stage's.
+    Certificate(Box<super::certificate::CertificateFacts>),
     /// Facts still built as JSON (being moved to typed structs).
     Json(serde_json::Map<String, serde_json::Value>),
 }
@@ -21,6 +23,12 @@ pub enum Facts {
 impl Default for Facts {
     fn default() -> Self {
         Facts::Json(serde_json::Map::new())
+    }
+}
+
+impl From<super::certificate::CertificateFacts> for Facts {
+    fn from(f: super::certificate::CertificateFacts) -> Self {
+        Facts::Certificate(Box::new(f))
     }
 }
 
@@ -44,17 +52,7 @@ impl Facts {
     pub(crate) fn as_json(&self) -> Option<&serde_json::Map<String, serde_json::Value>> {
         match self {
             Facts::Json(m) => Some(m),
-            Facts::Timeout { .. } => None,
-        }
-    }
-
-    /// The same, to add to.
-    pub(crate) fn as_json_mut(
-        &mut self,
-    ) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
-        match self {
-            Facts::Json(m) => Some(m),
-            Facts::Timeout { .. } => None,
+            _ => None,
         }
     }
 }
