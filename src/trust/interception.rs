@@ -298,28 +298,28 @@ mod tests {
         use rcgen::DnType::CommonName as CN;
         let zscaler = cert(&[(CN, "Zscaler Root CA")]);
         let corp = cert(&[(CN, "Corp Root CA")]);
-        let names = |der: &[u8]| {
-            let (_, c) = x509_parser::parse_x509_certificate(der).unwrap();
-            (
-                judge([c.subject()], "api.openai.com", || true, true),
-                needs_comparison([c.subject()], "good.test", || false),
-            )
+        let (_, z) = x509_parser::parse_x509_certificate(&zscaler).unwrap();
+        let (_, c) = x509_parser::parse_x509_certificate(&corp).unwrap();
+        let rule = |host: &str, vouched: bool, differs: bool| {
+            judge([c.subject()], host, || vouched, differs).map(|i| (i.product, i.rule))
         };
-        let (named, _) = names(&zscaler);
+        // A named product wins even where the user vouched.
+        let named = judge([z.subject()], "good.test", || true, false);
         assert_eq!(
             named.map(|i| (i.product, i.rule)),
             Some((Some("Zscaler"), Rule::NamedProduct))
         );
-        let (vouched, compare) = names(&corp);
-        assert!(vouched.is_none());
-        assert!(compare);
-        let (_, c) = x509_parser::parse_x509_certificate(&corp).unwrap();
-        let public = judge([c.subject()], "api.openai.com", || false, false);
-        assert_eq!(public.map(|i| i.rule), Some(Rule::PublicService));
-        let resigned = judge([c.subject()], "good.test", || false, true);
-        assert_eq!(resigned.map(|i| i.rule), Some(Rule::Resigned));
-        assert!(judge([c.subject()], "good.test", || false, false).is_none());
+        assert_eq!(rule("api.openai.com", true, true), None);
+        assert_eq!(
+            rule("api.openai.com", false, true),
+            Some((None, Rule::PublicService))
+        );
+        assert_eq!(rule("good.test", false, true), Some((None, Rule::Resigned)));
+        assert_eq!(rule("good.test", false, false), None);
+        assert!(needs_comparison([c.subject()], "good.test", || false));
+        assert!(!needs_comparison([c.subject()], "good.test", || true));
         assert!(!needs_comparison([c.subject()], "api.openai.com", || false));
+        assert!(!needs_comparison([z.subject()], "good.test", || false));
     }
 
     #[test]
