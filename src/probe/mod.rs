@@ -29,7 +29,6 @@ use crate::trust::TrustStores;
 use connect::Reached;
 pub use outcome::{Facts, StageReport, StageResult, TargetOutcome};
 use profile::ServiceProfile;
-use serde_json::Value;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -545,12 +544,9 @@ async fn after_connect(
                         revocation::attach(&mut r, facts, warning);
                     }
                 }
-                if let (Some(path), Some(facts)) = (&target.save_chain, r.facts.as_json_mut()) {
-                    let (key, value) = match certificate::save_chain(path, chain) {
-                        Ok(()) => ("saved_chain", path.display().to_string()),
-                        Err(e) => ("save_chain_error", e),
-                    };
-                    facts.insert(key.to_owned(), Value::String(value));
+                if let (Some(path), Facts::Certificate(facts)) = (&target.save_chain, &mut r.facts)
+                {
+                    facts.set_saved_chain(path, certificate::save_chain(path, chain));
                 }
                 r
             })

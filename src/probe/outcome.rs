@@ -18,6 +18,8 @@ pub enum Facts {
     Timeout { timeout_ms: u128 },
     /// The proxy stage of a client that ignores the proxy variables.
     IgnoredProxy(super::profile::IgnoredProxy),
+    /// The certificate stage's.
+    Certificate(Box<super::certificate::CertificateFacts>),
     /// Facts still built as JSON (being moved to typed structs).
     Json(serde_json::Map<String, serde_json::Value>),
 }
@@ -25,6 +27,12 @@ pub enum Facts {
 impl Default for Facts {
     fn default() -> Self {
         Facts::Json(serde_json::Map::new())
+    }
+}
+
+impl From<super::certificate::CertificateFacts> for Facts {
+    fn from(f: super::certificate::CertificateFacts) -> Self {
+        Facts::Certificate(Box::new(f))
     }
 }
 
@@ -55,16 +63,6 @@ impl Facts {
     /// The body the http stage quotes (the start of the reply's body).
     pub(crate) fn http_body(&self) -> Option<&str> {
         self.as_json()?.get("body")?.as_str()
-    }
-
-    /// The same, to add to.
-    pub(crate) fn as_json_mut(
-        &mut self,
-    ) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
-        match self {
-            Facts::Json(m) => Some(m),
-            _ => None,
-        }
     }
 }
 

@@ -227,8 +227,8 @@ pub async fn check(
 /// Adds the revocation facts and warning to a certificate stage's result
 /// (a passing stage becomes a warning; a warning stage gets another one).
 pub fn attach<T>(r: &mut StageResult<T>, facts: Value, warning: Option<Diagnosis>) {
-    if let Some(m) = r.facts.as_json_mut() {
-        m.insert("revocation".to_owned(), facts);
+    if let super::Facts::Certificate(c) = &mut r.facts {
+        c.set_revocation(facts);
     }
     if let Some(w) = warning {
         if r.diagnosis.is_none() {

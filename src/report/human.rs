@@ -17,11 +17,11 @@ mod env;
 
 use super::{Report, StageReport, TargetReport};
 use crate::diagnosis::{Diagnosis, Status};
+use crate::probe::certificate::{CertificateFacts, StoreVerdict};
 use crate::redact::terminal_safe;
 use env::render_env;
 pub use env::render_env_command;
 use owo_colors::OwoColorize;
-use serde_json::Value;
 use std::fmt::Write as _;
 
 /// Rendering options.
@@ -215,10 +215,8 @@ fn render_stage(out: &mut String, s: &StageReport, style: Style) {
         duration,
         terminal_safe(&text, max)
     );
-    if s.layer == crate::diagnosis::Layer::Certificate {
-        if let Some(facts) = s.facts.as_ref().and_then(crate::probe::Facts::as_json) {
-            render_store_table(out, facts, s.status, style);
-        }
+    if let Some(crate::probe::Facts::Certificate(facts)) = &s.facts {
+        render_store_table(out, facts, s.status, style);
     }
     if style.verbose {
         if let Some(serde_json::Value::Object(facts)) =
@@ -243,47 +241,40 @@ fn render_stage(out: &mut String, s: &StageReport, style: Style) {
 /// The certificate stage's verdict per store, as a small table: the
 /// container's stores (the verdict), then the runtimes' own stores. Shown
 /// when the stage did not pass or when runtimes keep their own stores.
-fn render_store_table(
-    out: &mut String,
-    facts: &serde_json::Map<String, Value>,
-    status: Status,
-    style: Style,
-) {
-    let mut rows: Vec<(String, String)> = Vec::new();
-    if let Some(stores) = facts.get("stores").and_then(Value::as_object) {
-        for (name, verdict) in stores {
-            rows.push((name.clone(), verdict.as_str().unwrap_or("?").to_owned()));
-        }
-    }
-    let runtimes: Vec<(String, String)> = facts
-        .get("runtime_stores")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .map(|r| {
-                    (
-                        format!(
-                            "{} — {}",
-                            r["store"].as_str().unwrap_or("?"),
-                            r["clients"].as_str().unwrap_or("?")
-                        ),
-                        r["verdict"].as_str().unwrap_or("?").to_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+fn render_store_table(out: &mut String, facts: &CertificateFacts, status: Status, style: Style) {
+    let mut rows: Vec<(String, &StoreVerdict)> = facts
+        .stores
+        .iter()
+        .map(|(name, verdict)| (name.clone(), verdict))
+        .collect();
+    let runtimes: Vec<(String, &StoreVerdict)> = facts
+        .runtime_stores
+        .iter()
+        .flatten()
+        .map(|r| (format!("{} — {}", r.store, r.clients), &r.verdict))
+        .collect();
     if rows.is_empty() || (status == Status::Pass && runtimes.is_empty()) {
         return;
     }
     rows.extend(runtimes);
-    let rows: Vec<(String, String)> = rows
+    let rows: Vec<(String, String, Status)> = rows
         .into_iter()
-        .map(|(n, v)| (terminal_safe(&n, 72), terminal_safe(&v, 200)))
+        .map(|(n, v)| {
+            let mark_status = if v.is_trusted() {
+                Status::Pass
+            } else {
+                Status::Warn
+            };
+            (
+                terminal_safe(&n, 72),
+                terminal_safe(&v.to_string(), 200),
+                mark_status,
+            )
+        })
         .collect();
     let width = rows
         .iter()
-        .map(|(n, _)| n.chars().count())
+        .map(|(n, _, _)| n.chars().count())
         .max()
         .unwrap_or(0)
         .max(5);
@@ -292,12 +283,7 @@ fn render_store_table(
         "      {}",
         style.dim(&format!("{:<width$}  verdict", "store"))
     );
-    for (name, verdict) in rows {
-        let mark_status = if verdict == "trusted" {
-            Status::Pass
-        } else {
-            Status::Warn
-        };
+    for (name, verdict, mark_status) in rows {
         let pad = width.saturating_sub(name.chars().count());
         let _ = writeln!(
             out,

@@ -7,9 +7,92 @@
 //! of a chain (and its issuer) against each product's naming, case-blind.
 //! A public service host (the presets' host families) never uses a private
 //! CA, so a chain for one that anchors elsewhere than in a public root is
-//! re-signed, unless the user vouched for its CA with `--cacert`.
+//! re-signed, unless the user vouched for its CA with `--cacert`. Through a
+//! proxy, a chain no other rule explains is re-signed when the server
+//! presents another certificate on a direct connection.
 
+use serde::{Serialize, Serializer};
 use x509_parser::x509::X509Name;
+
+/// The rule that took a chain for interception.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// A CA of the chain is named like a catalogued product.
+    NamedProduct,
+    /// A public service host with a chain that anchors in a private CA.
+    PublicService,
+    /// The certificate seen through the proxy differs from the direct one.
+    Resigned,
+}
+
+impl Rule {
+    /// The rule as reports state it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::NamedProduct => "the CA is named like an interception product",
+            Rule::PublicService => "a public service host with a chain that ends in a private CA not given with --cacert",
+            Rule::Resigned => "the certificate seen through the proxy differs from the one seen on a direct connection",
+        }
+    }
+}
+
+impl Serialize for Rule {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Why a chain is taken for TLS interception (DESIGN `CERT_INTERCEPTED`).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Interception {
+    /// The product its CA names, if the catalogue knows it.
+    pub product: Option<&'static str>,
+    /// The rule that fired.
+    pub rule: Rule,
+}
+
+/// Whether a chain that anchors in no public root is interception, by the
+/// rules in order: its CA (among `names`, the chain's subjects and issuers)
+/// is named like a product; unless the user `vouched` for its anchor with
+/// `--cacert`, `host` is a public service; or it `differs_from_direct`.
+pub fn judge<'a>(
+    names: impl IntoIterator<Item = &'a X509Name<'a>>,
+    host: &str,
+    vouched: impl FnOnce() -> bool,
+    differs_from_direct: bool,
+) -> Option<Interception> {
+    if let Some(product) = product_of(names) {
+        return Some(Interception {
+            product: Some(product),
+            rule: Rule::NamedProduct,
+        });
+    }
+    if vouched() {
+        return None;
+    }
+    let rule = if is_public_service_host(host) {
+        Rule::PublicService
+    } else if differs_from_direct {
+        Rule::Resigned
+    } else {
+        return None;
+    };
+    Some(Interception {
+        product: None,
+        rule,
+    })
+}
+
+/// Whether only the direct comparison can tell (for a chain that anchors
+/// in no public root): no product named, not vouched for, not a public
+/// service host.
+pub fn needs_comparison<'a>(
+    names: impl IntoIterator<Item = &'a X509Name<'a>>,
+    host: &str,
+    vouched: impl FnOnce() -> bool,
+) -> bool {
+    product_of(names).is_none() && !vouched() && !is_public_service_host(host)
+}
 
 /// An interception product and how its CAs are named.
 #[derive(Debug)]
@@ -208,6 +291,35 @@ mod tests {
             name_of(&cert(&[(CN, "Corp Root CA"), (O, "Example Corp")])),
             None
         );
+    }
+
+    #[test]
+    fn rules_in_order() {
+        use rcgen::DnType::CommonName as CN;
+        let zscaler = cert(&[(CN, "Zscaler Root CA")]);
+        let corp = cert(&[(CN, "Corp Root CA")]);
+        let (_, z) = x509_parser::parse_x509_certificate(&zscaler).unwrap();
+        let (_, c) = x509_parser::parse_x509_certificate(&corp).unwrap();
+        let rule = |host: &str, vouched: bool, differs: bool| {
+            judge([c.subject()], host, || vouched, differs).map(|i| (i.product, i.rule))
+        };
+        // A named product wins even where the user vouched.
+        let named = judge([z.subject()], "good.test", || true, false);
+        assert_eq!(
+            named.map(|i| (i.product, i.rule)),
+            Some((Some("Zscaler"), Rule::NamedProduct))
+        );
+        assert_eq!(rule("api.openai.com", true, true), None);
+        assert_eq!(
+            rule("api.openai.com", false, true),
+            Some((None, Rule::PublicService))
+        );
+        assert_eq!(rule("good.test", false, true), Some((None, Rule::Resigned)));
+        assert_eq!(rule("good.test", false, false), None);
+        assert!(needs_comparison([c.subject()], "good.test", || false));
+        assert!(!needs_comparison([c.subject()], "good.test", || true));
+        assert!(!needs_comparison([c.subject()], "api.openai.com", || false));
+        assert!(!needs_comparison([z.subject()], "good.test", || false));
     }
 
     #[test]
