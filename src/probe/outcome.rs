@@ -14,6 +14,8 @@ use serde::Serialize;
 pub enum Facts {
     /// A stage cut at its deadline before it could say more.
     Timeout { timeout_ms: u128 },
+    /// The dns stage.
+    Dns(Box<super::dns::DnsFacts>),
     /// Facts still built as JSON (being moved to typed structs).
     Json(serde_json::Map<String, serde_json::Value>),
 }
@@ -33,6 +35,12 @@ impl From<serde_json::Value> for Facts {
     }
 }
 
+impl From<super::dns::DnsFacts> for Facts {
+    fn from(f: super::dns::DnsFacts) -> Self {
+        Facts::Dns(Box::new(f))
+    }
+}
+
 impl Facts {
     /// The facts as JSON (for a stage that embeds another's facts, until
     /// both are typed).
@@ -44,7 +52,7 @@ impl Facts {
     pub(crate) fn as_json(&self) -> Option<&serde_json::Map<String, serde_json::Value>> {
         match self {
             Facts::Json(m) => Some(m),
-            Facts::Timeout { .. } => None,
+            _ => None,
         }
     }
 
@@ -54,7 +62,7 @@ impl Facts {
     ) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
         match self {
             Facts::Json(m) => Some(m),
-            Facts::Timeout { .. } => None,
+            _ => None,
         }
     }
 }
