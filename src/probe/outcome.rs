@@ -16,6 +16,8 @@ pub enum Facts {
     Timeout { timeout_ms: u128 },
     /// The dns stage.
     Dns(Box<super::dns::DnsFacts>),
+    /// The tcp stage.
+    Tcp(super::tcp::TcpFacts),
     /// Facts still built as JSON (being moved to typed structs).
     Json(serde_json::Map<String, serde_json::Value>),
 }
@@ -38,6 +40,12 @@ impl From<serde_json::Value> for Facts {
 impl From<super::dns::DnsFacts> for Facts {
     fn from(f: super::dns::DnsFacts) -> Self {
         Facts::Dns(Box::new(f))
+    }
+}
+
+impl From<super::tcp::TcpFacts> for Facts {
+    fn from(f: super::tcp::TcpFacts) -> Self {
+        Facts::Tcp(f)
     }
 }
 
