@@ -18,6 +18,8 @@ pub enum Facts {
     Dns(Box<super::dns::DnsFacts>),
     /// The tcp stage.
     Tcp(super::tcp::TcpFacts),
+    /// The tls stage.
+    Tls(Box<super::tls::TlsFacts>),
     /// Facts still built as JSON (being moved to typed structs).
     Json(serde_json::Map<String, serde_json::Value>),
 }
@@ -46,6 +48,12 @@ impl From<super::dns::DnsFacts> for Facts {
 impl From<super::tcp::TcpFacts> for Facts {
     fn from(f: super::tcp::TcpFacts) -> Self {
         Facts::Tcp(f)
+    }
+}
+
+impl From<super::tls::TlsFacts> for Facts {
+    fn from(f: super::tls::TlsFacts) -> Self {
+        Facts::Tls(Box::new(f))
     }
 }
 
