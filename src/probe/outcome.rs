@@ -20,6 +20,8 @@ pub enum Facts {
     Tcp(super::tcp::TcpFacts),
     /// The tls stage.
     Tls(Box<super::tls::TlsFacts>),
+    /// The websocket stage.
+    Websocket(super::websocket::WebsocketFacts),
     /// Facts still built as JSON (being moved to typed structs).
     Json(serde_json::Map<String, serde_json::Value>),
 }
@@ -54,6 +56,12 @@ impl From<super::tcp::TcpFacts> for Facts {
 impl From<super::tls::TlsFacts> for Facts {
     fn from(f: super::tls::TlsFacts) -> Self {
         Facts::Tls(Box::new(f))
+    }
+}
+
+impl From<super::websocket::WebsocketFacts> for Facts {
+    fn from(f: super::websocket::WebsocketFacts) -> Self {
+        Facts::Websocket(f)
     }
 }
 
