@@ -22,6 +22,8 @@ pub enum Facts {
     Tls(Box<super::tls::TlsFacts>),
     /// The websocket stage.
     Websocket(super::websocket::WebsocketFacts),
+    /// The auth stage.
+    Auth(super::auth::AuthFacts),
     /// Facts still built as JSON (being moved to typed structs).
     Json(serde_json::Map<String, serde_json::Value>),
 }
@@ -62,6 +64,12 @@ impl From<super::tls::TlsFacts> for Facts {
 impl From<super::websocket::WebsocketFacts> for Facts {
     fn from(f: super::websocket::WebsocketFacts) -> Self {
         Facts::Websocket(f)
+    }
+}
+
+impl From<super::auth::AuthFacts> for Facts {
+    fn from(f: super::auth::AuthFacts) -> Self {
+        Facts::Auth(f)
     }
 }
 
