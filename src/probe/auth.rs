@@ -8,44 +8,88 @@ use super::http::{quote_body, Exchange};
 use super::StageResult;
 use crate::diagnosis::{Code, Diagnosis};
 use crate::redact;
-use serde_json::json;
+use serde::Serialize;
+
+/// The auth stage's facts, as the report shows them.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuthFacts {
+    pub credential_sent: bool,
+    /// The http status judged.
+    pub status: u16,
+    /// The `WWW-Authenticate` challenge, if the service sent one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub www_authenticate: Option<String>,
+}
+
+/// A credential verdict other than a pass. `quoted` is the reply's body as
+/// the summary quotes it (`: "…"`, or empty).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// 401/403 with no credential sent (a warning); `withheld` when one was
+    /// configured but not sent because the chain is not trusted.
+    #[error("the service answered {status} and no credential was sent{}: reachable, authentication untested{quoted}", if *withheld { WITHHELD } else { "" })]
+    MissingKey {
+        status: u16,
+        withheld: bool,
+        quoted: String,
+    },
+    /// 401 with a credential.
+    #[error("the credential was rejected (401){quoted}")]
+    Rejected { quoted: String },
+    /// 403 with a credential.
+    #[error("the credential is not allowed here (403){quoted}")]
+    Forbidden { quoted: String },
+}
+
+const WITHHELD: &str = " (credentials were withheld: the certificate chain is not trusted)";
+
+impl AuthError {
+    /// The stable diagnosis code.
+    pub fn code(&self) -> Code {
+        match self {
+            AuthError::MissingKey { .. } => Code::AuthMissingKey,
+            AuthError::Rejected { .. } => Code::AuthRejected,
+            AuthError::Forbidden { .. } => Code::AuthForbidden,
+        }
+    }
+}
+
+/// The verdict on the exchange's credential: a pass's summary, or why not.
+fn verdict(ex: &Exchange) -> Result<&'static str, AuthError> {
+    match (ex.status, ex.credential_sent) {
+        (401 | 403, false) => Err(AuthError::MissingKey {
+            status: ex.status,
+            withheld: ex.credentials_withheld,
+            quoted: quote_body(ex),
+        }),
+        (401, true) => Err(AuthError::Rejected {
+            quoted: quote_body(ex),
+        }),
+        (403, true) => Err(AuthError::Forbidden {
+            quoted: quote_body(ex),
+        }),
+        (_, true) => Ok("credential accepted"),
+        (_, false) => Ok("no credential needed"),
+    }
+}
 
 /// Judges the exchange's credential.
 pub fn stage(ex: &Exchange) -> StageResult<()> {
-    let mut facts = json!({ "credential_sent": ex.credential_sent, "status": ex.status });
-    if let Some(scheme) = ex.header("www-authenticate") {
-        facts["www_authenticate"] = json!(redact::terminal_safe(scheme, 200));
-    }
-    let quoted = quote_body(ex);
-    match (ex.status, ex.credential_sent) {
-        (401 | 403, false) => {
-            let why = if ex.credentials_withheld {
-                " (credentials were withheld: the certificate chain is not trusted)"
-            } else {
-                ""
-            };
-            let d = Diagnosis::new(
-                Code::AuthMissingKey,
-                format!("the service answered {} and no credential was sent{why}: reachable, authentication untested{quoted}", ex.status),
-            );
+    let facts = AuthFacts {
+        credential_sent: ex.credential_sent,
+        status: ex.status,
+        www_authenticate: ex
+            .header("www-authenticate")
+            .map(|scheme| redact::terminal_safe(scheme, 200)),
+    };
+    match verdict(ex) {
+        Ok(summary) => StageResult::pass(summary.to_owned(), facts, ()),
+        Err(e @ AuthError::MissingKey { .. }) => {
+            let d = Diagnosis::new(e.code(), e.to_string());
             let summary = d.summary.clone();
             StageResult::warn(d, summary, facts, ())
         }
-        (401, true) => StageResult::fail(
-            Diagnosis::new(
-                Code::AuthRejected,
-                format!("the credential was rejected (401){quoted}"),
-            ),
-            facts,
-        ),
-        (403, true) => StageResult::fail(
-            Diagnosis::new(
-                Code::AuthForbidden,
-                format!("the credential is not allowed here (403){quoted}"),
-            ),
-            facts,
-        ),
-        (_, true) => StageResult::pass("credential accepted".to_owned(), facts, ()),
-        (_, false) => StageResult::pass("no credential needed".to_owned(), facts, ()),
+        Err(e) => StageResult::fail(Diagnosis::new(e.code(), e.to_string()), facts),
     }
 }

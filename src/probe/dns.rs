@@ -23,7 +23,7 @@ use hickory_resolver::net::{DnsError as HickoryDnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::RData;
 use hickory_resolver::TokioResolver;
-use serde_json::json;
+use serde::Serialize;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -86,6 +86,42 @@ impl DnsError {
             DnsError::NoResolver { .. } => Code::DnsNoResolver,
         }
     }
+}
+
+/// The dns stage's facts, as the report shows them (keys in alphabetical
+/// order, as before they were typed). The answer's fields are absent when
+/// the lookup failed; the resolver's configuration is present only when a
+/// nameserver was (or would have been) asked.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DnsFacts {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub addresses: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cnames: Option<Vec<String>>,
+    /// `host:port` when `--connect-to` rewrote the target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connect_to: Option<String>,
+    /// The name looked up (after `--connect-to`).
+    pub host: String,
+    /// Whether `/etc/hosts` was readable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hosts_file: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ndots: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved_name: Option<String>,
+    /// The nameservers asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolver: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolver_source: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search: Option<Vec<String>>,
+    /// How the answer was found (literal, pin, hosts file, resolver).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// How an answer was found.
@@ -329,15 +365,13 @@ impl NameResolver {
         }
     }
 
-    /// Facts about the resolver configuration, for the stage report.
-    fn config_facts(&self) -> serde_json::Value {
-        json!({
-            "resolver": self.servers.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "resolver_source": self.source.describe(),
-            "search": self.search,
-            "ndots": self.ndots,
-            "hosts_file": self.hosts_present,
-        })
+    /// Adds the resolver configuration to the stage's facts.
+    fn add_config(&self, facts: &mut DnsFacts) {
+        facts.resolver = Some(self.servers.iter().map(ToString::to_string).collect());
+        facts.resolver_source = Some(self.source.describe());
+        facts.search = Some(self.search.clone());
+        facts.ndots = Some(self.ndots);
+        facts.hosts_file = Some(self.hosts_present);
     }
 }
 
@@ -417,63 +451,68 @@ pub async fn stage(
     deadline: Instant,
 ) -> StageResult<Vec<SocketAddr>> {
     let (host, port, rewritten) = connect_endpoint(target, &cfg.connect_to);
-    let mut facts = json!({ "host": host });
-    if rewritten {
-        facts["connect_to"] = json!(format!("{host}:{port}"));
-    }
+    let mut facts = DnsFacts {
+        connect_to: rewritten.then(|| format!("{host}:{port}")),
+        host: host.clone(),
+        ..DnsFacts::default()
+    };
     let started = Instant::now();
     let lookup = tokio::time::timeout_at(deadline.into(), resolver.resolve(&host, port)).await;
     let result = lookup.unwrap_or_else(|_| Err(resolver.timed_out(&host, started.elapsed())));
     match result {
-        Ok(answer) => {
-            let addrs: Vec<String> = answer.addrs.iter().map(ToString::to_string).collect();
-            facts["addresses"] = json!(addrs);
-            facts["pinned"] = json!(answer.pinned() || rewritten);
-            facts["cnames"] = json!(answer.cnames);
-            facts["resolved_name"] = json!(answer.name);
-            let source = match &answer.via {
-                Via::Literal => "IP address (no lookup)".to_owned(),
-                Via::Resolve => "pinned by --resolve".to_owned(),
-                Via::Hosts => "/etc/hosts".to_owned(),
-                Via::Dns { servers } => {
-                    merge(&mut facts, resolver.config_facts());
-                    format!("resolver {servers}")
-                }
-            };
-            facts["source"] = json!(source);
-            if answer.addrs.is_empty() {
-                let d = Diagnosis::new(
-                    Code::DnsNoRecords,
-                    format!("{host} has no address of the family asked for (-4/-6)"),
-                );
-                return StageResult::fail(d, facts);
-            }
-            let mut summary = format!("{} ({source})", addrs.join(", "));
-            if rewritten {
-                summary = format!("--connect-to {host}:{port} → {summary}");
-            }
-            if !answer.cnames.is_empty() {
-                summary = format!("{summary} via CNAME {}", answer.cnames.join(" → "));
-            }
-            let sockets = answer
-                .addrs
-                .iter()
-                .map(|ip| SocketAddr::new(*ip, port))
-                .collect();
-            StageResult::pass(summary, facts, sockets)
-        }
+        Ok(answer) => answered(resolver, answer, facts, port, rewritten),
         Err(e) => {
-            merge(&mut facts, resolver.config_facts());
+            resolver.add_config(&mut facts);
             let d = Diagnosis::new(e.code(), e.to_string());
             StageResult::fail(d, facts)
         }
     }
 }
 
-fn merge(into: &mut serde_json::Value, from: serde_json::Value) {
-    if let (Some(a), serde_json::Value::Object(b)) = (into.as_object_mut(), from) {
-        a.extend(b);
+/// The stage's result once the name has addresses.
+fn answered(
+    resolver: &NameResolver,
+    answer: Answer,
+    mut facts: DnsFacts,
+    port: u16,
+    rewritten: bool,
+) -> StageResult<Vec<SocketAddr>> {
+    let addrs: Vec<String> = answer.addrs.iter().map(ToString::to_string).collect();
+    let source = match &answer.via {
+        Via::Literal => "IP address (no lookup)".to_owned(),
+        Via::Resolve => "pinned by --resolve".to_owned(),
+        Via::Hosts => "/etc/hosts".to_owned(),
+        Via::Dns { servers } => {
+            resolver.add_config(&mut facts);
+            format!("resolver {servers}")
+        }
+    };
+    facts.addresses = Some(addrs.clone());
+    facts.pinned = Some(answer.pinned() || rewritten);
+    facts.cnames = Some(answer.cnames.clone());
+    facts.resolved_name = Some(answer.name);
+    facts.source = Some(source.clone());
+    let host = facts.host.clone();
+    if answer.addrs.is_empty() {
+        let d = Diagnosis::new(
+            Code::DnsNoRecords,
+            format!("{host} has no address of the family asked for (-4/-6)"),
+        );
+        return StageResult::fail(d, facts);
     }
+    let mut summary = format!("{} ({source})", addrs.join(", "));
+    if rewritten {
+        summary = format!("--connect-to {host}:{port} → {summary}");
+    }
+    if !answer.cnames.is_empty() {
+        summary = format!("{summary} via CNAME {}", answer.cnames.join(" → "));
+    }
+    let sockets = answer
+        .addrs
+        .iter()
+        .map(|ip| SocketAddr::new(*ip, port))
+        .collect();
+    StageResult::pass(summary, facts, sockets)
 }
 
 #[cfg(test)]

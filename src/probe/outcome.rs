@@ -20,6 +20,16 @@ pub enum Facts {
     IgnoredProxy(super::profile::IgnoredProxy),
     /// The certificate stage's.
     Certificate(Box<super::certificate::CertificateFacts>),
+    /// The dns stage.
+    Dns(Box<super::dns::DnsFacts>),
+    /// The tcp stage.
+    Tcp(super::tcp::TcpFacts),
+    /// The tls stage.
+    Tls(Box<super::tls::TlsFacts>),
+    /// The websocket stage.
+    Websocket(super::websocket::WebsocketFacts),
+    /// The auth stage.
+    Auth(super::auth::AuthFacts),
     /// Facts still built as JSON (being moved to typed structs).
     Json(serde_json::Map<String, serde_json::Value>),
 }
@@ -42,6 +52,36 @@ impl From<serde_json::Value> for Facts {
             serde_json::Value::Object(m) => Facts::Json(m),
             _ => Facts::default(),
         }
+    }
+}
+
+impl From<super::dns::DnsFacts> for Facts {
+    fn from(f: super::dns::DnsFacts) -> Self {
+        Facts::Dns(Box::new(f))
+    }
+}
+
+impl From<super::tcp::TcpFacts> for Facts {
+    fn from(f: super::tcp::TcpFacts) -> Self {
+        Facts::Tcp(f)
+    }
+}
+
+impl From<super::tls::TlsFacts> for Facts {
+    fn from(f: super::tls::TlsFacts) -> Self {
+        Facts::Tls(Box::new(f))
+    }
+}
+
+impl From<super::websocket::WebsocketFacts> for Facts {
+    fn from(f: super::websocket::WebsocketFacts) -> Self {
+        Facts::Websocket(f)
+    }
+}
+
+impl From<super::auth::AuthFacts> for Facts {
+    fn from(f: super::auth::AuthFacts) -> Self {
+        Facts::Auth(f)
     }
 }
 

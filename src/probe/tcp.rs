@@ -9,7 +9,7 @@
 use super::StageResult;
 use crate::diagnosis::{Code, Diagnosis, Status};
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use serde_json::json;
+use serde::Serialize;
 use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -72,99 +72,168 @@ struct Attempt {
     outcome: Result<Duration, TcpError>,
 }
 
-/// Connects to the first address that answers, within `deadline`.
-pub async fn stage(addrs: &[SocketAddr], deadline: Instant) -> StageResult<TcpStream> {
-    let order = happy_eyeballs_order(addrs);
-    let mut attempts: Vec<Attempt> = Vec::new();
-    let mut pending = FuturesUnordered::new();
-    let mut next = 0;
-    let mut winner = None;
-    let started = Instant::now();
-    while winner.is_none() {
-        if next < order.len() && (pending.is_empty() || next == 0) {
-            pending.push(connect_one(order[next]));
-            next += 1;
-        }
-        let delay = tokio::time::sleep(ATTEMPT_DELAY);
-        tokio::select! {
-            done = pending.next() => match done {
-                Some((addr, elapsed, Ok(stream))) => {
-                    attempts.push(Attempt { addr, outcome: Ok(elapsed) });
-                    winner = Some((addr, stream));
-                }
-                Some((addr, _, Err(e))) => attempts.push(Attempt { addr, outcome: Err(TcpError::from_io(addr, &e)) }),
-                None if next >= order.len() => break,
-                None => {}
+/// The tcp stage's facts, as the report shows them.
+#[derive(Debug, Clone, Serialize)]
+pub struct TcpFacts {
+    /// The address connected to (absent when none answered).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<SocketAddr>,
+    /// Every attempt that finished or was cut at the deadline, in order.
+    pub attempts: Vec<TcpAttempt>,
+    /// Addresses not started before another one won.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_tried: Vec<SocketAddr>,
+}
+
+/// One connection attempt, as the report shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TcpAttempt {
+    pub address: SocketAddr,
+    /// Why it failed (absent when it connected).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// How long the connection took (absent when it failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ms: Option<f64>,
+    /// `connected`, or the failure's code (`TCP_REFUSED`, …).
+    pub result: String,
+}
+
+impl From<&Attempt> for TcpAttempt {
+    fn from(t: &Attempt) -> Self {
+        match &t.outcome {
+            Ok(d) => TcpAttempt {
+                address: t.addr,
+                error: None,
+                ms: Some(crate::duration::millis(*d)),
+                result: "connected".to_owned(),
             },
-            () = delay, if next < order.len() => {
-                pending.push(connect_one(order[next]));
-                next += 1;
-            }
-            () = tokio::time::sleep_until(deadline.into()) => {
-                let after_ms = started.elapsed().as_millis();
-                let unanswered: Vec<SocketAddr> = order[..next].iter().filter(|a| !attempts.iter().any(|t| t.addr == **a)).copied().collect();
-                for addr in unanswered {
-                    attempts.push(Attempt { addr, outcome: Err(TcpError::Timeout { addr, after_ms }) });
-                }
-                break;
-            }
+            Err(e) => TcpAttempt {
+                address: t.addr,
+                error: Some(e.to_string()),
+                ms: None,
+                result: e.code().as_str(),
+            },
         }
     }
-    let unanswered = |range: &[SocketAddr]| -> Vec<SocketAddr> {
-        range
+}
+
+/// What the race between the addresses left behind.
+struct Race {
+    /// The addresses in the order they are tried.
+    order: Vec<SocketAddr>,
+    attempts: Vec<Attempt>,
+    /// How many of `order` were started.
+    started: usize,
+    winner: Option<(SocketAddr, TcpStream)>,
+    began: Instant,
+}
+
+impl Race {
+    /// Starts an attempt every [`ATTEMPT_DELAY`] (or as soon as the
+    /// previous one failed) until one connects, all failed, or `deadline`.
+    async fn run(order: Vec<SocketAddr>, deadline: Instant) -> Race {
+        let mut race = Race {
+            order,
+            attempts: Vec::new(),
+            started: 0,
+            winner: None,
+            began: Instant::now(),
+        };
+        let mut pending = FuturesUnordered::new();
+        let total = race.order.len();
+        while race.winner.is_none() {
+            if race.started < total && (pending.is_empty() || race.started == 0) {
+                pending.push(connect_one(race.order[race.started]));
+                race.started += 1;
+            }
+            let delay = tokio::time::sleep(ATTEMPT_DELAY);
+            tokio::select! {
+                done = pending.next() => match done {
+                    Some((addr, elapsed, Ok(stream))) => {
+                        race.attempts.push(Attempt { addr, outcome: Ok(elapsed) });
+                        race.winner = Some((addr, stream));
+                    }
+                    Some((addr, _, Err(e))) => race.attempts.push(Attempt { addr, outcome: Err(TcpError::from_io(addr, &e)) }),
+                    None if race.started >= total => break,
+                    None => {}
+                },
+                () = delay, if race.started < total => {
+                    pending.push(connect_one(race.order[race.started]));
+                    race.started += 1;
+                }
+                () = tokio::time::sleep_until(deadline.into()) => {
+                    let after_ms = race.began.elapsed().as_millis();
+                    for addr in race.unanswered(..race.started) {
+                        race.attempts.push(Attempt { addr, outcome: Err(TcpError::Timeout { addr, after_ms }) });
+                    }
+                    break;
+                }
+            }
+        }
+        race
+    }
+
+    /// The addresses in `range` of the order with no attempt recorded.
+    fn unanswered(
+        &self,
+        range: impl std::slice::SliceIndex<[SocketAddr], Output = [SocketAddr]>,
+    ) -> Vec<SocketAddr> {
+        self.order[range]
             .iter()
-            .filter(|a| !attempts.iter().any(|t| t.addr == **a))
+            .filter(|a| !self.attempts.iter().any(|t| t.addr == **a))
             .copied()
             .collect()
-    };
-    // Started but not connected when another address won: on a dead path
-    // (SYNs dropped) this is all happy eyeballs lets us see.
-    let pending = unanswered(&order[..next]);
-    let abandoned = unanswered(&order[next..]);
-    let pending_ms = crate::duration::millis(started.elapsed());
-    let mut facts = json!({
-        "attempts": attempts.iter().map(|t| match &t.outcome {
-            Ok(d) => json!({"address": t.addr.to_string(), "result": "connected", "ms": crate::duration::millis(*d)}),
-            Err(e) => json!({"address": t.addr.to_string(), "result": e.code().as_str(), "error": e.to_string()}),
-        }).collect::<Vec<_>>(),
-    });
-    if !abandoned.is_empty() {
-        facts["not_tried"] = json!(abandoned
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>());
     }
-    let Some((addr, stream)) = winner else {
-        let first = attempts
+
+    fn facts(&self) -> TcpFacts {
+        TcpFacts {
+            address: None,
+            attempts: self.attempts.iter().map(TcpAttempt::from).collect(),
+            not_tried: self.unanswered(self.started..),
+        }
+    }
+
+    /// The diagnosis when no address answered: the first failure.
+    fn failure(&self) -> Diagnosis {
+        let first = self
+            .attempts
             .iter()
             .find_map(|t| t.outcome.clone().err())
             .unwrap_or(TcpError::Timeout {
-                addr: order
+                addr: self
+                    .order
                     .first()
                     .copied()
                     .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0))),
-                after_ms: started.elapsed().as_millis(),
+                after_ms: self.began.elapsed().as_millis(),
             });
-        let summary = if attempts.len() > 1 {
+        let summary = if self.attempts.len() > 1 {
             format!(
                 "{first} (and {} other address(es) failed)",
-                attempts.len() - 1
+                self.attempts.len() - 1
             )
         } else {
             first.to_string()
         };
-        return StageResult::fail(Diagnosis::new(first.code(), summary), facts);
-    };
-    let _ = stream.set_nodelay(true);
-    facts["address"] = json!(addr.to_string());
-    let summary = format!("connected to {addr}");
-    let v6_failed = addr.is_ipv4()
-        && (attempts
-            .iter()
-            .any(|t| t.addr.is_ipv6() && t.outcome.is_err())
-            || pending.iter().any(SocketAddr::is_ipv6));
-    if v6_failed {
-        let mut why = describe_v6_failures(&attempts);
+        Diagnosis::new(first.code(), summary)
+    }
+
+    /// The warning when IPv4 (`addr`) won while IPv6 failed or was still
+    /// pending (`pending_ms` after the start): on a dead path (SYNs
+    /// dropped) a pending attempt is all happy eyeballs lets us see.
+    fn ipv6_broken(&self, addr: SocketAddr, pending_ms: f64) -> Option<Diagnosis> {
+        let pending = self.unanswered(..self.started);
+        let v6_failed = addr.is_ipv4()
+            && (self
+                .attempts
+                .iter()
+                .any(|t| t.addr.is_ipv6() && t.outcome.is_err())
+                || pending.iter().any(SocketAddr::is_ipv6));
+        if !v6_failed {
+            return None;
+        }
+        let mut why = describe_v6_failures(&self.attempts);
         for p in pending.iter().filter(|p| p.is_ipv6()) {
             if !why.is_empty() {
                 why.push_str("; ");
@@ -176,9 +245,25 @@ pub async fn stage(addrs: &[SocketAddr], deadline: Instant) -> StageResult<TcpSt
             format!("IPv6 failed ({why}) but IPv4 works ({addr})"),
         )
         .with_status(Status::Warn);
-        return StageResult::warn(d, summary, facts, stream);
+        Some(d)
     }
-    StageResult::pass(summary, facts, stream)
+}
+
+/// Connects to the first address that answers, within `deadline`.
+pub async fn stage(addrs: &[SocketAddr], deadline: Instant) -> StageResult<TcpStream> {
+    let mut race = Race::run(happy_eyeballs_order(addrs), deadline).await;
+    let pending_ms = crate::duration::millis(race.began.elapsed());
+    let mut facts = race.facts();
+    let Some((addr, stream)) = race.winner.take() else {
+        return StageResult::fail(race.failure(), facts);
+    };
+    let _ = stream.set_nodelay(true);
+    facts.address = Some(addr);
+    let summary = format!("connected to {addr}");
+    match race.ipv6_broken(addr, pending_ms) {
+        Some(d) => StageResult::warn(d, summary, facts, stream),
+        None => StageResult::pass(summary, facts, stream),
+    }
 }
 
 fn describe_v6_failures(attempts: &[Attempt]) -> String {

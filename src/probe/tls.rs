@@ -12,7 +12,7 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{AlertDescription, DigitallySignedStruct, SignatureScheme};
-use serde_json::json;
+use serde::Serialize;
 use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -245,12 +245,49 @@ fn client_config() -> Result<(Arc<rustls::ClientConfig>, Arc<RecordingVerifier>)
     Ok((Arc::new(config), verifier))
 }
 
+/// The tls stage's facts, as the report shows them. The negotiated
+/// parameters are absent when the handshake did not complete; `alpn` and
+/// `key_exchange` are then `None`, and `Some(None)` (`null`) when the
+/// handshake completed without them.
+#[derive(Debug, Clone, Serialize)]
+pub struct TlsFacts {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alpn: Option<Option<String>>,
+    pub alpn_offered: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chain_length: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cipher_suite: Option<String>,
+    /// What the server sent before the handshake failed, escaped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_bytes: Option<String>,
+    /// Why the handshake signature is unverified (see [`Session`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handshake_signature: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_exchange: Option<Option<String>>,
+    /// The SNI sent (`null` for an IP address: none is sent).
+    pub sni: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
 /// Runs the handshake over `stream` with SNI `host`.
 pub async fn stage<S>(stream: S, host: &str) -> StageResult<Session<S>>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let mut facts = json!({ "sni": host, "alpn_offered": ["http/1.1"] });
+    let mut facts = TlsFacts {
+        alpn: None,
+        alpn_offered: vec!["http/1.1"],
+        chain_length: None,
+        cipher_suite: None,
+        first_bytes: None,
+        handshake_signature: None,
+        key_exchange: None,
+        sni: Some(host.to_owned()),
+        version: None,
+    };
     let (config, verifier) = match client_config() {
         Ok(c) => c,
         Err(e) => {
@@ -270,7 +307,7 @@ where
         }
     };
     if matches!(server_name, ServerName::IpAddress(_)) {
-        facts["sni"] = json!(null);
+        facts.sni = None;
     }
     let seen = Arc::new(Mutex::new(Vec::new()));
     let wrapped = FirstBytes {
@@ -281,57 +318,62 @@ where
         .connect(server_name, wrapped)
         .await
     {
-        Ok(tls) => {
-            let chain = verifier.chain.lock().map(|c| c.clone()).unwrap_or_default();
-            let (_, conn) = tls.get_ref();
-            let version = conn
-                .protocol_version()
-                .map_or_else(|| "unknown".to_owned(), version_name);
-            let suite = conn
-                .negotiated_cipher_suite()
-                .map(|s| format!("{:?}", s.suite()))
-                .unwrap_or_default();
-            let alpn = conn
-                .alpn_protocol()
-                .map(|a| String::from_utf8_lossy(a).into_owned());
-            let group = conn
-                .negotiated_key_exchange_group()
-                .map(|g| format!("{:?}", g.name()));
-            facts["version"] = json!(version);
-            facts["cipher_suite"] = json!(suite);
-            facts["alpn"] = json!(alpn);
-            facts["key_exchange"] = json!(group);
-            facts["chain_length"] = json!(chain.len());
-            let unverified_signature = verifier.unverified.lock().ok().and_then(|u| u.clone());
-            if let Some(u) = &unverified_signature {
-                facts["handshake_signature"] = json!(u);
-            }
-            let summary = format!(
-                "{version} {suite}{}{}",
-                group
-                    .as_deref()
-                    .map(|g| format!(" {g}"))
-                    .unwrap_or_default(),
-                alpn.as_deref()
-                    .map(|a| format!(", ALPN {a}"))
-                    .unwrap_or_default()
-            );
-            let session = Session {
-                stream: tls,
-                chain,
-                unverified_signature,
-            };
-            StageResult::pass(summary, facts, session)
-        }
+        Ok(tls) => established(tls, &verifier, facts),
         Err(e) => {
             let first = seen.lock().map(|s| s.clone()).unwrap_or_default();
             if !first.is_empty() {
-                facts["first_bytes"] = json!(printable(&first));
+                facts.first_bytes = Some(printable(&first));
             }
             let err = classify(&e, &first);
             StageResult::fail(err.diagnosis(), facts)
         }
     }
+}
+
+/// The stage's result once the handshake completed: what was negotiated.
+fn established<S>(
+    tls: TlsStream<FirstBytes<S>>,
+    verifier: &RecordingVerifier,
+    mut facts: TlsFacts,
+) -> StageResult<Session<S>> {
+    let chain = verifier.chain.lock().map(|c| c.clone()).unwrap_or_default();
+    let (_, conn) = tls.get_ref();
+    let version = conn
+        .protocol_version()
+        .map_or_else(|| "unknown".to_owned(), version_name);
+    let suite = conn
+        .negotiated_cipher_suite()
+        .map(|s| format!("{:?}", s.suite()))
+        .unwrap_or_default();
+    let alpn = conn
+        .alpn_protocol()
+        .map(|a| String::from_utf8_lossy(a).into_owned());
+    let group = conn
+        .negotiated_key_exchange_group()
+        .map(|g| format!("{:?}", g.name()));
+    let summary = format!(
+        "{version} {suite}{}{}",
+        group
+            .as_deref()
+            .map(|g| format!(" {g}"))
+            .unwrap_or_default(),
+        alpn.as_deref()
+            .map(|a| format!(", ALPN {a}"))
+            .unwrap_or_default()
+    );
+    let unverified_signature = verifier.unverified.lock().ok().and_then(|u| u.clone());
+    facts.version = Some(version);
+    facts.cipher_suite = Some(suite);
+    facts.alpn = Some(alpn);
+    facts.key_exchange = Some(group);
+    facts.chain_length = Some(chain.len());
+    facts.handshake_signature.clone_from(&unverified_signature);
+    let session = Session {
+        stream: tls,
+        chain,
+        unverified_signature,
+    };
+    StageResult::pass(summary, facts, session)
 }
 
 fn version_name(v: rustls::ProtocolVersion) -> String {

@@ -10,11 +10,12 @@ use super::{Io, StageResult};
 use crate::diagnosis::{Code, Diagnosis, Status};
 use crate::redact;
 use futures_util::{SinkExt, StreamExt};
-use serde_json::json;
+use serde::Serialize;
+use std::fmt;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
@@ -73,14 +74,6 @@ impl AsyncWrite for Prefixed {
     }
 }
 
-/// How the WebSocket ended before a pong came back.
-enum Ended {
-    /// A close frame (code, reason), or none: the connection just ended.
-    Closed(Option<(u16, String)>),
-    /// A protocol error (oversized frame, bad framing, I/O).
-    Broken(String),
-}
-
 /// The largest frame or message accepted: a hostile server cannot make
 /// netdoctor buffer tungstenite's default 64 MiB.
 const MAX_MESSAGE: usize = 1 << 20;
@@ -91,11 +84,168 @@ fn frame_limits() -> WebSocketConfig {
         .max_frame_size(Some(MAX_MESSAGE))
 }
 
+/// The websocket stage's facts, as the report shows them.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct WebsocketFacts {
+    /// The close frame's code, when the server closed instead of a pong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub close_code: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub close_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ping_rtt_ms: Option<f64>,
+    /// The status of the reply to the upgrade request.
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subprotocol: Option<String>,
+}
+
+/// A reply other than 101 to the upgrade request: the status, who
+/// answered (`Server`), what it said, and the reverse proxy that name
+/// points to.
+#[derive(Debug, Clone)]
+pub struct NotUpgraded {
+    pub status: u16,
+    pub server: Option<String>,
+    pub body: String,
+    pub reverse_proxy: Option<&'static str>,
+}
+
+impl fmt::Display for NotUpgraded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the upgrade got {} instead of 101", self.status)?;
+        if let Some(s) = &self.server {
+            write!(f, " (Server: {s})")?;
+        }
+        if !self.body.is_empty() {
+            write!(f, ": \"{}\"", self.body)?;
+        }
+        if let Some(p) = self.reverse_proxy {
+            write!(
+                f,
+                "; {p} answered: it probably does not forward Upgrade/Connection"
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Why the WebSocket did not open, or opened and did not answer a ping.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WsError {
+    /// A 2xx or 3xx reply: the upgrade was ignored on the way.
+    #[error("{0}")]
+    UpgradeIgnored(NotUpgraded),
+    /// A 4xx or 5xx reply.
+    #[error("{0}")]
+    UpgradeRejected(NotUpgraded),
+    /// `got`: the `Sec-WebSocket-Accept` received, if any.
+    #[error("101 Switching Protocols, but Sec-WebSocket-Accept is {}", accept_text(got.as_deref(), expected))]
+    BadAccept {
+        got: Option<String>,
+        expected: String,
+    },
+    /// The ping could not be sent.
+    #[error("the connection closed right after the upgrade: {detail}")]
+    SendFailed { detail: String },
+    /// A protocol error (oversized frame, bad framing, I/O).
+    #[error(
+        "the WebSocket broke right after the upgrade: {}",
+        redact::terminal_safe(detail, 160)
+    )]
+    Broken { detail: String },
+    /// A close frame instead of a pong.
+    #[error(
+        "the server closed the WebSocket right after the upgrade: close code {code}{}",
+        quoted_reason(reason)
+    )]
+    Closed { code: u16, reason: String },
+    /// The connection ended with no close frame.
+    #[error("the server dropped the connection right after the upgrade (no close frame)")]
+    Dropped,
+    /// No pong before the deadline, `waited` after the ping.
+    #[error("the WebSocket opened but no pong came back before the deadline")]
+    PingTimeout { waited: Duration },
+}
+
+impl WsError {
+    /// The stable diagnosis code.
+    pub fn code(&self) -> Code {
+        match self {
+            WsError::UpgradeIgnored(_) => Code::WsUpgradeIgnored,
+            WsError::UpgradeRejected(_) => Code::WsUpgradeRejected,
+            WsError::BadAccept { .. } => Code::WsBadAccept,
+            WsError::SendFailed { .. }
+            | WsError::Broken { .. }
+            | WsError::Closed { .. }
+            | WsError::Dropped => Code::WsClosed,
+            WsError::PingTimeout { .. } => Code::WsPingTimeout,
+        }
+    }
+
+    /// The diagnosis (a ping timeout is a warning).
+    pub fn diagnosis(&self) -> Diagnosis {
+        let d = Diagnosis::new(self.code(), self.to_string());
+        match self {
+            WsError::PingTimeout { .. } => d.with_status(Status::Warn),
+            _ => d,
+        }
+    }
+}
+
+fn accept_text(got: Option<&str>, expected: &str) -> String {
+    got.map_or("missing".to_owned(), |g| {
+        format!("\"{g}\" (expected \"{expected}\")")
+    })
+}
+
+fn quoted_reason(reason: &str) -> String {
+    if reason.is_empty() {
+        String::new()
+    } else {
+        format!(" \"{}\"", redact::terminal_safe(reason, 120))
+    }
+}
+
 /// Judges the upgrade reply and pings, within `deadline`.
 pub async fn stage(ex: Exchange, deadline: Instant) -> StageResult<()> {
-    let mut facts = json!({ "status": ex.status });
+    let mut facts = WebsocketFacts {
+        status: ex.status,
+        ..WebsocketFacts::default()
+    };
+    if let Err(err) = check_upgrade(&ex) {
+        return StageResult::fail(err.diagnosis(), facts);
+    }
+    facts.subprotocol = ex
+        .header("sec-websocket-protocol")
+        .map(|p| redact::terminal_safe(p, 100));
+    match ping(ex, deadline).await {
+        Ok(rtt) => {
+            let ms = crate::duration::millis(rtt);
+            facts.ping_rtt_ms = Some(ms);
+            let summary = format!("101 Switching Protocols, ping round trip {ms:.1} ms");
+            StageResult::pass(summary, facts, ())
+        }
+        Err(err @ WsError::PingTimeout { .. }) => {
+            let d = err.diagnosis();
+            let summary = d.summary.clone();
+            StageResult::warn(d, summary, facts, ())
+        }
+        Err(err) => {
+            if let WsError::Closed { code, reason } = &err {
+                facts.close_code = Some(*code);
+                facts.close_reason = Some(reason.clone());
+            }
+            StageResult::fail(err.diagnosis(), facts)
+        }
+    }
+}
+
+/// Whether the reply is a 101 with the right `Sec-WebSocket-Accept`.
+fn check_upgrade(ex: &Exchange) -> Result<(), WsError> {
     if ex.status != 101 {
-        return StageResult::fail(not_upgraded(&ex), facts);
+        return Err(not_upgraded(ex));
     }
     let expected = ex
         .ws_key
@@ -103,22 +253,17 @@ pub async fn stage(ex: Exchange, deadline: Instant) -> StageResult<()> {
         .map(|k| derive_accept_key(k.as_bytes()));
     let got = ex.header("sec-websocket-accept").map(str::trim);
     if expected.as_deref() != got {
-        let d = Diagnosis::new(
-            Code::WsBadAccept,
-            format!(
-                "101 Switching Protocols, but Sec-WebSocket-Accept is {}",
-                got.map_or("missing".to_owned(), |g| format!(
-                    "\"{}\" (expected \"{}\")",
-                    redact::terminal_safe(g, 60),
-                    expected.unwrap_or_default()
-                ))
-            ),
-        );
-        return StageResult::fail(d, facts);
+        return Err(WsError::BadAccept {
+            got: got.map(|g| redact::terminal_safe(g, 60)),
+            expected: expected.unwrap_or_default(),
+        });
     }
-    if let Some(p) = ex.header("sec-websocket-protocol") {
-        facts["subprotocol"] = json!(redact::terminal_safe(p, 100));
-    }
+    Ok(())
+}
+
+/// Hands the upgraded stream to tungstenite, sends one ping and waits for
+/// its pong (until `deadline`): the round trip.
+async fn ping(ex: Exchange, deadline: Instant) -> Result<Duration, WsError> {
     let raw = Prefixed {
         prefix: ex.leftover,
         inner: ex.stream,
@@ -126,95 +271,135 @@ pub async fn stage(ex: Exchange, deadline: Instant) -> StageResult<()> {
     let mut ws = WebSocketStream::from_raw_socket(raw, Role::Client, Some(frame_limits())).await;
     let sent = Instant::now();
     if let Err(e) = ws.send(Message::Ping(b"netdoctor".to_vec().into())).await {
-        let d = Diagnosis::new(
-            Code::WsClosed,
-            format!("the connection closed right after the upgrade: {e}"),
-        );
-        return StageResult::fail(d, facts);
+        return Err(WsError::SendFailed {
+            detail: e.to_string(),
+        });
     }
     let outcome = tokio::time::timeout_at(deadline.into(), async {
         while let Some(msg) = ws.next().await {
             match msg {
                 Ok(Message::Pong(_)) => return Ok(sent.elapsed()),
-                Ok(Message::Close(frame)) => {
-                    return Err(Ended::Closed(
-                        frame.map(|f| (u16::from(f.code), f.reason.to_string())),
-                    ))
+                Ok(Message::Close(Some(f))) => {
+                    return Err(WsError::Closed {
+                        code: u16::from(f.code),
+                        reason: f.reason.to_string(),
+                    })
                 }
+                Ok(Message::Close(None)) => return Err(WsError::Dropped),
                 Ok(_) => {}
-                Err(e) => return Err(Ended::Broken(e.to_string())),
+                Err(e) => {
+                    return Err(WsError::Broken {
+                        detail: e.to_string(),
+                    })
+                }
             }
         }
-        Err(Ended::Closed(None))
+        Err(WsError::Dropped)
     })
     .await;
-    match outcome {
-        Ok(Ok(rtt)) => {
-            let _ =
-                tokio::time::timeout(std::time::Duration::from_millis(200), ws.close(None)).await;
-            facts["ping_rtt_ms"] = json!(crate::duration::millis(rtt));
-            StageResult::pass(
-                format!(
-                    "101 Switching Protocols, ping round trip {:.1} ms",
-                    crate::duration::millis(rtt)
-                ),
-                facts,
-                (),
-            )
-        }
-        Ok(Err(close)) => {
-            let summary = match &close {
-                Ended::Broken(e) => format!(
-                    "the WebSocket broke right after the upgrade: {}",
-                    redact::terminal_safe(e, 160)
-                ),
-                Ended::Closed(Some((code, reason))) => {
-                    facts["close_code"] = json!(code);
-                    facts["close_reason"] = json!(reason);
-                    format!("the server closed the WebSocket right after the upgrade: close code {code}{}", if reason.is_empty() { String::new() } else { format!(" \"{}\"", redact::terminal_safe(reason, 120)) })
-                }
-                Ended::Closed(None) => {
-                    "the server dropped the connection right after the upgrade (no close frame)"
-                        .to_owned()
-                }
-            };
-            StageResult::fail(Diagnosis::new(Code::WsClosed, summary), facts)
-        }
-        Err(_) => {
-            let d = Diagnosis::new(
-                Code::WsPingTimeout,
-                "the WebSocket opened but no pong came back before the deadline",
-            )
-            .with_status(Status::Warn);
-            let summary = d.summary.clone();
-            StageResult::warn(d, summary, facts, ())
-        }
+    let Ok(result) = outcome else {
+        return Err(WsError::PingTimeout {
+            waited: sent.elapsed(),
+        });
+    };
+    if result.is_ok() {
+        let _ = tokio::time::timeout(Duration::from_millis(200), ws.close(None)).await;
     }
+    result
 }
 
-fn not_upgraded(ex: &Exchange) -> Diagnosis {
+fn not_upgraded(ex: &Exchange) -> WsError {
     let server = ex.header("server").map(|s| redact::terminal_safe(s, 80));
-    let body = ex.body_text(120);
-    let mut summary = format!("the upgrade got {} instead of 101", ex.status);
-    if let Some(s) = &server {
-        summary.push_str(&format!(" (Server: {s})"));
-    }
-    if !body.is_empty() {
-        summary.push_str(&format!(": \"{body}\""));
-    }
-    let proxy = server
+    let reverse_proxy = server
         .as_deref()
         .map(str::to_ascii_lowercase)
         .and_then(|s| REVERSE_PROXIES.iter().find(|p| s.contains(*p)).copied());
-    if let Some(p) = proxy {
-        summary.push_str(&format!(
-            "; {p} answered: it probably does not forward Upgrade/Connection"
-        ));
-    }
-    let code = if (200..400).contains(&ex.status) {
-        Code::WsUpgradeIgnored
-    } else {
-        Code::WsUpgradeRejected
+    let reply = NotUpgraded {
+        status: ex.status,
+        server,
+        body: ex.body_text(120),
+        reverse_proxy,
     };
-    Diagnosis::new(code, summary)
+    if (200..400).contains(&ex.status) {
+        WsError::UpgradeIgnored(reply)
+    } else {
+        WsError::UpgradeRejected(reply)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_and_codes() {
+        let reply = NotUpgraded {
+            status: 400,
+            server: Some("nginx/1.25".to_owned()),
+            body: "Bad Request".to_owned(),
+            reverse_proxy: Some("nginx"),
+        };
+        let e = WsError::UpgradeRejected(reply);
+        assert_eq!(e.code(), Code::WsUpgradeRejected);
+        assert_eq!(
+            e.to_string(),
+            "the upgrade got 400 instead of 101 (Server: nginx/1.25): \"Bad Request\"; nginx answered: it probably does not forward Upgrade/Connection"
+        );
+        let bare = NotUpgraded {
+            status: 200,
+            server: None,
+            body: String::new(),
+            reverse_proxy: None,
+        };
+        assert_eq!(
+            WsError::UpgradeIgnored(bare).to_string(),
+            "the upgrade got 200 instead of 101"
+        );
+        let missing = WsError::BadAccept {
+            got: None,
+            expected: "x".to_owned(),
+        };
+        assert_eq!(
+            missing.to_string(),
+            "101 Switching Protocols, but Sec-WebSocket-Accept is missing"
+        );
+        let wrong = WsError::BadAccept {
+            got: Some("a".to_owned()),
+            expected: "b".to_owned(),
+        };
+        assert_eq!(
+            wrong.to_string(),
+            "101 Switching Protocols, but Sec-WebSocket-Accept is \"a\" (expected \"b\")"
+        );
+        assert_eq!(wrong.code(), Code::WsBadAccept);
+        let closed = WsError::Closed {
+            code: 1008,
+            reason: "policy".to_owned(),
+        };
+        assert_eq!(
+            closed.to_string(),
+            "the server closed the WebSocket right after the upgrade: close code 1008 \"policy\""
+        );
+        let silent = WsError::Closed {
+            code: 1000,
+            reason: String::new(),
+        };
+        assert_eq!(
+            silent.to_string(),
+            "the server closed the WebSocket right after the upgrade: close code 1000"
+        );
+        assert_eq!(
+            WsError::Dropped.to_string(),
+            "the server dropped the connection right after the upgrade (no close frame)"
+        );
+        let timeout = WsError::PingTimeout {
+            waited: Duration::from_secs(1),
+        };
+        assert_eq!(timeout.code(), Code::WsPingTimeout);
+        assert_eq!(timeout.diagnosis().status, Status::Warn);
+        assert_eq!(
+            timeout.to_string(),
+            "the WebSocket opened but no pong came back before the deadline"
+        );
+    }
 }
