@@ -10,19 +10,19 @@
 //! report model and the one printer; `duration` is shared by both sides.
 
 pub mod diagnosis;
-pub mod distro;
-pub mod env;
-pub mod exit;
+mod distro;
+mod env;
+mod exit;
 pub mod explain;
-pub mod hosts;
-pub mod manpage;
-pub mod presets;
-pub mod probe;
-pub mod proxy;
-pub mod redact;
-pub mod report;
-pub mod sysroot;
-pub mod target;
+mod hosts;
+mod manpage;
+mod presets;
+mod probe;
+mod proxy;
+mod redact;
+mod report;
+mod sysroot;
+mod target;
 pub mod trust;
 
 mod app;

@@ -34,10 +34,6 @@ impl Libc {
 /// What the env look knows about the image itself.
 #[derive(Debug, Clone)]
 pub struct Container {
-    /// `docker`, `podman`, `kubernetes`, `containerd`, or `None` when no sign was found.
-    pub runtime: Option<&'static str>,
-    /// `ID VERSION_ID` from os-release, e.g. `debian 12`.
-    pub distribution: Option<String>,
     pub family: Family,
     pub libc: Libc,
     /// The RHEL-family installer present (`microdnf`, `dnf`, `yum`).
@@ -163,12 +159,10 @@ pub fn inspect(sysroot: &Sysroot, look: &mut Look) -> Container {
         .find(|b| sysroot.path(format!("/usr/bin/{b}")).exists())
         .unwrap_or("microdnf");
     look.facts.container = ContainerRuntime { evidence, runtime };
-    look.facts.distribution.clone_from(&distribution);
+    look.facts.distribution = distribution;
     look.facts.distribution_name = field("PRETTY_NAME");
     look.facts.libc = libc.name();
     Container {
-        runtime,
-        distribution,
         family,
         libc,
         installer,

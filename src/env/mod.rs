@@ -55,6 +55,7 @@ impl Look {
     }
 
     /// The codes found so far.
+    #[cfg(test)]
     pub fn has(&self, code: Code) -> bool {
         self.findings.iter().any(|f| f.code == code)
     }

@@ -25,11 +25,8 @@ use crate::diagnosis::{Code, Diagnosis, Expect, Layer, Status};
 pub use crate::probe::StageReport;
 use crate::probe::{Check, Runs};
 use serde::Serialize;
-use serde_json::{Map, Value};
-use std::io::{self, Write};
 
-/// Free-form facts of a stage, built from typed structs by the stages.
-pub type Facts = Map<String, Value>;
+use std::io::{self, Write};
 
 /// The whole run.
 #[derive(Debug, Serialize)]
@@ -242,6 +239,7 @@ impl Printer<io::Stdout> {
 
 impl<W: Write> Printer<W> {
     /// A printer into any writer (a `Vec<u8>` in tests).
+    #[cfg(test)]
     pub fn new(out: W) -> Self {
         Printer { out }
     }
@@ -256,5 +254,31 @@ impl<W: Write> Printer<W> {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
             other => other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Printer;
+    use std::io::{self, Write};
+
+    /// A writer whose reader has gone away.
+    struct ClosedPipe;
+
+    impl Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_printer_writes_into_a_buffer_and_a_closed_pipe_is_not_an_error() {
+        let mut buf = Vec::new();
+        Printer::new(&mut buf).write("✓ dns\n").expect("write");
+        assert_eq!(buf, "✓ dns\n".as_bytes());
+        assert!(Printer::new(ClosedPipe).write("x").is_ok());
     }
 }

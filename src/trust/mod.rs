@@ -8,9 +8,9 @@
 //! public CA from a private one, never a trust source.
 
 pub mod hash;
-pub mod interception;
-pub mod runtime;
-pub mod strict;
+pub(crate) mod interception;
+pub(crate) mod runtime;
+pub(crate) mod strict;
 
 use crate::distro::{detect_family, Family};
 use crate::sysroot::Sysroot;

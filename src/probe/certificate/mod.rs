@@ -21,10 +21,8 @@ mod path;
 mod save;
 mod x509;
 
-pub use facts::{
-    CertSummary, CertificateFacts, DirectComparison, FaultFacts, RuntimeStoreFacts, StoreVerdict,
-};
-pub use fault::{CertFault, Which};
+pub use facts::{CertificateFacts, DirectComparison, FaultFacts, RuntimeStoreFacts, StoreVerdict};
+pub use fault::CertFault;
 pub use save::{save_chain, SaveChainError};
 
 use super::StageResult;
