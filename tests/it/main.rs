@@ -28,6 +28,7 @@ mod proxy;
 mod revocation;
 mod run;
 mod runtime_stores;
+mod snapshots;
 mod strict;
 mod tcp;
 mod tls;

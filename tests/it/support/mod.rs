@@ -8,6 +8,7 @@ pub mod dns_server;
 pub mod pki;
 pub mod proxy;
 pub mod servers;
+pub mod snapshot;
 
 use std::time::{Duration, Instant};
 
