@@ -9,7 +9,7 @@
 //! fixed image under `NETDOCTOR_SYSROOT`, so neither the machine's resolver
 //! nor its CA stores reach the output.
 
-use crate::support::snapshot::{assert_human, human};
+use crate::support::snapshot::{assert_human, debian_image, human};
 use crate::support::{
     closed_port, empty_sysroot, http_server, netdoctor, pinned, pki, plaintext_http_on_tls_port,
     self_signed, DnsServer, ProxyServer, Response, TlsServer, GOOD_NAMES,
@@ -224,38 +224,6 @@ fn https_pass_verbose() {
         &out,
         &[(&path_of(&root), "[SYSROOT]")],
     );
-}
-
-/// A Debian 12 image: `bundle` as its CA bundle, Docker's embedded DNS, OpenSSL 3.
-fn debian_image(bundle: &str) -> tempfile::TempDir {
-    let root = empty_sysroot();
-    let write = |path: &str, text: &str| {
-        let p = root.path().join(path);
-        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        std::fs::write(p, text).expect("write");
-    };
-    write(
-        "etc/os-release",
-        "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n",
-    );
-    write("etc/ssl/certs/ca-certificates.crt", bundle);
-    write(
-        "etc/resolv.conf",
-        "nameserver 127.0.0.11\noptions ndots:0\n",
-    );
-    write(
-        "etc/hosts",
-        "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n172.18.0.2\t0f3c2a1b\n",
-    );
-    write("etc/nsswitch.conf", "hosts:          files dns\n");
-    write("lib64/ld-linux-x86-64.so.2", "");
-    let lib = "usr/lib/x86_64-linux-gnu";
-    write(&format!("{lib}/libssl.so.3"), "\x7fELF libssl");
-    write(
-        &format!("{lib}/libcrypto.so.3"),
-        "\x7fELF\0OpenSSL 3.0.19  11 Feb 2025\0",
-    );
-    root
 }
 
 #[test]

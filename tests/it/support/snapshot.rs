@@ -24,7 +24,8 @@ const FILTERS: &[(&str, &str)] = &[
         r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT",
         "[DATETIME]",
     ),
-    (r"\b\d{4}-\d{2}-\d{2}\b", "[DATE]"),
+    // A bare date, but not a value after `=` (Azure's `api-version=2024-10-21`).
+    (r"([^=])\b\d{4}-\d{2}-\d{2}\b", "$1[DATE]"),
     // SHA-256 fingerprints and serials, with or without colons.
     (r"\b[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){7,}\b", "[HEX]"),
     (r"\b[0-9a-fA-F]{16,}\b", "[HEX]"),
@@ -80,6 +81,38 @@ pub fn assert_human(name: &str, text: &str, literals: &[(&str, &str)]) {
         settings.add_filter(re, *with);
     }
     settings.bind(|| insta::assert_snapshot!(name, text));
+}
+
+/// A Debian 12 image: `bundle` as its CA bundle, Docker's embedded DNS, OpenSSL 3.
+pub fn debian_image(bundle: &str) -> tempfile::TempDir {
+    let root = super::empty_sysroot();
+    let write = |path: &str, text: &str| {
+        let p = root.path().join(path);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    };
+    write(
+        "etc/os-release",
+        "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n",
+    );
+    write("etc/ssl/certs/ca-certificates.crt", bundle);
+    write(
+        "etc/resolv.conf",
+        "nameserver 127.0.0.11\noptions ndots:0\n",
+    );
+    write(
+        "etc/hosts",
+        "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n172.18.0.2\t0f3c2a1b\n",
+    );
+    write("etc/nsswitch.conf", "hosts:          files dns\n");
+    write("lib64/ld-linux-x86-64.so.2", "");
+    let lib = "usr/lib/x86_64-linux-gnu";
+    write(&format!("{lib}/libssl.so.3"), "\x7fELF libssl");
+    write(
+        &format!("{lib}/libcrypto.so.3"),
+        "\x7fELF\0OpenSSL 3.0.19  11 Feb 2025\0",
+    );
+    root
 }
 
 /// The duration column of the stage rows (`  ✓ tcp          0.4 ms  …`:
