@@ -11,7 +11,8 @@
 //! `create_default_context(cafile=…)` / `verify=…`, Node `ca:` /
 //! `NODE_EXTRA_CA_CERTS` (Node's bundled roots hold no test CA), and netdoctor
 //! `--cacert` in an empty sysroot, so the machine's own stores never matter.
-//! A client whose binary (or Python module) is missing is skipped with a note.
+//! A client whose binary (or Python module) is missing is skipped, loudly
+//! (`support::skip`; a failure under `NETDOCTOR_REQUIRE_ALL=1`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -227,10 +228,19 @@ impl Client {
             NodeHttps | NodeFetch => ("node", &["--version"]),
         };
         if !available(program, probe) {
-            eprintln!(
-                "note: skipped {self:?} for {}: `{program} {}` does not run here",
-                target.url(),
-                probe.join(" ")
+            let package = match self {
+                Curl => "curl",
+                PySsl | PyUrllib => "python3",
+                PyRequests => "requests (python3 -m pip install requests)",
+                NodeHttps | NodeFetch => "nodejs",
+            };
+            crate::support::skip(
+                &format!(
+                    "{self:?} for {}: `{program} {}` does not run here",
+                    target.url(),
+                    probe.join(" ")
+                ),
+                package,
             );
             return None;
         }

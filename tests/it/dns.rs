@@ -87,8 +87,9 @@ fn silent_server_is_a_timeout_and_does_not_hang() {
 fn no_resolv_conf_and_nothing_on_127_0_0_1_53_is_no_resolver() {
     // The fallback must find nothing: skip if something serves 127.0.0.1:53 here.
     if std::net::UdpSocket::bind("127.0.0.1:53").is_err() {
-        eprintln!(
-            "note: skipped: something listens on 127.0.0.1:53 (or binding it is not allowed)"
+        crate::support::skip(
+            "something listens on 127.0.0.1:53 (or binding it is not allowed)",
+            "nothing: run as root with 127.0.0.1:53 free (no local resolver)",
         );
         return;
     }

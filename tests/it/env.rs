@@ -507,15 +507,21 @@ fn chroot(dir: &Path, args: &[&str]) -> Option<std::process::Output> {
             if o.status.code() == Some(125)
                 || String::from_utf8_lossy(&o.stderr).contains("chroot: cannot change root") =>
         {
-            eprintln!(
-                "note: skipped the empty-image test: {}",
-                String::from_utf8_lossy(&o.stderr).trim()
+            crate::support::skip(
+                &format!(
+                    "chroot cannot change root: {}",
+                    String::from_utf8_lossy(&o.stderr).trim()
+                ),
+                "coreutils (chroot) and run as root",
             );
             None
         }
         Ok(o) => Some(o),
         Err(e) => {
-            eprintln!("note: skipped the empty-image test: cannot run chroot: {e}");
+            crate::support::skip(
+                &format!("cannot run chroot: {e}"),
+                "coreutils (chroot) and run as root",
+            );
             None
         }
     }

@@ -7,7 +7,8 @@
 //! local DNS server) and uses only 127.0.0.0/8 and ::1: no test reaches the
 //! machine's resolver or the internet.
 
-// Tests print a note when they skip (e.g. no `unshare`, no `openssl`).
+// Some tests print what they compared (e.g. openssl's subject hashes); a
+// test that cannot run for want of a tool says so through `support::skip`.
 #![allow(clippy::print_stderr)]
 
 mod support;
@@ -28,6 +29,7 @@ mod proxy;
 mod revocation;
 mod run;
 mod runtime_stores;
+mod snapshots;
 mod strict;
 mod tcp;
 mod tls;

@@ -711,32 +711,42 @@ fn speech_token_is_issued_then_sent_as_bearer_and_reported_last() {
     assert_no_secret(&r, ISSUED);
 }
 
-/// Prints the human reports quoted in the README (`cargo test --test it
-/// readme_samples -- --ignored --nocapture`).
+/// The human reports quoted in the README, pinned as snapshots
+/// (`tests/it/snapshots/readme_*.snap`): the README shows real output, and a
+/// change to it shows up here. Each runs in a Debian image trusting the test
+/// root, so the machine's own stores and resolver stay out of it. The
+/// `--stream` samples are the stream family's snapshots.
 #[test]
-#[ignore = "prints the README's sample output"]
 fn readme_samples() {
+    use crate::support::snapshot::{assert_human, debian_image, human};
     let ca = pki().root_file();
-    let human = |args: Vec<String>, env: &[(&str, String)]| {
+    let image = debian_image(&pki().root_pem());
+    let sample = |name: &str, mut args: Vec<String>, env: &[(&str, String)]| {
         let mut cmd = netdoctor();
+        cmd.env("NETDOCTOR_SYSROOT", image.path());
         for (k, v) in env {
             cmd.env(k, v);
         }
-        cmd.args(&args)
-            .args(["--cacert", &ca.arg(), "--color", "never"]);
-        let out = cmd.output().unwrap();
-        eprintln!(
-            "$ netdoctor {}\n{}(exit {})\n",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stdout),
-            out.status.code().unwrap_or(-1)
+        args.extend(["--cacert".to_owned(), ca.arg()]);
+        let out = human(cmd, &args);
+        for secret in [SPEECH_KEY, OPENAI_KEY, AZURE_KEY] {
+            assert!(!out.contains(secret), "{name} prints a key:\n{out}");
+        }
+        assert_human(
+            name,
+            &out,
+            &[
+                (&ca.arg(), "[CA]"),
+                (&image.path().display().to_string(), "[SYSROOT]"),
+            ],
         );
     };
     let speech = speech_server();
     let proxy = crate::support::ProxyServer::new().start();
     let mut a = crate::args!["azure-speech", "--region", "westeurope"];
     a.extend(pin(&speech));
-    human(
+    sample(
+        "readme_azure_speech_via_proxy",
         a,
         &[
             ("SPEECH_KEY", SPEECH_KEY.to_owned()),
@@ -751,41 +761,42 @@ fn readme_samples() {
         "wrong-key-123"
     ];
     a.extend(pin(&speech));
-    human(a, &[]);
+    sample("readme_azure_speech_wrong_key", a, &[]);
     let api = api_server(&["api.openai.com"], buffered_routes);
     let mut a = crate::args!["openai", "--stream"];
     a.extend(pin(&api));
-    human(a, &[("OPENAI_API_KEY", OPENAI_KEY.to_owned())]);
+    sample(
+        "readme_openai_stream",
+        a,
+        &[("OPENAI_API_KEY", OPENAI_KEY.to_owned())],
+    );
     let az = api_server(&["res.openai.azure.com"], azure_routes);
-    let mut a = crate::args![
-        "azure-openai",
-        "--endpoint",
-        "https://res.openai.azure.com",
-        "--deployment",
-        "missing"
-    ];
-    a.extend(pin(&az));
-    human(a, &[("AZURE_OPENAI_API_KEY", AZURE_KEY.to_owned())]);
-    let mut a = crate::args![
-        "azure-openai",
-        "--endpoint",
-        "https://res.openai.azure.com",
-        "--deployment",
-        "gpt4o",
-        "--stream"
-    ];
-    a.extend(pin(&az));
-    human(a, &[("AZURE_OPENAI_API_KEY", AZURE_KEY.to_owned())]);
-    let mut a = crate::args![
-        "azure-openai",
-        "--endpoint",
-        "https://res.openai.azure.com",
-        "--deployment",
-        "nostream",
-        "--stream"
-    ];
-    a.extend(pin(&az));
-    human(a, &[("AZURE_OPENAI_API_KEY", AZURE_KEY.to_owned())]);
+    let azure = |deployment: &str, stream: bool| {
+        let mut a = crate::args![
+            "azure-openai",
+            "--endpoint",
+            "https://res.openai.azure.com",
+            "--deployment",
+            deployment
+        ];
+        if stream {
+            a.push("--stream".to_owned());
+        }
+        a.extend(pin(&az));
+        a
+    };
+    let key = [("AZURE_OPENAI_API_KEY", AZURE_KEY.to_owned())];
+    sample(
+        "readme_azure_openai_missing_deployment",
+        azure("missing", false),
+        &key,
+    );
+    sample("readme_azure_openai_stream", azure("gpt4o", true), &key);
+    sample(
+        "readme_azure_openai_stream_unsupported",
+        azure("nostream", true),
+        &key,
+    );
 }
 
 #[test]

@@ -579,7 +579,7 @@ fn upper_case_http_proxy_is_reported_as_ignored_by_curl() {
         .env("HTTP_PROXY", &url)
         .output()
     else {
-        eprintln!("note: curl not found; skipped the curl half");
+        crate::support::skip("curl not found: the curl half did not run", "curl");
         return;
     };
     assert!(
@@ -709,7 +709,7 @@ fn python_clients_decide_as_the_report_says() {
             nd.env(k, v);
         }
         let Ok(out) = py.output() else {
-            eprintln!("note: python3 not found; skipped");
+            crate::support::skip("python3 not found", "python3");
             return;
         };
         let real: Value = serde_json::from_slice(&out.stdout).expect("decide.py output");
@@ -763,7 +763,7 @@ print("no error")
 /// Every line curl and the Python clients print for `url` through `proxy`.
 fn client_outputs(proxy: &str, url: &str, ca: &str) -> Vec<(String, String)> {
     let mut outs = Vec::new();
-    if let Ok(o) = std::process::Command::new("curl")
+    let curl = std::process::Command::new("curl")
         .args([
             "-sS",
             "-o",
@@ -777,12 +777,13 @@ fn client_outputs(proxy: &str, url: &str, ca: &str) -> Vec<(String, String)> {
             url,
         ])
         .env_clear()
-        .output()
-    {
-        outs.push((
+        .output();
+    match curl {
+        Ok(o) => outs.push((
             "curl".to_owned(),
             String::from_utf8_lossy(&o.stderr).into_owned(),
-        ));
+        )),
+        Err(_) => crate::support::skip("curl not found: its output is not compared", "curl"),
     }
     for client in ["requests", "httpx", "urllib"] {
         let mut py = std::process::Command::new("python3");
@@ -794,14 +795,19 @@ fn client_outputs(proxy: &str, url: &str, ca: &str) -> Vec<(String, String)> {
                 py.env(var, v);
             }
         }
-        if let Ok(o) = py.output() {
-            let err = String::from_utf8_lossy(&o.stderr).into_owned();
-            if err.contains("ModuleNotFoundError") {
-                eprintln!("note: python {client} not installed; skipped");
-                continue;
-            }
-            outs.push((client.to_owned(), err));
+        let Ok(o) = py.output() else {
+            crate::support::skip("python3 not found: its clients are not compared", "python3");
+            continue;
+        };
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        if err.contains("ModuleNotFoundError") {
+            crate::support::skip(
+                &format!("python {client} is not installed"),
+                &format!("{client} (python3 -m pip install {client})"),
+            );
+            continue;
         }
+        outs.push((client.to_owned(), err));
     }
     outs
 }
@@ -893,7 +899,8 @@ fn client_errors_are_what_the_clients_print() {
 
 // ---------------------------------------------------------------------------
 // Interop: Debian's squid (with basic_ncsa_auth), tinyproxy and dante-server,
-// when installed (`.ci/run` installs them); skipped with a note otherwise.
+// when installed (`.ci/run` installs them); skipped loudly otherwise
+// (`support::skip`), and a failure under `NETDOCTOR_REQUIRE_ALL=1`.
 
 /// A proxy daemon run in the foreground for one test; killed on drop.
 struct Daemon {
@@ -955,10 +962,15 @@ fn start(program: &str, args: &[&str], port: u16, dir: tempfile::TempDir) -> Opt
     panic!("{program} did not listen on 127.0.0.1:{port} within 10 s");
 }
 
-fn installed(path: &str, what: &str) -> bool {
+/// Whether `path` (of the Debian package `package`) is installed; says it
+/// loudly when not.
+fn installed(path: &str, package: &str) -> bool {
     let ok = std::path::Path::new(path).exists();
     if !ok {
-        eprintln!("note: skipped the {what} interop test: {path} is not installed (`.ci/run` installs it)");
+        crate::support::skip(
+            &format!("{path} is not installed (`.ci/run` installs it)"),
+            package,
+        );
     }
     ok
 }

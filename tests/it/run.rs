@@ -356,7 +356,10 @@ fn progress_is_drawn_on_a_terminal_only() {
         .output()
         .is_err()
     {
-        eprintln!("note: skipped the terminal half: no `script` command");
+        crate::support::skip(
+            "no `script` command: the terminal half did not run",
+            "bsdutils (util-linux's `script`)",
+        );
         return;
     }
     let line = format!(

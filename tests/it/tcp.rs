@@ -56,7 +56,10 @@ fn no_route_in_an_empty_network_namespace_is_unreachable() {
         .status()
         .is_ok_and(|s| s.success());
     if !unshare_works {
-        eprintln!("note: skipped TCP_UNREACHABLE: `unshare -n` is not available (needs root)");
+        crate::support::skip(
+            "`unshare -n` does not run here (it needs root)",
+            "util-linux and run as root",
+        );
         return;
     }
     // In a fresh network namespace even `lo` is down: connect gets ENETUNREACH.

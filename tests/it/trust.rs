@@ -26,7 +26,7 @@ fn openssl_available(what: &str) -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        eprintln!("note: skipped {what}: no openssl binary");
+        crate::support::skip(&format!("no openssl binary: {what} did not run"), "openssl");
     }
     ok
 }
@@ -521,7 +521,10 @@ fn unhashed_cert_dir_trusts_nothing_until_rehashed() {
     let rehash = match rehash {
         Ok(out) if !String::from_utf8_lossy(&out.stderr).contains("Invalid command") => out,
         _ => {
-            eprintln!("note: skipped the rehash half: `openssl rehash` is not available");
+            crate::support::skip(
+                "`openssl rehash` is not available: the rehash half did not run",
+                "openssl (1.1.0 or later)",
+            );
             return;
         }
     };

@@ -8,6 +8,7 @@ pub mod dns_server;
 pub mod pki;
 pub mod proxy;
 pub mod servers;
+pub mod snapshot;
 
 use std::time::{Duration, Instant};
 
@@ -354,6 +355,25 @@ pub fn sysroot_seeing(paths: &[&std::path::Path]) -> tempfile::TempDir {
         }
     }
     root
+}
+
+/// Says loudly that the running test skips (part of) its work because a tool
+/// is missing: `SKIPPED <test>: <why>; install <install>` straight to the
+/// process's stderr, past the test harness's capture, so `cargo test` shows
+/// it. With `NETDOCTOR_REQUIRE_ALL=1` (`.ci/run` sets it) it panics instead:
+/// CI installs every tool and can never pass a skipped interop test.
+/// The caller returns (or moves on) after it.
+pub fn skip(why: &str, install: &str) {
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("unnamed test")
+        .to_owned();
+    let line = format!("SKIPPED {test}: {why}; install {install}");
+    if std::env::var_os("NETDOCTOR_REQUIRE_ALL").is_some_and(|v| v == "1") {
+        panic!("{line} (NETDOCTOR_REQUIRE_ALL=1: nothing may be skipped)");
+    }
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// Build `vec![String]` from string-likes.

@@ -448,7 +448,7 @@ mod tests {
             .arg("version")
             .output()
         else {
-            eprintln!("note: skipped: no openssl binary");
+            crate::support::skip("no openssl binary", "openssl");
             return;
         };
         assert!(version.status.success());
