@@ -5,9 +5,10 @@
 //! gives a second opinion: more than five minutes apart is `ENV_CLOCK_SKEW`.
 
 use super::facts::{Clock, ClockSkew};
+use super::EnvReport;
 use super::{add_finding, Look};
 use crate::diagnosis::{Code, Diagnosis, Layer, Status};
-use crate::report::{EnvReport, TargetReport};
+use crate::report::TargetReport;
 use std::time::{SystemTime, UNIX_EPOCH};
 use time::format_description::well_known::{Rfc2822, Rfc3339};
 use time::OffsetDateTime;

@@ -18,12 +18,13 @@ pub mod container;
 pub mod dns;
 pub mod facts;
 pub mod openssl;
+mod report;
 
 use crate::diagnosis::{Code, Diagnosis, Status};
-use crate::report::EnvReport;
 use crate::sysroot::Sysroot;
 use crate::trust::TrustStores;
 use facts::EnvFacts;
+pub use report::EnvReport;
 use std::time::SystemTime;
 
 /// Findings and facts as the checks add them.

@@ -21,7 +21,8 @@ pub mod junit;
 pub mod progress;
 pub mod repeat;
 
-use crate::diagnosis::{Code, Diagnosis, Expect, Layer, Status};
+use crate::diagnosis::{Diagnosis, Expect, Layer, Status};
+pub use crate::env::EnvReport;
 pub use crate::probe::StageReport;
 use crate::probe::{Check, Runs};
 use serde::Serialize;
@@ -66,40 +67,6 @@ impl Report {
             .min()
             .map_or(crate::exit::EXPECTED_FAILURE_MISSING, Layer::exit_code)
     }
-}
-
-/// The container look (`env`); findings never stop a probe.
-#[derive(Debug, Serialize, Default)]
-pub struct EnvReport {
-    pub status: Option<Status>,
-    /// Env findings are diagnoses of layer `env`; the JSON keeps their own
-    /// shape (no `layer`, `client_errors` only when there are some).
-    #[serde(serialize_with = "findings_json")]
-    pub findings: Vec<Diagnosis>,
-    pub facts: crate::env::facts::EnvFacts,
-}
-
-/// How an env finding appears in the JSON: `code, status, summary, hint,
-/// client_errors?` (a diagnosis without its layer, which is always `env`).
-#[derive(Serialize)]
-struct FindingJson<'a> {
-    code: Code,
-    status: Status,
-    summary: &'a str,
-    hint: &'a str,
-    /// What clients print for this fault (real runs; see `docs/client-errors.md`).
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    client_errors: &'a [&'static str],
-}
-
-fn findings_json<S: serde::Serializer>(findings: &[Diagnosis], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(findings.iter().map(|d| FindingJson {
-        code: d.code,
-        status: d.status,
-        summary: &d.summary,
-        hint: &d.hint,
-        client_errors: &d.client_errors,
-    }))
 }
 
 /// One target's result.
