@@ -458,8 +458,12 @@ async fn forwarded(
             via.authorization.is_some(),
         )
     });
-    if let Some(d) = judged {
-        p.record(Layer::Proxy, elapsed, StageResult::<()>::fail(d, facts));
+    if let Some(e) = judged {
+        p.record(
+            Layer::Proxy,
+            elapsed,
+            StageResult::<()>::fail(e.diagnosis(), Facts::Proxy(facts)),
+        );
         return None;
     }
     let summary = format!(
@@ -467,7 +471,11 @@ async fn forwarded(
         route.source,
         proxy::differ_note(route)
     );
-    p.record(Layer::Proxy, elapsed, StageResult::pass(summary, facts, ()));
+    p.record(
+        Layer::Proxy,
+        elapsed,
+        StageResult::pass(summary, Facts::Proxy(facts), ()),
+    );
     let exchange = p.record(Layer::Http, http_elapsed, exchange)?;
     after_exchange(p, target, exchange).await
 }

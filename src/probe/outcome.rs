@@ -30,6 +30,8 @@ pub enum Facts {
     Websocket(super::websocket::WebsocketFacts),
     /// The auth stage.
     Auth(super::auth::AuthFacts),
+    /// The proxy stage.
+    Proxy(Box<super::proxy::ProxyFacts>),
     /// Facts still built as JSON (being moved to typed structs).
     Json(serde_json::Map<String, serde_json::Value>),
 }
@@ -82,6 +84,12 @@ impl From<super::websocket::WebsocketFacts> for Facts {
 impl From<super::auth::AuthFacts> for Facts {
     fn from(f: super::auth::AuthFacts) -> Self {
         Facts::Auth(f)
+    }
+}
+
+impl From<super::proxy::ProxyFacts> for Facts {
+    fn from(f: super::proxy::ProxyFacts) -> Self {
+        Facts::Proxy(Box::new(f))
     }
 }
 

@@ -17,27 +17,62 @@ use crate::diagnosis::{Code, Diagnosis};
 use crate::proxy::Route;
 use crate::target::Target;
 use rustls_pki_types::CertificateDer;
-use serde_json::{json, Value};
+use serde::Serialize;
 use std::time::{Duration, Instant};
 use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtension};
 
 /// The longest a revocation check waits (it is a side check).
 pub const MAX_WAIT: Duration = Duration::from_secs(3);
 
-/// What a URL is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a URL is for (`crl` or `ocsp` in the facts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Kind {
     Crl,
     Ocsp,
 }
 
-impl Kind {
-    fn name(self) -> &'static str {
-        match self {
-            Kind::Crl => "crl",
-            Kind::Ocsp => "ocsp",
-        }
-    }
+/// The revocation check's facts (the certificate stage's `revocation`),
+/// fields in alphabetical order as the report writes them.
+#[derive(Debug, Clone, Serialize)]
+pub struct RevocationFacts {
+    /// URLs not fetched, and why.
+    pub not_checked: Vec<NotChecked>,
+    /// `direct`, or `through the proxy URL (SOURCE)`.
+    pub path: String,
+    /// URLs that answered, with their status line.
+    pub reachable: Vec<Reachable>,
+    /// The longest the check waited.
+    pub timeout_ms: u64,
+    /// URLs that could not be fetched, with the failing layer's code.
+    pub unreachable: Vec<Unreachable>,
+}
+
+/// A URL that was not fetched.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotChecked {
+    pub kind: Kind,
+    pub url: String,
+    pub why: &'static str,
+}
+
+/// A URL that answered.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reachable {
+    pub kind: Kind,
+    /// Its status line, e.g. `HTTP/1.1 200 OK`.
+    pub status: String,
+    pub url: String,
+}
+
+/// A URL that could not be fetched.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unreachable {
+    /// The code of the layer that failed.
+    pub code: Code,
+    pub detail: String,
+    pub kind: Kind,
+    pub url: String,
 }
 
 /// The chain's CRL Distribution Point and AIA OCSP URLs, each once, in
@@ -164,7 +199,7 @@ pub async fn check(
     chain: &[CertificateDer<'static>],
     route: Option<&Route>,
     deadline: Instant,
-) -> Option<(Value, Option<Diagnosis>)> {
+) -> Option<(RevocationFacts, Option<Diagnosis>)> {
     let all = urls(chain);
     if all.is_empty() {
         return None;
@@ -180,7 +215,11 @@ pub async fn check(
     for (kind, url) in &all {
         match Target::parse(url) {
             Ok(t) if t.url.scheme() == "http" => checks.push((*kind, url.clone(), t)),
-            _ => not_checked.push(json!({ "url": url, "kind": kind.name(), "why": "only http:// URLs are fetched by the Speech SDK's OpenSSL" })),
+            _ => not_checked.push(NotChecked {
+                kind: *kind,
+                url: url.clone(),
+                why: "only http:// URLs are fetched by the Speech SDK's OpenSSL",
+            }),
         }
     }
     let results = futures_util::future::join_all(
@@ -195,28 +234,36 @@ pub async fn check(
     for ((kind, url, _), result) in checks.iter().zip(results) {
         match result {
             Ok(status) => {
-                reachable.push(json!({ "url": url, "kind": kind.name(), "status": status }));
+                reachable.push(Reachable {
+                    kind: *kind,
+                    status,
+                    url: url.clone(),
+                });
             }
             Err((code, detail)) => {
                 named.push(format!("{url} ({code}: {detail})"));
-                unreachable.push(
-                    json!({ "url": url, "kind": kind.name(), "code": code, "detail": detail }),
-                );
+                unreachable.push(Unreachable {
+                    code,
+                    detail,
+                    kind: *kind,
+                    url: url.clone(),
+                });
             }
         }
     }
-    let facts = json!({
-        "path": path,
-        "timeout_ms": u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-        "reachable": reachable,
-        "unreachable": unreachable,
-        "not_checked": not_checked,
-    });
+    let facts = RevocationFacts {
+        not_checked,
+        path,
+        reachable,
+        timeout_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+        unreachable,
+    };
     let warning = (!named.is_empty()).then(|| {
         Diagnosis::new(
             Code::CertRevocationUnreachable,
             format!(
-                "the chain's revocation URLs cannot be fetched from here ({path}): {}; Speech SDKs before 1.48.2 download CRLs over plain HTTP and fail the connection when they cannot",
+                "the chain's revocation URLs cannot be fetched from here ({}): {}; Speech SDKs before 1.48.2 download CRLs over plain HTTP and fail the connection when they cannot",
+                facts.path,
                 named.join(", ")
             ),
         )
@@ -226,7 +273,7 @@ pub async fn check(
 
 /// Adds the revocation facts and warning to a certificate stage's result
 /// (a passing stage becomes a warning; a warning stage gets another one).
-pub fn attach<T>(r: &mut StageResult<T>, facts: Value, warning: Option<Diagnosis>) {
+pub fn attach<T>(r: &mut StageResult<T>, facts: RevocationFacts, warning: Option<Diagnosis>) {
     if let super::Facts::Certificate(c) = &mut r.facts {
         c.set_revocation(facts);
     }

@@ -15,7 +15,8 @@ pub mod url;
 
 use crate::target::{Scheme, Target};
 use rules::{Bypass, Client, Decision, Dest, ProxyVars, Var};
-use serde_json::{json, Value};
+use serde::Serialize;
+use std::collections::BTreeMap;
 pub use url::{ProxyScheme, ProxyUrl, ProxyUrlError};
 
 /// The proxy settings of a run: the variables, read once, and the flags.
@@ -73,60 +74,104 @@ impl Route {
         }
     }
 
+    /// The clients whose decision parts from the first one's (httpx's).
+    pub fn clients_differ(&self) -> Vec<&'static str> {
+        let Some((_, reference)) = self.clients.first() else {
+            return Vec::new();
+        };
+        self.clients
+            .iter()
+            .filter(|(_, d)| !d.same_route(reference))
+            .map(|(c, _)| c.name())
+            .collect()
+    }
+
     /// The facts every proxy stage reports about the choice.
-    pub fn facts(&self) -> Value {
-        let mut facts = json!({
-            "proxy": self.shown(),
-            "source": self.source,
+    pub fn facts(&self) -> RouteFacts {
+        let url = self.url.as_ref().ok();
+        let scheme_assumed = url.filter(|u| u.assumed_scheme).map(|_| {
+            "http:// (the value has no scheme; httpx, requests, urllib and curl assume http)"
         });
-        if let Ok(u) = &self.url {
-            if u.assumed_scheme {
-                facts["scheme_assumed"] = json!("http:// (the value has no scheme; httpx, requests, urllib and curl assume http)");
-            }
-            if !u.explicit_port
-                && u.scheme != ProxyScheme::Socks5
-                && u.scheme != ProxyScheme::Socks5h
-            {
-                facts["port_assumed"] = json!(format!(
+        let port_assumed = url
+            .filter(|u| {
+                !u.explicit_port
+                    && u.scheme != ProxyScheme::Socks5
+                    && u.scheme != ProxyScheme::Socks5h
+            })
+            .map(|u| {
+                format!(
                     "{} (httpx's default for {}://; curl assumes 1080)",
                     u.port,
                     u.scheme.as_str()
-                ));
-            }
-        }
-        match &self.verdict {
-            Verdict::Proxy => {}
-            Verdict::Bypassed(b) => {
-                facts["bypassed_by"] = json!({ "variable": b.var, "entry": b.entry });
-            }
-            Verdict::OtherClientsOnly => {
-                facts["direct"] =
-                    json!("httpx reads none of the proxy variables set for this scheme");
-            }
-        }
-        if !self.clients.is_empty() {
-            let map: serde_json::Map<String, Value> = self
-                .clients
+                )
+            });
+        let bypassed_by = match &self.verdict {
+            Verdict::Bypassed(b) => Some(BypassFacts {
+                entry: b.entry.clone(),
+                variable: b.var.clone(),
+            }),
+            _ => None,
+        };
+        let direct = (self.verdict == Verdict::OtherClientsOnly)
+            .then_some("httpx reads none of the proxy variables set for this scheme");
+        let clients = (!self.clients.is_empty()).then(|| {
+            self.clients
                 .iter()
-                .map(|(c, d)| (c.name().to_owned(), json!(describe(d))))
-                .collect();
-            facts["clients"] = Value::Object(map);
-            let reference = &self.clients[0].1;
-            let differ: Vec<&str> = self
-                .clients
-                .iter()
-                .filter(|(_, d)| !d.same_route(reference))
-                .map(|(c, _)| c.name())
-                .collect();
-            if !differ.is_empty() {
-                facts["clients_differ"] = json!(differ);
-            }
+                .map(|(c, d)| (c.name(), describe(d)))
+                .collect()
+        });
+        RouteFacts {
+            bypassed_by,
+            clients,
+            clients_differ: self.clients_differ(),
+            direct,
+            notes: self.notes.clone(),
+            port_assumed,
+            proxy: self.shown(),
+            scheme_assumed,
+            source: self.source.clone(),
         }
-        if !self.notes.is_empty() {
-            facts["notes"] = json!(self.notes);
-        }
-        facts
     }
+}
+
+/// What a route's facts say about the choice of proxy (the keys every
+/// proxy stage reports), in alphabetical order as the report writes them.
+#[derive(Debug, Clone, Serialize)]
+pub struct RouteFacts {
+    /// The `NO_PROXY` (or `--noproxy`) entry that sends the target direct.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bypassed_by: Option<BypassFacts>,
+    /// Each client's decision in words, by client name (absent when flags
+    /// decided).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clients: Option<BTreeMap<&'static str, String>>,
+    /// The clients that would decide otherwise than httpx.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clients_differ: Vec<&'static str>,
+    /// Why the target goes direct when only other clients use the proxy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub direct: Option<&'static str>,
+    /// Where clients part from the verdict, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// The port assumed when the URL names none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port_assumed: Option<String>,
+    /// The proxy as shown (password masked).
+    pub proxy: String,
+    /// The scheme assumed when the value has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheme_assumed: Option<&'static str>,
+    /// A variable name or `--proxy`.
+    pub source: String,
+}
+
+/// The entry that sends a target direct.
+#[derive(Debug, Clone, Serialize)]
+pub struct BypassFacts {
+    pub entry: String,
+    /// `NO_PROXY`, `no_proxy` or `--noproxy`.
+    pub variable: String,
 }
 
 /// A client's decision in words, the proxy password masked.
@@ -283,7 +328,7 @@ mod tests {
         .unwrap();
         assert!(r.proxied());
         assert_eq!(r.source, "HTTPS_PROXY");
-        let facts = r.facts().to_string();
+        let facts = serde_json::to_string(&r.facts()).unwrap();
         assert!(!facts.contains("s3cret"), "{facts}");
         assert!(facts.contains("http://alice:***@p.test:3128"), "{facts}");
     }
@@ -293,8 +338,52 @@ mod tests {
         let t = Target::parse("http://api.test/").unwrap();
         let r = route(&settings(&[("HTTP_PROXY", "http://p.test:3128")]), &t).unwrap();
         assert!(r.proxied());
-        assert_eq!(r.facts()["clients_differ"], json!(["curl"]));
+        let facts = serde_json::to_value(r.facts()).unwrap();
+        assert_eq!(
+            facts["clients_differ"],
+            serde_json::Value::from(vec!["curl"])
+        );
         assert!(r.notes[0].contains("curl ignores upper-case HTTP_PROXY"));
+    }
+
+    #[test]
+    fn facts_are_written_in_alphabetical_order() {
+        let t = Target::parse("http://api.corp.test/").unwrap();
+        let r = route(
+            &settings(&[("HTTP_PROXY", "p.test"), ("NO_PROXY", "other.test")]),
+            &t,
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_string(&r.facts()).unwrap(),
+            concat!(
+                r#"{"clients":{"curl":"direct (no proxy variable it reads)","#,
+                r#""httpx":"proxy http://p.test:80 (HTTP_PROXY)","#,
+                r#""requests":"proxy http://p.test:80 (HTTP_PROXY)","#,
+                r#""urllib":"proxy http://p.test:80 (HTTP_PROXY)"},"#,
+                r#""clients_differ":["curl"],"#,
+                r#""notes":["curl ignores upper-case HTTP_PROXY (set http_proxy)"],"#,
+                r#""port_assumed":"80 (httpx's default for http://; curl assumes 1080)","#,
+                r#""proxy":"http://p.test:80","#,
+                r#""scheme_assumed":"http:// (the value has no scheme; httpx, requests, urllib and curl assume http)","#,
+                r#""source":"HTTP_PROXY"}"#
+            )
+        );
+        let bypassed = route(
+            &settings(&[
+                ("HTTPS_PROXY", "http://p.test:3128"),
+                ("NO_PROXY", "corp.test"),
+            ]),
+            &Target::parse("https://api.corp.test/").unwrap(),
+        )
+        .unwrap();
+        let json = serde_json::to_string(&bypassed.facts()).unwrap();
+        assert!(
+            json.starts_with(
+                r#"{"bypassed_by":{"entry":"corp.test","variable":"NO_PROXY"},"clients":{"#
+            ),
+            "{json}"
+        );
     }
 
     #[test]

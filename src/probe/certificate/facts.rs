@@ -36,7 +36,7 @@ pub struct CertificateFacts {
     pub public_ca: Option<bool>,
     /// The revocation check's facts (Speech SDK targets).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub revocation: Option<serde_json::Value>,
+    pub revocation: Option<crate::probe::revocation::RevocationFacts>,
     /// The verdicts of the runtimes' own stores.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime_stores: Option<Vec<RuntimeStoreFacts>>,
@@ -70,7 +70,7 @@ impl CertificateFacts {
     }
 
     /// Adds the revocation check's facts.
-    pub fn set_revocation(&mut self, facts: serde_json::Value) {
+    pub fn set_revocation(&mut self, facts: crate::probe::revocation::RevocationFacts) {
         self.revocation = Some(facts);
     }
 
