@@ -261,9 +261,14 @@ fn one_check(
     let Command::Check(args) = parse_check(&["check", url], defaults, entry, base, loc, at)? else {
         return Err(loc.error(at, "internal: not a check"));
     };
-    let (mut targets, probe) =
-        targets_and_probe(args.urls, args.headers, args.method, args.data, args.probe)
-            .map_err(|e| loc.error(at, e))?;
+    let (mut targets, probe) = targets_and_probe(
+        &args.urls,
+        &args.headers,
+        args.method,
+        args.data.as_deref(),
+        args.probe,
+    )
+    .map_err(|e| loc.error(at, e))?;
     let mut target = targets.remove(0);
     if let Some((name, _)) = string_value(entry, "name", loc)? {
         target.name = Some(name.to_owned());

@@ -56,8 +56,13 @@ impl Config {
     /// Validates `netdoctor check` arguments: every URL shares the options.
     pub(crate) fn from_check(args: CheckArgs) -> Result<Self, UsageError> {
         let output = Output::from(args.output);
-        let (targets, probe) =
-            targets_and_probe(args.urls, args.headers, args.method, args.data, args.probe)?;
+        let (targets, probe) = targets_and_probe(
+            &args.urls,
+            &args.headers,
+            args.method,
+            args.data.as_deref(),
+            args.probe,
+        )?;
         let probe = Arc::new(probe);
         let mut checks: Vec<Check> = targets
             .into_iter()
@@ -82,7 +87,7 @@ impl Config {
             key: key.as_deref(),
             token: args.token,
         })?;
-        let (_, base) = targets_and_probe(Vec::new(), Vec::new(), None, None, args.probe)?;
+        let (_, base) = targets_and_probe(&[], &[], None, None, args.probe)?;
         let mut checks = presets::into_checks(&base, targets);
         azure_speech::split_for_proxy(&mut checks);
         azure_speech::link_token(&mut checks);
@@ -101,7 +106,7 @@ impl Config {
             realtime: args.realtime,
             model: args.model.as_deref(),
         })?;
-        let (_, base) = targets_and_probe(Vec::new(), Vec::new(), None, None, args.probe)?;
+        let (_, base) = targets_and_probe(&[], &[], None, None, args.probe)?;
         Ok(Config {
             checks: presets::finish(presets::into_checks(&base, targets)),
             output: Output::from(args.output),
@@ -117,7 +122,7 @@ impl Config {
             key: args.key.as_deref().filter(|k| !k.trim().is_empty()),
             stream: args.stream,
         })?;
-        let (_, base) = targets_and_probe(Vec::new(), Vec::new(), None, None, args.probe)?;
+        let (_, base) = targets_and_probe(&[], &[], None, None, args.probe)?;
         Ok(Config {
             checks: presets::finish(presets::into_checks(&base, targets)),
             output: Output::from(args.output),
@@ -159,10 +164,10 @@ pub(super) fn assign_chain_files(checks: &mut [Check]) {
 
 /// The targets and probe options of `check`-style arguments.
 pub(crate) fn targets_and_probe(
-    urls: Vec<String>,
-    headers: Vec<String>,
+    urls: &[String],
+    headers: &[String],
     method: Option<String>,
-    data: Option<String>,
+    data: Option<&str>,
     p: ProbeArgs,
 ) -> Result<(Vec<Target>, ProbeConfig), UsageError> {
     let targets = urls
@@ -203,7 +208,7 @@ pub(crate) fn targets_and_probe(
             method,
             headers,
             plain_headers: Vec::new(),
-            body: data.as_deref().map(read_data).transpose()?,
+            body: data.map(read_data).transpose()?,
         },
         sysroot: Sysroot::from_env(),
         proxy: ProxySettings {

@@ -207,7 +207,8 @@ fn find_libraries(sysroot: &Sysroot, dirs: &[String], versions: bool) -> Vec<Lib
     }
     // libssl carries no version string; its libcrypto of the same soname
     // does (read once per directory and soname: it is megabytes).
-    let mut read: std::collections::BTreeMap<String, Option<String>> = Default::default();
+    let mut read: std::collections::BTreeMap<String, Option<String>> =
+        std::collections::BTreeMap::default();
     for lib in &mut libs {
         let dir = lib.path.rsplit_once('/').map_or("", |(d, _)| d);
         let crypto = format!("{dir}/libcrypto.so.{}", lib.soname);

@@ -93,10 +93,10 @@ pub fn decorate(d: &mut Diagnosis) {
     }
     match d.code {
         Code::AuthRejected | Code::AuthForbidden => {
-            d.hint = "Speech keys are scoped to one resource and its region: use a key of the resource in this region (--region must be the resource's region, e.g. `westeurope`, not the display name), or the resource's custom domain with --endpoint; regenerate the key if it was rotated".to_owned();
+            "Speech keys are scoped to one resource and its region: use a key of the resource in this region (--region must be the resource's region, e.g. `westeurope`, not the display name), or the resource's custom domain with --endpoint; regenerate the key if it was rotated".clone_into(&mut d.hint);
         }
         Code::AuthMissingKey => {
-            d.hint = "pass the resource's key with --key or SPEECH_KEY (also read: AZURE_SPEECH_KEY) to test authentication".to_owned();
+            "pass the resource's key with --key or SPEECH_KEY (also read: AZURE_SPEECH_KEY) to test authentication".clone_into(&mut d.hint);
         }
         Code::CertUnknownIssuer
         | Code::CertIncompleteChain
@@ -248,7 +248,7 @@ pub fn split_for_proxy(checks: &mut Vec<PresetCheck>) {
     let shown = route
         .url
         .as_ref()
-        .map_or_else(|e| e.to_string(), ToString::to_string);
+        .map_or_else(ToString::to_string, ToString::to_string);
     let mut via = checks[0].clone();
     for (i, check) in checks.iter_mut().enumerate() {
         if check.preset.role == Role::SpeechToken {

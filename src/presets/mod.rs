@@ -19,6 +19,7 @@ use crate::probe::profile::{IgnoredProxy, Judged, ServiceProfile, StreamSpec, To
 use crate::probe::{Check, ProbeConfig, RequestSpec};
 use crate::report::TargetReport;
 use crate::target::Target;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 /// What a preset's check is for: it decides the verdicts and client strings.
@@ -294,7 +295,10 @@ pub fn connection_id() -> String {
     use ring::rand::SecureRandom as _;
     let mut bytes = [0u8; 16];
     let _ = ring::rand::SystemRandom::new().fill(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
+    bytes.iter().fold(String::with_capacity(32), |mut id, b| {
+        let _ = write!(id, "{b:02X}");
+        id
+    })
 }
 
 #[cfg(test)]

@@ -114,13 +114,12 @@ where
     let permits = Arc::new(Semaphore::new(schedule.jobs.max(1)));
     let mut handles = Vec::with_capacity(checks.len());
     for (index, check) in checks.into_iter().enumerate() {
-        let ctx = match contexts.iter().find(|c| Arc::ptr_eq(&c.cfg, &check.probe)) {
-            Some(c) => c.clone(),
-            None => {
-                let c = Arc::new(Context::new(check.probe.clone()));
-                contexts.push(c.clone());
-                c
-            }
+        let ctx = if let Some(c) = contexts.iter().find(|c| Arc::ptr_eq(&c.cfg, &check.probe)) {
+            c.clone()
+        } else {
+            let c = Arc::new(Context::new(check.probe.clone()));
+            contexts.push(c.clone());
+            c
         };
         let permits = permits.clone();
         let kept = check.clone();
@@ -279,21 +278,20 @@ impl<'a> Pipeline<'a> {
         let started = Instant::now();
         // Stages that classify their own timeouts get a little slack.
         let backstop = deadline + Duration::from_millis(250);
-        let result = match tokio::time::timeout_at(backstop.into(), run(deadline)).await {
-            Ok(r) => r,
-            Err(_) => {
-                let after = started.elapsed();
-                let d = Diagnosis::new(
-                    timeout_code(layer),
-                    format!("did not complete within {} ms ({limit})", after.as_millis()),
-                );
-                StageResult::fail(
-                    d,
-                    Facts::Timeout {
-                        timeout_ms: after.as_millis(),
-                    },
-                )
-            }
+        let result = if let Ok(r) = tokio::time::timeout_at(backstop.into(), run(deadline)).await {
+            r
+        } else {
+            let after = started.elapsed();
+            let d = Diagnosis::new(
+                timeout_code(layer),
+                format!("did not complete within {} ms ({limit})", after.as_millis()),
+            );
+            StageResult::fail(
+                d,
+                Facts::Timeout {
+                    timeout_ms: after.as_millis(),
+                },
+            )
         };
         (result, started.elapsed())
     }

@@ -10,6 +10,7 @@ use super::StageResult;
 use crate::diagnosis::{Code, Diagnosis, Status};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use serde::Serialize;
+use std::fmt::Write as _;
 use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -238,7 +239,7 @@ impl Race {
             if !why.is_empty() {
                 why.push_str("; ");
             }
-            why.push_str(&format!("{p} had not answered after {pending_ms:.0} ms"));
+            let _ = write!(why, "{p} had not answered after {pending_ms:.0} ms");
         }
         let d = Diagnosis::new(
             Code::TcpIpv6Broken,

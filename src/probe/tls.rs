@@ -392,9 +392,8 @@ fn printable(bytes: &[u8]) -> String {
 /// Whether the first bytes are text rather than a TLS record.
 fn looks_like_plaintext(first: &[u8]) -> bool {
     match first.first() {
-        None => false,
-        // TLS records start with a content type 20..=24.
-        Some(20..=24) => false,
+        // Nothing to look at, or a TLS record (content type 20..=24).
+        None | Some(20..=24) => false,
         Some(_) => first
             .iter()
             .take(8)

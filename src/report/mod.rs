@@ -142,7 +142,7 @@ impl TargetReport {
     pub fn apply_expectation(&mut self, expect: Expect) {
         match expect {
             Expect::Pass => {
-                self.expect = "pass".to_owned();
+                "pass".clone_into(&mut self.expect);
                 self.met = self.ok && self.internal_error.is_none();
             }
             Expect::Code(code) => {

@@ -47,15 +47,20 @@ impl Latency {
         }
         let mut sorted = samples.to_vec();
         sorted.sort_by(f64::total_cmp);
-        let at = |q: f64| {
-            let rank = (q * (sorted.len() - 1) as f64).round() as usize;
-            sorted[rank.min(sorted.len() - 1)]
+        let last = sorted.len() - 1;
+        // The sample at rank round(percent/100 · last), in integers (half
+        // rounds up, as f64::round does for these non-negative ranks).
+        // Splitting `last` into hundreds and the rest keeps every product
+        // at most `last` or 99·100 + 50, so nothing can overflow.
+        let at = |percent: usize| {
+            let rank = last / 100 * percent + (last % 100 * percent + 50) / 100;
+            sorted[rank.min(last)]
         };
         Some(Latency {
             min: sorted[0],
-            p50: at(0.5),
-            p95: at(0.95),
-            max: sorted[sorted.len() - 1],
+            p50: at(50),
+            p95: at(95),
+            max: sorted[last],
         })
     }
 }
@@ -127,7 +132,10 @@ pub fn sparkline(values: &[f64], width: usize) -> String {
         .iter()
         .map(|v| {
             let x = if hi > lo { (v - lo) / (hi - lo) } else { 0.0 };
-            BARS[((x * 7.0).round() as usize).min(7)]
+            // The bar is x·7 rounded (0..=7): how many of the steps 0.5,
+            // 1.5, … 6.5 it reaches (none for NaN, all seven at most).
+            let level = x * 7.0;
+            BARS[(1..=7u8).filter(|&k| level >= f64::from(k) - 0.5).count()]
         })
         .collect()
 }
@@ -144,8 +152,23 @@ mod tests {
     }
 
     #[test]
+    fn percentile_ranks_round_as_before() {
+        // The ranks the integer arithmetic picks are those of
+        // `(q * last as f64).round()`, which the percentiles used before.
+        for n in 1..2000u32 {
+            let samples: Vec<f64> = (0..n).map(f64::from).collect();
+            let l = Latency::of(&samples).unwrap();
+            let last = f64::from(n - 1);
+            let before = ((0.5 * last).round(), (0.95 * last).round());
+            assert_eq!((l.p50, l.p95), before, "n = {n}");
+        }
+    }
+
+    #[test]
     fn sparkline_spans_the_range() {
         assert_eq!(sparkline(&[1.0, 8.0], 10), "▁█");
         assert_eq!(sparkline(&[2.0, 2.0], 10), "▁▁");
+        // Each bar is x·7 rounded, halves up: 0.5/7 is the second bar.
+        assert_eq!(sparkline(&[0.0, 0.5, 1.0, 6.49, 6.5, 7.0], 10), "▁▂▂▇██");
     }
 }

@@ -156,6 +156,7 @@ mod tests {
     /// every one must match ours.
     #[test]
     fn matches_openssl_hash_links_in_system_store() {
+        use rustls_pki_types::pem::PemObject;
         let Ok(dir) = std::fs::read_dir("/etc/ssl/certs") else {
             return;
         };
@@ -171,7 +172,6 @@ mod tests {
             let Ok(pem) = std::fs::read(entry.path()) else {
                 continue;
             };
-            use rustls_pki_types::pem::PemObject;
             let Ok(cert) = rustls_pki_types::CertificateDer::from_pem_slice(&pem) else {
                 continue;
             };

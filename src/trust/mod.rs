@@ -16,6 +16,7 @@ use crate::distro::{detect_family, Family};
 use crate::sysroot::Sysroot;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, TrustAnchor};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -231,15 +232,17 @@ impl Image {
         };
         let mut fix = system;
         if self.python {
-            fix.push_str(&format!(
+            let _ = write!(
+                fix,
                 "; Python (requests/httpx use certifi, not the system store): `ENV REQUESTS_CA_BUNDLE={b} SSL_CERT_FILE={b}`",
                 b = self.system_bundle()
-            ));
+            );
         }
         if self.node {
-            fix.push_str(&format!(
+            let _ = write!(
+                fix,
                 "; Node.js (its own Mozilla roots): `ENV NODE_EXTRA_CA_CERTS={anchor}`"
-            ));
+            );
         }
         fix
     }

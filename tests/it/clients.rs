@@ -221,6 +221,40 @@ struct ClientRun {
 impl Client {
     /// Run this client against `target`; `None` (with a note) when it is not installed.
     fn run(self, target: &Target) -> Option<ClientRun> {
+        let program = self.installed(target)?;
+        let mut cmd = clean(program);
+        let shown = self.args(target, &mut cmd);
+        cmd.args(&shown);
+        let out = cmd
+            .output()
+            .unwrap_or_else(|e| panic!("spawn {program}: {e}"));
+        let output = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let command = format!(
+            "{program} {}",
+            shown
+                .iter()
+                .map(|a| if a.contains('\n') { "<script>" } else { a })
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        assert!(
+            out.status.code().is_some(),
+            "{self:?} did not exit by itself (hang?)\n$ {command}\n{output}"
+        );
+        Some(ClientRun {
+            client: self,
+            command,
+            code: out.status.code(),
+            output,
+        })
+    }
+
+    /// This client's program, or `None` (with a note) when it does not run here.
+    fn installed(self, target: &Target) -> Option<&'static str> {
         let (program, probe): (&str, &[&str]) = match self {
             Curl => ("curl", &["--version"]),
             PySsl | PyUrllib => ("python3", &["--version"]),
@@ -244,11 +278,16 @@ impl Client {
             );
             return None;
         }
+        Some(program)
+    }
+
+    /// The client's arguments against `target` (and the environment it
+    /// needs, set on `cmd`).
+    fn args(self, target: &Target, cmd: &mut assert_cmd::Command) -> Vec<String> {
         let url = target.url();
         let ca = target.ca.display().to_string();
         let header = target.header.clone().unwrap_or_default();
-        let mut cmd = clean(program);
-        let shown: Vec<String> = match self {
+        match self {
             Curl => {
                 let mut args = vec![
                     "-q".to_owned(),
@@ -306,34 +345,7 @@ impl Client {
                     header,
                 ]
             }
-        };
-        cmd.args(&shown);
-        let out = cmd
-            .output()
-            .unwrap_or_else(|e| panic!("spawn {program}: {e}"));
-        let output = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let command = format!(
-            "{program} {}",
-            shown
-                .iter()
-                .map(|a| if a.contains('\n') { "<script>" } else { a })
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
-        assert!(
-            out.status.code().is_some(),
-            "{self:?} did not exit by itself (hang?)\n$ {command}\n{output}"
-        );
-        Some(ClientRun {
-            client: self,
-            command,
-            code: out.status.code(),
-            output,
-        })
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use crate::support::{
     Run, Server, TlsServer, GOOD_NAMES,
 };
 use quick_xml::events::Event;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -152,10 +153,11 @@ fn checks_run_concurrently() {
     let servers: Vec<Server> = (0..8).map(|_| blackhole()).collect();
     let mut text = String::from("[defaults]\ntimeout = \"1s\"\n");
     for s in &servers {
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             "[[check]]\nurl = \"https://good.test:{p}/\"\nresolve = [\"good.test:{p}:127.0.0.1\"]\n",
             p = s.port()
-        ));
+        );
     }
     let (_dir, path) = check_file(&text);
     let started = Instant::now();

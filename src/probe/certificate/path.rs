@@ -7,7 +7,7 @@
 use super::facts::StoreVerdict;
 use super::x509::Cert;
 use crate::trust::runtime::RuntimeStore;
-use crate::trust::{anchors_of, hash, mozilla_anchors, TrustStores};
+use crate::trust::{anchors_of, hash, mozilla_anchors, FileStore, TrustStores};
 use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use webpki::{EndEntityCert, KeyUsage};
@@ -156,7 +156,7 @@ pub(super) fn runtime_verdict(
 /// Whether the chain's anchor was given with `--cacert` (the user vouches).
 pub(super) fn vouched(chain: &[CertificateDer<'static>], stores: &TrustStores, at: i64) -> bool {
     let cacert: Vec<TrustAnchor<'static>> =
-        stores.cacert.iter().flat_map(|c| c.anchors()).collect();
+        stores.cacert.iter().flat_map(FileStore::anchors).collect();
     !cacert.is_empty() && verify_path(chain, &cacert, at).is_ok()
 }
 

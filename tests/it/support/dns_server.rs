@@ -162,16 +162,15 @@ async fn send<'a, R: ResponseHandler>(
     >,
     metadata: Metadata,
 ) -> ResponseInfo {
-    match handle.send_response(response).await {
-        Ok(info) => info,
-        Err(_) => {
-            let mut metadata = metadata;
-            metadata.response_code = ResponseCode::ServFail;
-            ResponseInfo::from(Header {
-                metadata,
-                counts: HeaderCounts::default(),
-            })
-        }
+    if let Ok(info) = handle.send_response(response).await {
+        info
+    } else {
+        let mut metadata = metadata;
+        metadata.response_code = ResponseCode::ServFail;
+        ResponseInfo::from(Header {
+            metadata,
+            counts: HeaderCounts::default(),
+        })
     }
 }
 

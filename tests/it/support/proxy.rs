@@ -159,81 +159,12 @@ impl ProxyServer {
             return;
         };
         log.lock().unwrap().push(request.clone());
-        let mut lines = request.lines();
-        let request_line = lines.next().unwrap_or_default().to_owned();
-        let mut parts = request_line.split(' ');
-        let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-        let header = |name: &str| {
-            request.lines().skip(1).find_map(|l| {
-                let (n, v) = l.split_once(':')?;
-                n.trim()
-                    .eq_ignore_ascii_case(name)
-                    .then(|| v.trim().to_owned())
-            })
-        };
-        if self.ntlm_only {
-            let r = squid(407)
-                .header("Proxy-Authenticate", "NTLM")
-                .header("Proxy-Authenticate", "Negotiate");
-            return reply(client, &r).await;
+        if let Some(refusal) = self.refusal(&request) {
+            return reply(client, &refusal).await;
         }
-        if let Some((user, password)) = &self.basic {
-            let want = format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
-            );
-            if header("proxy-authorization").as_deref() != Some(want.as_str()) {
-                let r =
-                    squid(407).header("Proxy-Authenticate", "Basic realm=\"netdoctor test proxy\"");
-                return reply(client, &r).await;
-            }
-        }
-        let (authority, rest) = if method == "CONNECT" {
-            (target.to_owned(), None)
-        } else if let Some(abs) = target.strip_prefix("http://") {
-            let (auth, path) = abs.split_at(abs.find('/').unwrap_or(abs.len()));
-            let auth = if auth.contains(':') {
-                auth.to_owned()
-            } else {
-                format!("{auth}:80")
-            };
-            let path = if path.is_empty() { "/" } else { path };
-            let origin = request.replacen(target, path, 1);
-            (auth, Some(origin))
-        } else {
-            return reply(client, &squid(400)).await;
-        };
-        let Some((host, port)) = authority.rsplit_once(':') else {
-            return reply(client, &squid(400)).await;
-        };
-        let port: u16 = port.parse().unwrap_or(0);
-        if self.deny_ports.contains(&port) {
-            return reply(
-                client,
-                &squid(403).header("X-Squid-Error", "ERR_ACCESS_DENIED 0"),
-            )
-            .await;
-        }
-        let host = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_ascii_lowercase();
-        let addr = host
-            .parse()
-            .ok()
-            .map(|ip| SocketAddr::new(ip, port))
-            .or_else(|| {
-                self.routes
-                    .iter()
-                    .find(|(h, _)| *h == host)
-                    .map(|(_, a)| SocketAddr::new(a.ip(), port))
-            });
-        let Some(addr) = addr else {
-            return reply(
-                client,
-                &squid(503).header("X-Squid-Error", "ERR_DNS_FAIL 0"),
-            )
-            .await;
+        let (addr, rest) = match self.destination(&request) {
+            Ok(d) => d,
+            Err(refusal) => return reply(client, &refusal).await,
         };
         if let (Some(forged), None) = (self.intercept.clone(), &rest) {
             let ok = b"HTTP/1.1 200 Connection established\r\n\r\n";
@@ -268,6 +199,76 @@ impl ProxyServer {
         }
         let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
     }
+
+    /// The reply refusing a request for want of (the right) credentials.
+    fn refusal(&self, request: &str) -> Option<Response> {
+        if self.ntlm_only {
+            return Some(
+                squid(407)
+                    .header("Proxy-Authenticate", "NTLM")
+                    .header("Proxy-Authenticate", "Negotiate"),
+            );
+        }
+        let (user, password) = self.basic.as_ref()?;
+        let want = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+        );
+        let given = request.lines().skip(1).find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.trim()
+                .eq_ignore_ascii_case("proxy-authorization")
+                .then(|| v.trim().to_owned())
+        });
+        (given.as_deref() != Some(want.as_str())).then(|| {
+            squid(407).header("Proxy-Authenticate", "Basic realm=\"netdoctor test proxy\"")
+        })
+    }
+
+    /// Where a request goes, and for a plain-HTTP (absolute-form) request the
+    /// origin-form request to send there; or squid's reply refusing it.
+    fn destination(&self, request: &str) -> Result<(SocketAddr, Option<String>), Response> {
+        let request_line = request.lines().next().unwrap_or_default();
+        let mut parts = request_line.split(' ');
+        let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        let (authority, rest) = if method == "CONNECT" {
+            (target.to_owned(), None)
+        } else if let Some(abs) = target.strip_prefix("http://") {
+            let (auth, path) = abs.split_at(abs.find('/').unwrap_or(abs.len()));
+            let auth = if auth.contains(':') {
+                auth.to_owned()
+            } else {
+                format!("{auth}:80")
+            };
+            let path = if path.is_empty() { "/" } else { path };
+            let origin = request.replacen(target, path, 1);
+            (auth, Some(origin))
+        } else {
+            return Err(squid(400));
+        };
+        let Some((host, port)) = authority.rsplit_once(':') else {
+            return Err(squid(400));
+        };
+        let port: u16 = port.parse().unwrap_or(0);
+        if self.deny_ports.contains(&port) {
+            return Err(squid(403).header("X-Squid-Error", "ERR_ACCESS_DENIED 0"));
+        }
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        host.parse()
+            .ok()
+            .map(|ip| SocketAddr::new(ip, port))
+            .or_else(|| {
+                self.routes
+                    .iter()
+                    .find(|(h, _)| *h == host)
+                    .map(|(_, a)| SocketAddr::new(a.ip(), port))
+            })
+            .map(|addr| (addr, rest))
+            .ok_or_else(|| squid(503).header("X-Squid-Error", "ERR_DNS_FAIL 0"))
+    }
 }
 
 /// Gives back one byte already read, then reads on.
@@ -298,7 +299,7 @@ fn squid(status: u16) -> Response {
         .header("Content-Type", "text/html;charset=utf-8")
         .body(format!("<html><body>squid error {status}</body></html>\n"));
     if status == 407 {
-        r.reason = "Proxy Authentication Required".to_owned();
+        "Proxy Authentication Required".clone_into(&mut r.reason);
     }
     r
 }
@@ -416,7 +417,8 @@ impl Socks5Server {
             let mut p = vec![0u8; usize::from(plen[0])];
             c.read_exact(&mut p).await?;
             let ok = u == user.as_bytes() && p == password.as_bytes();
-            c.write_all(&[1, if ok { 0 } else { 1 }]).await?;
+            // RFC 1929: status 0 is success, anything else a failure.
+            c.write_all(&[1, u8::from(!ok)]).await?;
             if !ok {
                 return Ok(());
             }

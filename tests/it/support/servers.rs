@@ -3,6 +3,7 @@
 //! purpose. Each one listens on `127.0.0.1:0`, runs in a background thread with
 //! its own tokio runtime and stops when its [`Server`] handle is dropped.
 
+use std::fmt::Write as _;
 use std::future::Future;
 use std::io;
 use std::net::{SocketAddr, TcpStream as StdTcpStream};
@@ -214,12 +215,13 @@ impl Response {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = format!("HTTP/1.1 {} {}\r\n", self.status, self.reason);
         for (name, value) in &self.headers {
-            out.push_str(&format!("{name}: {value}\r\n"));
+            let _ = write!(out, "{name}: {value}\r\n");
         }
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "Content-Length: {}\r\nConnection: close\r\n\r\n",
             self.body.len()
-        ));
+        );
         let mut bytes = out.into_bytes();
         bytes.extend_from_slice(&self.body);
         bytes
@@ -340,11 +342,12 @@ impl WsOptions {
 fn request_head(req: &WsRequest) -> String {
     let mut head = format!("{} {} {:?}\r\n", req.method(), req.uri(), req.version());
     for (name, value) in req.headers() {
-        head.push_str(&format!(
+        let _ = write!(
+            head,
             "{}: {}\r\n",
             name,
             String::from_utf8_lossy(value.as_bytes())
-        ));
+        );
     }
     head.push_str("\r\n");
     head

@@ -9,6 +9,7 @@
 //! snapshots::` and review the `.snap` diff in git.
 
 use std::ffi::OsStr;
+use std::fmt::Write as _;
 
 /// The regular expressions insta applies to every snapshot, in order:
 /// what varies per run becomes a bracketed placeholder.
@@ -59,7 +60,7 @@ pub fn human<S: AsRef<OsStr>>(mut cmd: assert_cmd::Command, args: &[S]) -> Strin
         text.push_str("--- stderr ---\n");
         text.push_str(&String::from_utf8_lossy(&out.stderr));
     }
-    text.push_str(&format!("(exit {})\n", out.status.code().unwrap_or(-1)));
+    let _ = writeln!(text, "(exit {})", out.status.code().unwrap_or(-1));
     text
 }
 
