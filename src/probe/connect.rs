@@ -9,12 +9,16 @@
 //! ([`Pipeline::scratch`]) and keep the first failure's diagnosis, so a name
 //! that does not resolve there is a `DNS_` code, as it is for the target.
 //!
+//! Socket options ([`SocketOptions`]: an address family, an MSS) are
+//! parameters of the connection, for probes that need one of their own shape.
+//!
 //! When a proxy applies, the target's `dns` and `tcp` are the proxy's
 //! business (skipped, "resolved by the proxy"), except for `socks5://`,
 //! which resolves here; the proxy stage opens a CONNECT (or SOCKS) tunnel,
 //! or — plain http through an HTTP proxy — hands back the connection to the
 //! proxy itself, whose stage is judged from its reply to the request.
 
+use super::tcp::SocketOptions;
 use super::{dns, proxy, tcp, tls, Io, Pipeline, StageReport, StageResult};
 use crate::diagnosis::{Layer, Status};
 use crate::proxy::{ProxyScheme, Route};
@@ -50,19 +54,20 @@ pub(super) async fn connect(
     p: &mut Pipeline<'_>,
     target: &Target,
     route: Option<&Route>,
+    opts: SocketOptions,
 ) -> Option<Reached> {
     match route {
         Some(route) if route.proxied() => via_proxy(p, target, route).await,
         Some(route) => {
             p.record(Layer::Proxy, Duration::ZERO, proxy::bypassed(route));
-            direct(p, target).await
+            direct(p, target, opts).await
         }
-        None => direct(p, target).await,
+        None => direct(p, target, opts).await,
     }
 }
 
 /// dns then tcp.
-async fn direct(p: &mut Pipeline<'_>, target: &Target) -> Option<Reached> {
+async fn direct(p: &mut Pipeline<'_>, target: &Target, opts: SocketOptions) -> Option<Reached> {
     let ctx = p.ctx;
     let addrs = p
         .stage(Layer::Dns, |deadline| {
@@ -71,7 +76,7 @@ async fn direct(p: &mut Pipeline<'_>, target: &Target) -> Option<Reached> {
         .await?;
     let tcp = p
         .stage(Layer::Tcp, |deadline| async move {
-            tcp::stage(&addrs, deadline).await
+            tcp::stage(&addrs, deadline, opts).await
         })
         .await?;
     Some(Reached::Stream {
@@ -147,8 +152,9 @@ pub(super) async fn open(
     p: &mut Pipeline<'_>,
     target: &Target,
     route: Option<&Route>,
+    opts: SocketOptions,
 ) -> Option<Opened> {
-    let opened = match connect(p, target, route).await? {
+    let opened = match connect(p, target, route, opts).await? {
         Reached::Stream { stream, .. } if target.scheme.is_tls() => {
             Opened::Tls(Box::new(handshake(p, target, stream).await?))
         }

@@ -32,6 +32,7 @@ use profile::ServiceProfile;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tcp::SocketOptions;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::Semaphore;
 
@@ -414,7 +415,7 @@ async fn run_stages(
     target: &Target,
     route: Option<&crate::proxy::Route>,
 ) -> Option<String> {
-    match connect::connect(p, target, route).await? {
+    match connect::connect(p, target, route, SocketOptions::default()).await? {
         Reached::Stream { proxied: false, .. } if target.scheme == crate::target::Scheme::Tcp => {
             None
         }
@@ -484,10 +485,11 @@ async fn forwarded(
 async fn direct_leaf(ctx: &Context, target: &Target, deadline: Instant) -> certificate::Direct {
     let mut scratch = Pipeline::scratch(ctx, deadline);
     let work = async {
-        let session = match connect::open(&mut scratch, target, None).await {
-            Some(connect::Opened::Tls(session)) => Some(session),
-            _ => None,
-        };
+        let session =
+            match connect::open(&mut scratch, target, None, SocketOptions::default()).await {
+                Some(connect::Opened::Tls(session)) => Some(session),
+                _ => None,
+            };
         let Some(session) = session else {
             let why = match scratch.failure().map(|s| s.layer) {
                 Some(Layer::Dns) => "the name does not resolve here",
@@ -639,7 +641,14 @@ pub(crate) async fn connect_again(
         return Err(not_supported());
     }
     let mut scratch = Pipeline::scratch(ctx, deadline);
-    let session = match connect::open(&mut scratch, target, route.as_ref()).await {
+    let session = match connect::open(
+        &mut scratch,
+        target,
+        route.as_ref(),
+        SocketOptions::default(),
+    )
+    .await
+    {
         Some(connect::Opened::Tls(session)) => session,
         Some(connect::Opened::Plain(stream)) => return Ok(stream),
         Some(connect::Opened::Forward(_)) => return Err(not_supported()),

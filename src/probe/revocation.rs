@@ -12,6 +12,7 @@
 
 use super::connect::{self, Opened};
 use super::http::USER_AGENT;
+use super::tcp::SocketOptions;
 use super::{h1, Context, Io, Pipeline, StageResult};
 use crate::diagnosis::{Code, Diagnosis};
 use crate::proxy::Route;
@@ -139,7 +140,7 @@ async fn status_line(
 ) -> Result<String, Cause> {
     let mut scratch = Pipeline::scratch(ctx, deadline);
     let (mut stream, absolute, authorization): (Box<dyn Io>, bool, Option<String>) =
-        match connect::open(&mut scratch, target, route).await {
+        match connect::open(&mut scratch, target, route, SocketOptions::default()).await {
             Some(Opened::Plain(stream)) => (stream, false, None),
             Some(Opened::Tls(session)) => (Box::new(session.stream), false, None),
             Some(Opened::Forward(hop)) => (hop.stream, true, hop.authorization),

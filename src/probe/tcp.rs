@@ -133,7 +133,7 @@ struct Race {
 impl Race {
     /// Starts an attempt every [`ATTEMPT_DELAY`] (or as soon as the
     /// previous one failed) until one connects, all failed, or `deadline`.
-    async fn run(order: Vec<SocketAddr>, deadline: Instant) -> Race {
+    async fn run(order: Vec<SocketAddr>, deadline: Instant, opts: SocketOptions) -> Race {
         let mut race = Race {
             order,
             attempts: Vec::new(),
@@ -145,7 +145,7 @@ impl Race {
         let total = race.order.len();
         while race.winner.is_none() {
             if race.started < total && (pending.is_empty() || race.started == 0) {
-                pending.push(connect_one(race.order[race.started]));
+                pending.push(connect_one(race.order[race.started], opts));
                 race.started += 1;
             }
             let delay = tokio::time::sleep(ATTEMPT_DELAY);
@@ -160,7 +160,7 @@ impl Race {
                     None => {}
                 },
                 () = delay, if race.started < total => {
-                    pending.push(connect_one(race.order[race.started]));
+                    pending.push(connect_one(race.order[race.started], opts));
                     race.started += 1;
                 }
                 () = tokio::time::sleep_until(deadline.into()) => {
@@ -251,8 +251,13 @@ impl Race {
 }
 
 /// Connects to the first address that answers, within `deadline`.
-pub async fn stage(addrs: &[SocketAddr], deadline: Instant) -> StageResult<TcpStream> {
-    let mut race = Race::run(happy_eyeballs_order(addrs), deadline).await;
+pub async fn stage(
+    addrs: &[SocketAddr],
+    deadline: Instant,
+    opts: SocketOptions,
+) -> StageResult<TcpStream> {
+    let addrs = opts.filter(addrs);
+    let mut race = Race::run(happy_eyeballs_order(&addrs), deadline, opts).await;
     let pending_ms = crate::duration::millis(race.began.elapsed());
     let mut facts = race.facts();
     let Some((addr, stream)) = race.winner.take() else {
@@ -276,10 +281,54 @@ fn describe_v6_failures(attempts: &[Attempt]) -> String {
         .join("; ")
 }
 
-async fn connect_one(addr: SocketAddr) -> (SocketAddr, Duration, io::Result<TcpStream>) {
+async fn connect_one(
+    addr: SocketAddr,
+    opts: SocketOptions,
+) -> (SocketAddr, Duration, io::Result<TcpStream>) {
     let t0 = Instant::now();
-    let r = TcpStream::connect(addr).await;
+    let r = match opts.mss {
+        None => TcpStream::connect(addr).await,
+        Some(mss) => with_mss(addr, mss).await,
+    };
     (addr, t0.elapsed(), r)
+}
+
+/// Connects with a maximum segment size announced in the SYN, so the peer
+/// sends segments no larger than it (an MTU black hole lets those through).
+async fn with_mss(addr: SocketAddr, mss: u32) -> io::Result<TcpStream> {
+    let socket = if addr.is_ipv6() {
+        tokio::net::TcpSocket::new_v6()?
+    } else {
+        tokio::net::TcpSocket::new_v4()?
+    };
+    socket2::SockRef::from(&socket).set_tcp_mss(mss)?;
+    socket.connect(addr).await
+}
+
+/// How a connection's sockets are set up: parameters of the one connector
+/// (`connect.rs`), for probes that need a connection of their own shape.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SocketOptions {
+    /// Only addresses of this family (the run's `-4`/`-6` already applies).
+    pub family: Option<crate::probe::Family>,
+    /// The TCP maximum segment size to announce (an MTU probe's small MSS).
+    pub mss: Option<u32>,
+}
+
+impl SocketOptions {
+    /// The addresses these options allow.
+    fn filter(self, addrs: &[SocketAddr]) -> Vec<SocketAddr> {
+        use crate::probe::Family;
+        addrs
+            .iter()
+            .filter(|a| match self.family {
+                None | Some(Family::Any) => true,
+                Some(Family::V4) => a.is_ipv4(),
+                Some(Family::V6) => a.is_ipv6(),
+            })
+            .copied()
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -294,5 +343,43 @@ mod tests {
             .collect();
         let o = happy_eyeballs_order(&a);
         assert!(o[0].is_ipv6() && o[1].is_ipv4() && o[2].is_ipv6() && o[3].is_ipv4());
+    }
+
+    #[test]
+    fn the_family_option_keeps_only_its_addresses() {
+        let a: Vec<SocketAddr> = ["1.1.1.1:1", "[::1]:1"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        let v4 = SocketOptions {
+            family: Some(crate::probe::Family::V4),
+            mss: None,
+        };
+        assert_eq!(v4.filter(&a), vec![a[0]]);
+        assert_eq!(SocketOptions::default().filter(&a), a);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_small_mss_is_announced_on_the_connection() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let accept = tokio::spawn(async move { listener.accept().await.map(|(s, _)| s) });
+        let opts = SocketOptions {
+            family: None,
+            mss: Some(536),
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let stream = stage(&[addr], deadline, opts)
+            .await
+            .product
+            .expect("connects");
+        let mss = socket2::SockRef::from(&stream).tcp_mss().unwrap();
+        assert!(mss <= 536, "MSS {mss}");
+        let peer = accept.await.unwrap().unwrap();
+        let peer_mss = socket2::SockRef::from(&peer).tcp_mss().unwrap();
+        assert!(
+            peer_mss <= 536,
+            "the peer was told the small MSS: {peer_mss}"
+        );
     }
 }

@@ -54,6 +54,7 @@ impl ProxyVars {
     }
 
     /// A snapshot from pairs (tests).
+    #[cfg(test)]
     pub fn from_pairs(pairs: &[(&str, &str)]) -> Self {
         ProxyVars {
             values: pairs
@@ -69,11 +70,6 @@ impl ProxyVars {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
-    }
-
-    /// Whether any proxy variable is set.
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
     }
 
     /// Every variable set, in [`VARIABLES`] order.

@@ -166,11 +166,6 @@ impl ProxyUrl {
             self.host.clone()
         }
     }
-
-    /// Whether the URL carries credentials.
-    pub fn has_credentials(&self) -> bool {
-        self.username.is_some()
-    }
 }
 
 /// A raw proxy variable value with anything between `://` and the last `@`

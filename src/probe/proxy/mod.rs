@@ -239,7 +239,7 @@ async fn reach_tcp(trip: &Trip<'_>, facts: &mut ProxyFacts) -> Result<TcpStream,
         let detail = "no address of the family asked for".to_owned();
         return Err(unreachable(url, Code::DnsNoRecords, detail));
     }
-    let connected = tcp::stage(&sockets, trip.deadline).await;
+    let connected = tcp::stage(&sockets, trip.deadline, tcp::SocketOptions::default()).await;
     facts.proxy_tcp = match connected.facts {
         Facts::Tcp(f) => Some(f),
         _ => None,
