@@ -30,6 +30,10 @@ pub enum Facts {
     Websocket(super::websocket::WebsocketFacts),
     /// The auth stage.
     Auth(super::auth::AuthFacts),
+    /// The http stage.
+    Http(Box<super::http::HttpFacts>),
+    /// The stream stage.
+    Stream(Box<super::stream::StreamFacts>),
     /// Facts still built as JSON (being moved to typed structs).
     Json(serde_json::Map<String, serde_json::Value>),
 }
@@ -85,6 +89,18 @@ impl From<super::auth::AuthFacts> for Facts {
     }
 }
 
+impl From<super::http::HttpFacts> for Facts {
+    fn from(f: super::http::HttpFacts) -> Self {
+        Facts::Http(Box::new(f))
+    }
+}
+
+impl From<super::stream::StreamFacts> for Facts {
+    fn from(f: super::stream::StreamFacts) -> Self {
+        Facts::Stream(Box::new(f))
+    }
+}
+
 impl Facts {
     /// The facts as JSON (for a stage that embeds another's facts, until
     /// both are typed).
@@ -92,17 +108,12 @@ impl Facts {
         serde_json::to_value(self).unwrap_or_default()
     }
 
-    /// The JSON object of facts not typed yet.
-    pub(crate) fn as_json(&self) -> Option<&serde_json::Map<String, serde_json::Value>> {
-        match self {
-            Facts::Json(m) => Some(m),
-            _ => None,
-        }
-    }
-
     /// The body the http stage quotes (the start of the reply's body).
     pub(crate) fn http_body(&self) -> Option<&str> {
-        self.as_json()?.get("body")?.as_str()
+        match self {
+            Facts::Http(f) => f.body.as_deref(),
+            _ => None,
+        }
     }
 }
 
