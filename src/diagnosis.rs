@@ -6,7 +6,7 @@
 //! fault. The catalogue below is the single place where a code's layer,
 //! default severity, generic hint and client strings live. The client
 //! strings were captured from real runs of curl 7.88.1 (OpenSSL 3.0.19),
-//! Go 1.19 (`net/http`), Python 3.11 (`ssl`, `urllib`, `requests`, `websocket-client`,
+//! Go 1.19 (`net/http`), Python 3.11 (`ssl`, `urllib`, `requests`, `httpx`, `websocket-client`,
 //! `websockets`) and Node 20 (`https`, `fetch`, `ws`) against local fixtures;
 //! `docs/client-errors.md` has each command and its verbatim output. `<host>`
 //! and the like mark the parts that vary; Python's build-specific
@@ -148,6 +148,7 @@ pub enum Code {
     HttpServerError,
     HttpStatus,
     HttpMalformed,
+    HttpReset,
     HttpTimeout,
     HttpApiVersion,
     AuthMissingKey,
@@ -248,6 +249,7 @@ impl Code {
         Code::HttpServerError,
         Code::HttpStatus,
         Code::HttpMalformed,
+        Code::HttpReset,
         Code::HttpTimeout,
         Code::HttpApiVersion,
         Code::AuthMissingKey,
@@ -644,6 +646,12 @@ fn catalogue(code: Code) -> &'static Entry {
         C::HttpMalformed => entry!(Http, Fail,
             "the server's reply is not valid HTTP/1.1: something on the path (a proxy, a wrong port, a non-HTTP service) answers instead of the web server",
             []),
+        C::HttpReset => entry!(Http, Fail,
+            "the connection was reset after the request went out: something on the path (a load balancer, a proxy, a WAF) cut it; look at its logs and idle timeouts, and at the server's",
+            ["curl: (56) Recv failure: Connection reset by peer",
+             "ConnectionResetError: [Errno 104] Connection reset by peer",
+             "('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))",
+             "httpx.ReadError: [Errno 104] Connection reset by peer"]),
         C::HttpTimeout => entry!(Http, Fail,
             "the connection works but no complete response arrived in time: the server is slow or hung, or a proxy holds the response",
             []),

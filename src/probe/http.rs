@@ -4,7 +4,8 @@
 //! `Host` and SNI are the original name, whatever `--connect-to` or
 //! `--resolve` did to the address. The response head is read under a size
 //! limit, so a hostile server (huge headers, garbage) gets a clear
-//! `HTTP_MALFORMED`; slowness is cut by the stage deadline (`HTTP_TIMEOUT`).
+//! `HTTP_MALFORMED`; slowness is cut by the stage deadline (`HTTP_TIMEOUT`);
+//! a connection reset before the reply is `HTTP_RESET`.
 
 use super::{h1, Io, StageResult};
 use crate::diagnosis::{Code, Diagnosis, Status};
@@ -80,9 +81,22 @@ pub enum HttpError {
 }
 
 impl HttpError {
-    /// The stable diagnosis code.
+    /// The stable diagnosis code: a reset is not a malformed answer, nor
+    /// is a deadline.
     pub fn code(&self) -> Code {
-        Code::HttpMalformed
+        match self {
+            HttpError::H1(h1::Error::Reset { .. }) => Code::HttpReset,
+            HttpError::H1(h1::Error::Write(e))
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted
+                ) =>
+            {
+                Code::HttpReset
+            }
+            HttpError::H1(h1::Error::Timeout { .. }) => Code::HttpTimeout,
+            HttpError::H1(_) => Code::HttpMalformed,
+        }
     }
 
     /// The diagnosis, with a hint that fits the failure.
