@@ -163,6 +163,7 @@ pub enum Code {
     StreamNotSse,
     StreamBuffered,
     StreamRejected,
+    StreamRequestFailed,
 }
 
 impl Code {
@@ -263,11 +264,12 @@ impl Code {
         Code::StreamNotSse,
         Code::StreamBuffered,
         Code::StreamRejected,
+        Code::StreamRequestFailed,
     ];
 }
 
 // Every variant is listed: a code added last must be added to ALL too.
-const _: () = assert!(Code::ALL.len() == Code::StreamRejected as usize + 1);
+const _: () = assert!(Code::ALL.len() == Code::StreamRequestFailed as usize + 1);
 
 /// A catalogue entry: what a code means independently of the run.
 #[derive(Debug)]
@@ -712,6 +714,9 @@ fn catalogue(code: Code) -> &'static Entry {
             "the same request works without `stream` and fails with it: disable streaming in the client (`stream=False`), or upgrade / redeploy the deployment (a model version or content filter that does not support streaming)",
             ["openai.BadRequestError: Error code: 400",
              "openai.APIError: An error occurred during streaming"]),
+        C::StreamRequestFailed => entry!(Stream, Fail,
+            "the chat request itself is refused, with or without `stream`: read the service's error (the model or deployment name, the api-version, the key's scope, a quota or content filter); streaming is not the cause",
+            []),
     }
 }
 

@@ -8,7 +8,8 @@
 //! and compares the time to the first event with the time to the last: a
 //! stream whose events all arrive together was buffered on the way. When
 //! the streaming request fails, the same request without `stream` tells
-//! whether streaming itself is refused (`STREAM_REJECTED`).
+//! whether streaming itself is refused (`STREAM_REJECTED`) or the request
+//! is, with or without it (`STREAM_REQUEST_FAILED`).
 
 use super::http::{HttpError, ViaProxy, USER_AGENT};
 use super::profile::StreamSpec;
@@ -149,7 +150,7 @@ impl StreamError {
             | StreamError::NoEvents => Code::StreamNotSse,
             StreamError::Buffered { .. } => Code::StreamBuffered,
             StreamError::Rejected { .. } => Code::StreamRejected,
-            StreamError::RequestFailed { .. } => Code::HttpStatus,
+            StreamError::RequestFailed { .. } => Code::StreamRequestFailed,
         }
     }
 
@@ -158,9 +159,6 @@ impl StreamError {
         match self {
             StreamError::Connect(d) => (**d).clone(),
             StreamError::Exchange(e) => e.diagnosis(),
-            StreamError::RequestFailed { .. } => Diagnosis::new(self.code(), self.to_string())
-                .with_status(crate::diagnosis::Status::Fail)
-                .with_hint("the service rejects the chat request itself: read its error (model name, quota, content filter); streaming is not the cause"),
             _ => Diagnosis::new(self.code(), self.to_string()),
         }
     }
@@ -435,7 +433,8 @@ fn judge_events(ev: Events, gzip: bool, mut facts: StreamFacts) -> StageResult<(
 }
 
 /// The streaming request was refused: the same request without `stream`
-/// tells whether streaming itself is (`STREAM_REJECTED`).
+/// tells whether streaming itself is (`STREAM_REJECTED`) or the request
+/// (`STREAM_REQUEST_FAILED`).
 async fn rejected(
     ctx: &Context,
     spec: &StreamSpec,

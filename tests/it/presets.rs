@@ -1094,3 +1094,40 @@ fn speech_with_proxy_flag_goes_through_it_without_a_split() {
         r.dump()
     );
 }
+
+/// The chat request fails with and without `stream` (here: a model the
+/// account cannot use): the stream stage's diagnosis is a `STREAM_` code
+/// (the request, not streaming, is refused), quoting the service's error.
+#[test]
+fn stream_failing_with_and_without_stream_is_stream_request_failed() {
+    fn routes(req: &str) -> Reply {
+        if req.starts_with("POST /v1/chat/completions ") {
+            return Reply::Json(
+                404,
+                r#"{"error":{"message":"The model `gpt-4o-mini` does not exist or you do not have access to it.","type":"invalid_request_error","param":null,"code":"model_not_found"}}"#,
+            );
+        }
+        openai_routes(req)
+    }
+    let server = api_server(&["api.openai.com"], routes);
+    let ca = pki().root_file();
+    let mut args = crate::args!["openai", "--key", OPENAI_KEY, "--stream"];
+    args.extend(pin(&server));
+    let r = preset(&args, &ca);
+    r.assert_fail(19, "stream", "STREAM_REQUEST_FAILED");
+    let d = &r.stage_of(0, "stream")["diagnosis"];
+    assert_eq!(d["layer"], "stream", "{}", r.dump());
+    let s = d["summary"].as_str().unwrap_or("");
+    assert!(
+        s.contains("fails with and without stream (404 / 404)"),
+        "{s}"
+    );
+    assert!(s.contains("model_not_found"), "{s}");
+    assert_eq!(
+        r.stage_of(0, "stream")["facts"]["without_stream_status"],
+        404,
+        "{}",
+        r.dump()
+    );
+    assert_no_secret(&r, OPENAI_KEY);
+}
