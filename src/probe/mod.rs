@@ -617,7 +617,7 @@ fn stream_spec(ctx: &Context) -> Option<&profile::StreamSpec> {
 pub(crate) struct Reopened {
     pub(crate) stream: Box<dyn Io>,
     /// Through a plain-http proxy: the request goes to it in absolute-form,
-    /// with its credentials (not supported yet: always `None`).
+    /// with its credentials.
     pub(crate) via: Option<http::ViaProxy>,
 }
 
@@ -631,21 +631,19 @@ pub(crate) async fn connect_again(
     deadline: Instant,
 ) -> Result<Reopened, Diagnosis> {
     let route = crate::proxy::route(&ctx.cfg.proxy, target).filter(crate::proxy::Route::proxied);
-    let not_supported = || {
-        Diagnosis::new(
-            Code::HttpStatus,
-            "a second request through a plain-http proxy is not supported".to_owned(),
-        )
-        .with_status(Status::Fail)
-    };
-    if route.is_some() && !target.scheme.is_tls() {
-        return Err(not_supported());
-    }
     let mut scratch = Pipeline::scratch(ctx, deadline);
     let session = match connect::open(&mut scratch, target, route.as_ref()).await {
         Some(connect::Opened::Tls(session)) => session,
         Some(connect::Opened::Plain(stream)) => return Ok(Reopened { stream, via: None }),
-        Some(connect::Opened::Forward(_)) => return Err(not_supported()),
+        Some(connect::Opened::Forward(hop)) => {
+            let via = http::ViaProxy {
+                authorization: hop.authorization,
+            };
+            return Ok(Reopened {
+                stream: hop.stream,
+                via: Some(via),
+            });
+        }
         None => {
             let failure = scratch.failure().and_then(|s| s.diagnosis.clone());
             return Err(failure.unwrap_or_else(|| {

@@ -1131,3 +1131,87 @@ fn stream_failing_with_and_without_stream_is_stream_request_failed() {
     );
     assert_no_secret(&r, OPENAI_KEY);
 }
+
+/// A plain-http OpenAI-style API on loopback (`openai_routes`; events 60 ms
+/// apart), for `--base-url http://…`.
+fn plain_api_server() -> Server {
+    spawn_server(bind_loopback(), |mut stream, log| async move {
+        let Some(req) = read_request(&mut stream).await else {
+            return;
+        };
+        log.lock().unwrap().push(req.clone());
+        match openai_routes(&req) {
+            Reply::Sse { gap, .. } => {
+                let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+                let _ = stream.write_all(head.as_bytes()).await;
+                let mut events: Vec<String> = (1..=5)
+                    .map(|i| {
+                        format!(
+                            "data: {{\"choices\":[{{\"delta\":{{\"content\":\"{i} \"}}}}]}}\n\n"
+                        )
+                    })
+                    .collect();
+                events.push("data: [DONE]\n\n".to_owned());
+                for e in events {
+                    let chunk = format!("{:x}\r\n{e}\r\n", e.len());
+                    let _ = stream.write_all(chunk.as_bytes()).await;
+                    let _ = stream.flush().await;
+                    tokio::time::sleep(gap).await;
+                }
+                let _ = stream.write_all(b"0\r\n\r\n").await;
+            }
+            Reply::Json(status, body) => {
+                let head = format!("HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+                let _ = stream.write_all(head.as_bytes()).await;
+            }
+            Reply::Redirect(_) => {}
+        }
+        let _ = stream.shutdown().await;
+    })
+}
+
+/// `--stream` against a plain-http base URL through an `http_proxy`: the
+/// stream stage's own request goes to the proxy in absolute-form (with the
+/// proxy's credentials), as the http stage's does, and the stage passes.
+#[test]
+fn stream_through_a_plain_http_proxy_passes() {
+    let api = plain_api_server();
+    let proxy = crate::support::ProxyServer::new()
+        .basic_auth("bob", "s3cret")
+        .route("api.test", api.addr())
+        .start();
+    let base = format!("http://api.test:{}/v1", api.port());
+    let args = crate::args![
+        "openai",
+        "--key",
+        OPENAI_KEY,
+        "--base-url",
+        base,
+        "--stream"
+    ];
+    let mut cmd = netdoctor();
+    cmd.env(
+        "http_proxy",
+        format!("http://bob:s3cret@127.0.0.1:{}", proxy.port()),
+    );
+    let r = run_json_with(cmd, &args);
+    assert_eq!(r.code, 0, "{}", r.dump());
+    let s = r.stage_of(0, "stream");
+    assert_eq!(s["status"], "pass", "{}", r.dump());
+    assert_eq!(s["facts"]["events"], 5, "{s}");
+    let via_proxy = proxy.requests();
+    let chat = via_proxy
+        .iter()
+        .find(|q| q.contains("/v1/chat/completions"))
+        .expect("the stream request went through the proxy");
+    assert!(
+        chat.starts_with(&format!(
+            "POST http://api.test:{}/v1/chat/completions HTTP/1.1\r\n",
+            api.port()
+        )),
+        "{chat}"
+    );
+    assert!(chat.contains("Proxy-Authorization: Basic "), "{chat}");
+    assert_no_secret(&r, OPENAI_KEY);
+    assert_no_secret(&r, "s3cret");
+}
