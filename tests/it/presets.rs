@@ -1215,3 +1215,76 @@ fn stream_through_a_plain_http_proxy_passes() {
     assert_no_secret(&r, OPENAI_KEY);
     assert_no_secret(&r, "s3cret");
 }
+
+/// A resolver that answers the first `A` query for any name with 127.0.0.1
+/// and NXDOMAIN after that: two nameservers behind one address, only one of
+/// which has the (private) zone. Its UDP port, for `--resolver`.
+fn flapping_resolver() -> u16 {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind udp");
+    let port = socket.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut answered = false;
+        let mut buf = [0u8; 512];
+        while let Ok((n, from)) = socket.recv_from(&mut buf) {
+            let q = &buf[..n];
+            // The question: labels up to the root, then type and class.
+            let mut end = 12;
+            while end < n && q[end] != 0 {
+                end += 1 + usize::from(q[end]);
+            }
+            if end + 5 > n {
+                continue;
+            }
+            let qtype = u16::from_be_bytes([q[end + 1], q[end + 2]]);
+            let answer = qtype == 1 && !answered;
+            answered |= qtype == 1;
+            let rcode = if qtype == 1 && !answer { 3 } else { 0 };
+            let mut r = q[..2].to_vec();
+            r.extend_from_slice(&[0x81, 0x80 | rcode, 0, 1, 0, u8::from(answer), 0, 0, 0, 0]);
+            r.extend_from_slice(&q[12..end + 5]);
+            if answer {
+                r.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 127, 0, 0, 1]);
+            }
+            let _ = socket.send_to(&r, from);
+        }
+    });
+    port
+}
+
+/// A name that stops resolving between the http stage and the stream
+/// stage's own connection: the stream stage reports the dns step's own
+/// code (DNS_NXDOMAIN), not an http one.
+#[test]
+fn stream_connection_that_does_not_resolve_is_a_dns_code() {
+    let server = api_server(&["api.openai.com"], openai_routes);
+    let ca = pki().root_file();
+    let dns = flapping_resolver();
+    let base = format!("https://api.openai.com:{}/v1", server.port());
+    let args = crate::args![
+        "openai",
+        "--key",
+        OPENAI_KEY,
+        "--base-url",
+        base,
+        "--stream",
+        "--resolver",
+        format!("127.0.0.1:{dns}"),
+        "-4"
+    ];
+    let r = preset(&args, &ca);
+    assert_eq!(r.stage_of(0, "dns")["status"], "pass", "{}", r.dump());
+    assert_eq!(r.stage_of(0, "http")["status"], "pass", "{}", r.dump());
+    let s = r.stage_of(0, "stream");
+    assert_eq!(s["status"], "fail", "{}", r.dump());
+    assert_eq!(s["diagnosis"]["code"], "DNS_NXDOMAIN", "{}", r.dump());
+    assert_eq!(s["diagnosis"]["layer"], "dns", "{}", r.dump());
+    // The stage that failed is the stream stage (exit 19), its cause DNS.
+    assert_eq!(r.code, 19, "{}", r.dump());
+    assert_eq!(r.target(0)["failed_layer"], "stream", "{}", r.dump());
+    assert_eq!(
+        r.target(0)["diagnosis"]["code"],
+        "DNS_NXDOMAIN",
+        "{}",
+        r.dump()
+    );
+}
