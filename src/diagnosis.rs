@@ -6,7 +6,7 @@
 //! fault. The catalogue below is the single place where a code's layer,
 //! default severity, generic hint and client strings live. The client
 //! strings were captured from real runs of curl 7.88.1 (OpenSSL 3.0.19),
-//! Go 1.19 (`net/http`), Python 3.11 (`ssl`, `urllib`, `requests`, `websocket-client`,
+//! Go 1.19 (`net/http`), Python 3.11 (`ssl`, `urllib`, `requests`, `httpx`, `websocket-client`,
 //! `websockets`) and Node 20 (`https`, `fetch`, `ws`) against local fixtures;
 //! `docs/client-errors.md` has each command and its verbatim output. `<host>`
 //! and the like mark the parts that vary; Python's build-specific
@@ -148,6 +148,7 @@ pub enum Code {
     HttpServerError,
     HttpStatus,
     HttpMalformed,
+    HttpReset,
     HttpTimeout,
     HttpApiVersion,
     AuthMissingKey,
@@ -162,6 +163,7 @@ pub enum Code {
     StreamNotSse,
     StreamBuffered,
     StreamRejected,
+    StreamRequestFailed,
 }
 
 impl Code {
@@ -248,6 +250,7 @@ impl Code {
         Code::HttpServerError,
         Code::HttpStatus,
         Code::HttpMalformed,
+        Code::HttpReset,
         Code::HttpTimeout,
         Code::HttpApiVersion,
         Code::AuthMissingKey,
@@ -261,11 +264,12 @@ impl Code {
         Code::StreamNotSse,
         Code::StreamBuffered,
         Code::StreamRejected,
+        Code::StreamRequestFailed,
     ];
 }
 
 // Every variant is listed: a code added last must be added to ALL too.
-const _: () = assert!(Code::ALL.len() == Code::StreamRejected as usize + 1);
+const _: () = assert!(Code::ALL.len() == Code::StreamRequestFailed as usize + 1);
 
 /// A catalogue entry: what a code means independently of the run.
 #[derive(Debug)]
@@ -644,6 +648,12 @@ fn catalogue(code: Code) -> &'static Entry {
         C::HttpMalformed => entry!(Http, Fail,
             "the server's reply is not valid HTTP/1.1: something on the path (a proxy, a wrong port, a non-HTTP service) answers instead of the web server",
             []),
+        C::HttpReset => entry!(Http, Fail,
+            "the connection was reset after the request went out: something on the path (a load balancer, a proxy, a WAF) cut it; look at its logs and idle timeouts, and at the server's",
+            ["curl: (56) Recv failure: Connection reset by peer",
+             "ConnectionResetError: [Errno 104] Connection reset by peer",
+             "('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))",
+             "httpx.ReadError: [Errno 104] Connection reset by peer"]),
         C::HttpTimeout => entry!(Http, Fail,
             "the connection works but no complete response arrived in time: the server is slow or hung, or a proxy holds the response",
             []),
@@ -704,6 +714,9 @@ fn catalogue(code: Code) -> &'static Entry {
             "the same request works without `stream` and fails with it: disable streaming in the client (`stream=False`), or upgrade / redeploy the deployment (a model version or content filter that does not support streaming)",
             ["openai.BadRequestError: Error code: 400",
              "openai.APIError: An error occurred during streaming"]),
+        C::StreamRequestFailed => entry!(Stream, Fail,
+            "the chat request itself is refused, with or without `stream`: read the service's error (the model or deployment name, the api-version, the key's scope, a quota or content filter); streaming is not the cause",
+            []),
     }
 }
 

@@ -92,7 +92,10 @@ pub fn check_server_dates(env: &mut EnvReport, targets: &[TargetReport], now: Sy
             .iter()
             .filter(|s| s.layer == Layer::Http)
             .filter_map(|s| s.facts.as_ref())
-            .find_map(|f| f.as_json()?.get("headers")?.get("date")?.as_str());
+            .find_map(|f| match f {
+                crate::probe::Facts::Http(http) => http.headers.as_ref()?.date.as_deref(),
+                _ => None,
+            });
         let Some(date) = date else { continue };
         let Some(secs) = skew(date, now) else {
             continue;

@@ -4,36 +4,21 @@
 //! `Host` and SNI are the original name, whatever `--connect-to` or
 //! `--resolve` did to the address. The response head is read under a size
 //! limit, so a hostile server (huge headers, garbage) gets a clear
-//! `HTTP_MALFORMED`; slowness is cut by the stage deadline (`HTTP_TIMEOUT`).
+//! `HTTP_MALFORMED`; slowness is cut by the stage deadline (`HTTP_TIMEOUT`);
+//! a connection reset before the reply is `HTTP_RESET`.
 
 use super::{h1, Io, StageResult};
 use crate::diagnosis::{Code, Diagnosis, Status};
 use crate::probe::{ProbeConfig, RequestSpec};
 use crate::redact;
 use crate::target::Target;
-use serde_json::json;
+use serde::Serialize;
 use std::time::{Duration, Instant};
 
 /// How much of a body is kept for quoting.
 const MAX_BODY: usize = 4 * 1024;
 /// How long to wait for body bytes once the head is in.
 const BODY_WAIT: Duration = Duration::from_millis(1500);
-
-/// Header names whose values are credentials.
-const CREDENTIAL_HEADERS: &[&str] = &[
-    "authorization",
-    "api-key",
-    "x-api-key",
-    "ocp-apim-subscription-key",
-    "cookie",
-    "x-goog-api-key",
-];
-
-/// Whether a header carries a credential (by name).
-pub fn is_credential_header(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    CREDENTIAL_HEADERS.contains(&n.as_str()) || n.contains("token") || n.ends_with("-key")
-}
 
 /// What the exchange produced, for the auth and websocket stages.
 pub struct Exchange {
@@ -80,9 +65,22 @@ pub enum HttpError {
 }
 
 impl HttpError {
-    /// The stable diagnosis code.
+    /// The stable diagnosis code: a reset is not a malformed answer, nor
+    /// is a deadline.
     pub fn code(&self) -> Code {
-        Code::HttpMalformed
+        match self {
+            HttpError::H1(h1::Error::Reset { .. }) => Code::HttpReset,
+            HttpError::H1(h1::Error::Write(e))
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted
+                ) =>
+            {
+                Code::HttpReset
+            }
+            HttpError::H1(h1::Error::Timeout { .. }) => Code::HttpTimeout,
+            HttpError::H1(_) => Code::HttpMalformed,
+        }
     }
 
     /// The diagnosis, with a hint that fits the failure.
@@ -277,22 +275,151 @@ async fn read_body(
     body
 }
 
-/// Headers worth reporting.
-const INTERESTING: &[&str] = &[
-    "server",
-    "via",
-    "content-type",
-    "location",
-    "www-authenticate",
-    "retry-after",
-    "date",
-    "upgrade",
-    "connection",
-    "sec-websocket-protocol",
-    "x-request-id",
-    "x-ms-request-id",
-    "apim-request-id",
-];
+/// The http stage's facts, as the report shows them (fields in the JSON's
+/// alphabetical order; the reply's fields are absent when no head came).
+#[derive(Debug, Clone, Serialize)]
+pub struct HttpFacts {
+    /// The start of the reply's body (at most 512 bytes; an issued token is
+    /// described, never shown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    pub credential_sent: bool,
+    /// Present (`true`) when credentials were given but not sent: the chain
+    /// is not trusted.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub credentials_withheld: bool,
+    /// The response headers worth reporting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headers: Option<ResponseHeaders>,
+    pub host_header: String,
+    pub method: String,
+    /// The request target as shown (secret query values masked).
+    pub path: String,
+    /// The preset's note on the reply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The headers sent that are worth showing (credentials masked).
+    pub request_headers: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Which token a preset's request carried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<&'static str>,
+    /// From the request written to the response head read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttfb_ms: Option<f64>,
+    /// `HTTP/1.x`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+/// The response headers the report shows (the first value of each), by
+/// their lower-case names in alphabetical order.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ResponseHeaders {
+    #[serde(rename = "apim-request-id", skip_serializing_if = "Option::is_none")]
+    pub apim_request_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
+    #[serde(rename = "content-type", skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// Redacted as the target URL is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    #[serde(rename = "retry-after", skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<String>,
+    #[serde(
+        rename = "sec-websocket-protocol",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sec_websocket_protocol: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upgrade: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    #[serde(rename = "www-authenticate", skip_serializing_if = "Option::is_none")]
+    pub www_authenticate: Option<String>,
+    #[serde(rename = "x-ms-request-id", skip_serializing_if = "Option::is_none")]
+    pub x_ms_request_id: Option<String>,
+    #[serde(rename = "x-request-id", skip_serializing_if = "Option::is_none")]
+    pub x_request_id: Option<String>,
+}
+
+impl ResponseHeaders {
+    /// The field of a header worth reporting (by its lower-case name).
+    fn slot(&mut self, lower: &str) -> Option<&mut Option<String>> {
+        Some(match lower {
+            "server" => &mut self.server,
+            "via" => &mut self.via,
+            "content-type" => &mut self.content_type,
+            "location" => &mut self.location,
+            "www-authenticate" => &mut self.www_authenticate,
+            "retry-after" => &mut self.retry_after,
+            "date" => &mut self.date,
+            "upgrade" => &mut self.upgrade,
+            "connection" => &mut self.connection,
+            "sec-websocket-protocol" => &mut self.sec_websocket_protocol,
+            "x-request-id" => &mut self.x_request_id,
+            "x-ms-request-id" => &mut self.x_ms_request_id,
+            "apim-request-id" => &mut self.apim_request_id,
+            _ => return None,
+        })
+    }
+
+    /// The headers of `head` worth reporting, the first of each name.
+    fn of(head: &h1::Head, target: &Target) -> Self {
+        let mut shown = ResponseHeaders::default();
+        for (n, v) in &head.headers {
+            let lower = n.to_ascii_lowercase();
+            if let Some(slot @ None) = shown.slot(&lower) {
+                *slot = Some(if lower == "location" {
+                    redact::location(&target.url, v)
+                } else {
+                    v.clone()
+                });
+            }
+        }
+        shown
+    }
+}
+
+/// The request as the preset's token leaves it: the issued token replaces
+/// the key (as `SpeechConfig(auth_token=…)` does), or no credential when the
+/// token service gave none.
+fn with_token<'a>(
+    request: &'a RequestSpec,
+    token: Option<&Option<String>>,
+) -> std::borrow::Cow<'a, RequestSpec> {
+    use std::borrow::Cow;
+    match token {
+        Some(Some(t)) => Cow::Owned(RequestSpec {
+            headers: vec![("Authorization".to_owned(), format!("Bearer {t}"))],
+            ..request.clone()
+        }),
+        Some(None) => Cow::Owned(RequestSpec {
+            headers: Vec::new(),
+            ..request.clone()
+        }),
+        None => Cow::Borrowed(request),
+    }
+}
+
+/// Whether credentials were given that an untrusted chain keeps back.
+fn withheld(target: &Target, cfg: &ProbeConfig, send_credentials: bool) -> bool {
+    !send_credentials
+        && (!cfg.request.headers.is_empty()
+            || !target.url.username().is_empty()
+            || target
+                .url
+                .query_pairs()
+                .any(|(k, _)| redact::is_secret_param(&k)))
+}
 
 /// Runs the exchange.
 pub async fn stage(
@@ -307,36 +434,25 @@ pub async fn stage(
         Some(slot) if !slot.issues => Some(slot.wait(deadline).await),
         _ => None,
     };
-    let spec = match &token {
-        // The issued token replaces the key, as `SpeechConfig(auth_token=…)` does.
-        Some(Some(t)) => std::borrow::Cow::Owned(RequestSpec {
-            headers: vec![("Authorization".to_owned(), format!("Bearer {t}"))],
-            ..cfg.request.clone()
-        }),
-        Some(None) => std::borrow::Cow::Owned(RequestSpec {
-            headers: Vec::new(),
-            ..cfg.request.clone()
-        }),
-        None => std::borrow::Cow::Borrowed(&cfg.request),
-    };
+    let spec = with_token(&cfg.request, token.as_ref());
     let req = build_request(target, &spec, send_credentials, via);
-    let mut facts = json!({
-        "method": req.method,
-        "path": req.shown_path,
-        "host_header": target.host_header(),
-        "request_headers": req.sent_headers,
-        "credential_sent": req.credential_sent,
-    });
-    let withheld = !send_credentials
-        && (!cfg.request.headers.is_empty()
-            || !target.url.username().is_empty()
-            || target
-                .url
-                .query_pairs()
-                .any(|(k, _)| redact::is_secret_param(&k)));
-    if withheld {
-        facts["credentials_withheld"] = json!(true);
-    }
+    let withheld = withheld(target, cfg, send_credentials);
+    let mut facts = HttpFacts {
+        body: None,
+        credential_sent: req.credential_sent,
+        credentials_withheld: withheld,
+        headers: None,
+        host_header: target.host_header(),
+        method: req.method.clone(),
+        path: req.shown_path.clone(),
+        preset: None,
+        reason: None,
+        request_headers: req.sent_headers.clone(),
+        status: None,
+        token: None,
+        ttfb_ms: None,
+        version: None,
+    };
     let started = Instant::now();
     let (mut head, rest) = match send(&mut stream, &req.request).await {
         Ok(x) => x,
@@ -345,25 +461,31 @@ pub async fn stage(
     for (_, v) in &mut head.headers {
         *v = scrub(v, &req.secrets);
     }
-    facts["ttfb_ms"] = json!(crate::duration::millis(started.elapsed()));
+    facts.ttfb_ms = Some(crate::duration::millis(started.elapsed()));
     let upgrading = req.ws_key.is_some() && head.status == 101;
     let (body, leftover) = if upgrading {
         (Vec::new(), rest)
     } else {
-        (
-            {
-                let until = (Instant::now() + BODY_WAIT).min(deadline);
-                let raw = read_body(&mut stream, rest, &head, &req.method, until).await;
-                scrub(&String::from_utf8_lossy(&raw), &req.secrets).into_bytes()
-            },
-            Vec::new(),
-        )
+        let until = (Instant::now() + BODY_WAIT).min(deadline);
+        let raw = read_body(&mut stream, rest, &head, &req.method, until).await;
+        let body = scrub(&String::from_utf8_lossy(&raw), &req.secrets).into_bytes();
+        (body, Vec::new())
     };
-    head_facts(&mut facts, &head, target);
+    facts.status = Some(head.status);
+    facts.reason = Some(head.reason.clone());
+    facts.version = Some(format!("HTTP/1.{}", head.version));
+    facts.headers = Some(ResponseHeaders::of(&head, target));
     body_facts(&mut facts, cfg, token.as_ref(), head.status, &body);
+    let summary = format!(
+        "{} {} → {} {}",
+        req.method,
+        redact::terminal_safe(&req.shown_path, 80),
+        head.status,
+        redact::terminal_safe(&head.reason, 60)
+    );
     let exchange = Exchange {
         status: head.status,
-        reason: head.reason.clone(),
+        reason: head.reason,
         headers: head.headers,
         body,
         credential_sent: req.credential_sent,
@@ -372,13 +494,6 @@ pub async fn stage(
         stream,
         leftover,
     };
-    let summary = format!(
-        "{} {} → {} {}",
-        req.method,
-        redact::terminal_safe(&req.shown_path, 80),
-        head.status,
-        redact::terminal_safe(&head.reason, 60)
-    );
     judge(exchange, summary, facts, target, cfg)
 }
 
@@ -391,37 +506,22 @@ async fn send(
     Ok(h1::read_head(stream, None).await?)
 }
 
-/// The facts of the response head.
-fn head_facts(facts: &mut serde_json::Value, head: &h1::Head, target: &Target) {
-    facts["status"] = json!(head.status);
-    facts["reason"] = json!(head.reason);
-    facts["version"] = json!(format!("HTTP/1.{}", head.version));
-    let mut shown = serde_json::Map::new();
-    for (n, v) in &head.headers {
-        let lower = n.to_ascii_lowercase();
-        if INTERESTING.contains(&lower.as_str()) && !shown.contains_key(&lower) {
-            let value = if lower == "location" {
-                redact::location(&target.url, v)
-            } else {
-                v.clone()
-            };
-            shown.insert(lower, json!(value));
-        }
-    }
-    facts["headers"] = json!(shown);
+/// The start of a body as quoted in the facts.
+fn body_start(body: &[u8]) -> String {
+    String::from_utf8_lossy(&body[..body.len().min(512)]).into_owned()
 }
 
 /// The facts of the body and of the preset's token (the one sent, or the
 /// one this body issues).
 fn body_facts(
-    facts: &mut serde_json::Value,
+    facts: &mut HttpFacts,
     cfg: &ProbeConfig,
     token: Option<&Option<String>>,
     status: u16,
     body: &[u8],
 ) {
     if let Some(t) = token {
-        facts["token"] = json!(if t.is_some() {
+        facts.token = Some(if t.is_some() {
             "the issued token (Authorization: Bearer)"
         } else {
             "none: the token service gave no token (see token)"
@@ -436,16 +536,16 @@ fn body_facts(
         // The body is the token itself: a secret, never shown.
         let token = String::from_utf8_lossy(body).trim().to_owned();
         if (200..300).contains(&status) && !token.is_empty() {
-            facts["body"] = json!(format!("(a token, {} bytes)", token.len()));
+            facts.body = Some(format!("(a token, {} bytes)", token.len()));
             slot.set(Some(token));
         } else {
             if !body.is_empty() {
-                facts["body"] = json!(String::from_utf8_lossy(&body[..body.len().min(512)]));
+                facts.body = Some(body_start(body));
             }
             slot.set(None);
         }
     } else if !body.is_empty() {
-        facts["body"] = json!(String::from_utf8_lossy(&body[..body.len().min(512)]));
+        facts.body = Some(body_start(body));
     }
 }
 
@@ -453,7 +553,7 @@ fn body_facts(
 fn judge(
     exchange: Exchange,
     mut summary: String,
-    mut facts: serde_json::Value,
+    mut facts: HttpFacts,
     target: &Target,
     cfg: &ProbeConfig,
 ) -> StageResult<Exchange> {
@@ -467,7 +567,7 @@ fn judge(
         Some((d, note)) => {
             if let Some(note) = note {
                 summary.push_str(&format!(": {note}"));
-                facts["preset"] = json!(note);
+                facts.preset = Some(note);
             }
             d
         }

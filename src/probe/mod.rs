@@ -621,25 +621,24 @@ fn stream_spec(ctx: &Context) -> Option<&profile::StreamSpec> {
     ctx.cfg.profile.as_ref().and_then(|p| p.stream())
 }
 
+/// A connection a stage opened for a request of its own.
+pub(crate) struct Reopened {
+    pub(crate) stream: Box<dyn Io>,
+    /// Through a plain-http proxy: the request goes to it in absolute-form,
+    /// with its credentials.
+    pub(crate) via: Option<http::ViaProxy>,
+}
+
 /// A new connection to `target` for a stage's own request (the stream
 /// stage): the same resolver settings and route, and a chain the container
-/// trusts, or the diagnosis of the step that failed.
+/// trusts, or the diagnosis of the step that failed (a name that does not
+/// resolve is its `DNS_` code, as for the target).
 pub(crate) async fn connect_again(
     ctx: &Context,
     target: &Target,
     deadline: Instant,
-) -> Result<Box<dyn Io>, Diagnosis> {
+) -> Result<Reopened, Diagnosis> {
     let route = crate::proxy::route(&ctx.cfg.proxy, target).filter(crate::proxy::Route::proxied);
-    let not_supported = || {
-        Diagnosis::new(
-            Code::HttpStatus,
-            "a second request through a plain-http proxy is not supported".to_owned(),
-        )
-        .with_status(Status::Fail)
-    };
-    if route.is_some() && !target.scheme.is_tls() {
-        return Err(not_supported());
-    }
     let mut scratch = Pipeline::scratch(ctx, deadline);
     let session = match connect::open(
         &mut scratch,
@@ -650,8 +649,16 @@ pub(crate) async fn connect_again(
     .await
     {
         Some(connect::Opened::Tls(session)) => session,
-        Some(connect::Opened::Plain(stream)) => return Ok(stream),
-        Some(connect::Opened::Forward(_)) => return Err(not_supported()),
+        Some(connect::Opened::Plain(stream)) => return Ok(Reopened { stream, via: None }),
+        Some(connect::Opened::Forward(hop)) => {
+            let via = http::ViaProxy {
+                authorization: hop.authorization,
+            };
+            return Ok(Reopened {
+                stream: hop.stream,
+                via: Some(via),
+            });
+        }
         None => {
             let failure = scratch.failure().and_then(|s| s.diagnosis.clone());
             return Err(failure.unwrap_or_else(|| {
@@ -668,7 +675,10 @@ pub(crate) async fn connect_again(
         None,
     );
     match v.product {
-        Some(v) if v.trusted => Ok(Box::new(session.stream)),
+        Some(v) if v.trusted => Ok(Reopened {
+            stream: Box::new(session.stream),
+            via: None,
+        }),
         _ => Err(v.diagnosis.unwrap_or_else(|| {
             Diagnosis::new(Code::HttpMalformed, "certificate failed".to_owned())
         })),

@@ -32,28 +32,15 @@ pub enum Facts {
     Auth(super::auth::AuthFacts),
     /// The proxy stage.
     Proxy(Box<super::proxy::ProxyFacts>),
-    /// Facts still built as JSON (being moved to typed structs).
-    Json(serde_json::Map<String, serde_json::Value>),
-}
-
-impl Default for Facts {
-    fn default() -> Self {
-        Facts::Json(serde_json::Map::new())
-    }
+    /// The http stage.
+    Http(Box<super::http::HttpFacts>),
+    /// The stream stage.
+    Stream(Box<super::stream::StreamFacts>),
 }
 
 impl From<super::certificate::CertificateFacts> for Facts {
     fn from(f: super::certificate::CertificateFacts) -> Self {
         Facts::Certificate(Box::new(f))
-    }
-}
-
-impl From<serde_json::Value> for Facts {
-    fn from(v: serde_json::Value) -> Self {
-        match v {
-            serde_json::Value::Object(m) => Facts::Json(m),
-            _ => Facts::default(),
-        }
     }
 }
 
@@ -93,24 +80,30 @@ impl From<super::proxy::ProxyFacts> for Facts {
     }
 }
 
+impl From<super::http::HttpFacts> for Facts {
+    fn from(f: super::http::HttpFacts) -> Self {
+        Facts::Http(Box::new(f))
+    }
+}
+
+impl From<super::stream::StreamFacts> for Facts {
+    fn from(f: super::stream::StreamFacts) -> Self {
+        Facts::Stream(Box::new(f))
+    }
+}
+
 impl Facts {
-    /// The facts as JSON (for a stage that embeds another's facts, until
-    /// both are typed).
+    /// The facts as a JSON value: what `-v` lists, key by key.
     pub(crate) fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or_default()
     }
 
-    /// The JSON object of facts not typed yet.
-    pub(crate) fn as_json(&self) -> Option<&serde_json::Map<String, serde_json::Value>> {
-        match self {
-            Facts::Json(m) => Some(m),
-            _ => None,
-        }
-    }
-
     /// The body the http stage quotes (the start of the reply's body).
     pub(crate) fn http_body(&self) -> Option<&str> {
-        self.as_json()?.get("body")?.as_str()
+        match self {
+            Facts::Http(f) => f.body.as_deref(),
+            _ => None,
+        }
     }
 }
 

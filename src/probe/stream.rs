@@ -8,14 +8,16 @@
 //! and compares the time to the first event with the time to the last: a
 //! stream whose events all arrive together was buffered on the way. When
 //! the streaming request fails, the same request without `stream` tells
-//! whether streaming itself is refused (`STREAM_REJECTED`).
+//! whether streaming itself is refused (`STREAM_REJECTED`) or the request
+//! is, with or without it (`STREAM_REQUEST_FAILED`).
 
-use super::http::{HttpError, USER_AGENT};
+use super::http::{HttpError, ViaProxy, USER_AGENT};
 use super::profile::StreamSpec;
 use super::{h1, Context, Io, StageResult};
-use crate::diagnosis::{Code, Diagnosis, Status};
+use crate::diagnosis::{Code, Diagnosis};
 use crate::redact;
-use serde_json::json;
+use serde::Serialize;
+use std::io;
 use std::time::{Duration, Instant};
 
 /// What httpx sends by default (without the optional brotli/zstd packages).
@@ -28,11 +30,153 @@ const MAX_STREAM: usize = 1 << 20;
 /// The most body bytes quoted from an error reply.
 const SHORT_BODY: usize = 4096;
 
-fn request(spec: &StreamSpec, body: &[u8]) -> h1::Request {
+/// The stream stage's facts, as the report shows them (fields in the
+/// JSON's alphabetical order; what was not reached is absent).
+#[derive(Debug, Clone, Serialize)]
+pub struct StreamFacts {
+    /// The `Accept-Encoding` sent (httpx's).
+    pub accept_encoding: &'static str,
+    /// The reply's `Content-Encoding`, lower-cased, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_encoding: Option<String>,
+    /// The reply's `Content-Type` (empty when it has none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// Whether `data: [DONE]` arrived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub done: Option<bool>,
+    /// The `data:` events before `[DONE]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_event_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_event_ms: Option<f64>,
+    pub method: &'static str,
+    /// The request target as shown (secret query values masked).
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The service's error (or the redirect) when the streaming request
+    /// was refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream_error: Option<String>,
+    /// The status of the same request without `stream`, tried when the
+    /// streaming one was refused (`null`: no answer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub without_stream_status: Option<Option<u16>>,
+}
+
+/// What the stream stage found wrong.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StreamError {
+    /// The stage's own connection failed: the failing step's diagnosis
+    /// (`DNS_`, `TCP_`, `PROXY_`, `TLS_`, `CERT_` …).
+    #[error("{}", .0.summary)]
+    Connect(Box<Diagnosis>),
+    /// Writing the request or reading the reply's head.
+    #[error(transparent)]
+    Exchange(#[from] HttpError),
+    /// A success that is not an event stream.
+    #[error(
+        "the streaming request got {status} with Content-Type `{}` instead of text/event-stream: {quoted}",
+        if content_type.is_empty() { "(none)" } else { content_type }
+    )]
+    NotSse {
+        status: u16,
+        content_type: String,
+        quoted: String,
+    },
+    /// Reading the stream failed after `events` events.
+    #[error("reading the stream failed: {source} after {events} event(s), before data: [DONE]")]
+    ReadFailed {
+        events: usize,
+        #[source]
+        source: io::Error,
+    },
+    /// The deadline passed before `[DONE]`.
+    #[error(
+        "the stream did not end before the deadline after {events} event(s), before data: [DONE]"
+    )]
+    Unfinished { events: usize },
+    /// The gzip'd stream does not decode.
+    #[error("the gzip'd stream does not decode after {events} event(s), before data: [DONE]")]
+    BadGzip { events: usize },
+    /// An event stream without `data:` events.
+    #[error("the response is text/event-stream but carries no data: events")]
+    NoEvents,
+    /// The events all arrived together (a warning).
+    #[error(
+        "{events} events arrived together after {first_ms:.0} ms (first and last {spread_ms:.1} ms apart): the stream was buffered on the way{}",
+        if *gzip { "; the stream is gzip'd, which buffers it too" } else { "" }
+    )]
+    Buffered {
+        events: usize,
+        first_ms: f64,
+        spread_ms: f64,
+        gzip: bool,
+    },
+    /// Refused with `stream`, answered (`plain`) without it.
+    #[error("the chat completion works without stream ({plain}) and fails with \"stream\": true ({status}): {quoted}")]
+    Rejected {
+        status: u16,
+        plain: u16,
+        quoted: String,
+    },
+    /// Refused with and without `stream` (`plain`: none when the second
+    /// request got no answer).
+    #[error(
+        "the chat completion fails with and without stream ({status} / {}): {quoted}",
+        plain.map_or("no answer".to_owned(), |s| s.to_string())
+    )]
+    RequestFailed {
+        status: u16,
+        plain: Option<u16>,
+        quoted: String,
+    },
+}
+
+impl StreamError {
+    /// The stable diagnosis code.
+    pub fn code(&self) -> Code {
+        match self {
+            StreamError::Connect(d) => d.code,
+            StreamError::Exchange(e) => e.code(),
+            StreamError::NotSse { .. }
+            | StreamError::ReadFailed { .. }
+            | StreamError::Unfinished { .. }
+            | StreamError::BadGzip { .. }
+            | StreamError::NoEvents => Code::StreamNotSse,
+            StreamError::Buffered { .. } => Code::StreamBuffered,
+            StreamError::Rejected { .. } => Code::StreamRejected,
+            StreamError::RequestFailed { .. } => Code::StreamRequestFailed,
+        }
+    }
+
+    /// The diagnosis (the connection's is the failing step's own).
+    pub fn diagnosis(&self) -> Diagnosis {
+        match self {
+            StreamError::Connect(d) => (**d).clone(),
+            StreamError::Exchange(e) => e.diagnosis(),
+            _ => Diagnosis::new(self.code(), self.to_string()),
+        }
+    }
+}
+
+fn request(spec: &StreamSpec, body: &[u8], via: Option<&ViaProxy>) -> h1::Request {
     let t = &spec.target;
-    let mut r = h1::Request::origin("POST", &t.request_path());
-    r.header("Host", &t.host_header())
-        .header("User-Agent", USER_AGENT)
+    let host = t.host_header();
+    // Through a plain-http proxy: absolute-form, with its credentials.
+    let mut r = match via {
+        Some(_) => h1::Request::absolute("POST", &host, &t.request_path()),
+        None => h1::Request::origin("POST", &t.request_path()),
+    };
+    r.header("Host", &host);
+    if let Some(auth) = via.and_then(|v| v.authorization.as_ref()) {
+        r.header("Proxy-Authorization", auth);
+    }
+    r.header("User-Agent", USER_AGENT)
         .header("Accept", "text/event-stream")
         .header("Accept-Encoding", ACCEPT_ENCODING)
         .header("Content-Type", "application/json")
@@ -72,14 +216,16 @@ async fn send(
     spec: &StreamSpec,
     body: &[u8],
     deadline: Instant,
-) -> Result<Answer, Diagnosis> {
-    let mut stream = super::connect_again(ctx, &spec.target, deadline).await?;
+) -> Result<Answer, StreamError> {
+    let super::Reopened { mut stream, via } = super::connect_again(ctx, &spec.target, deadline)
+        .await
+        .map_err(|d| StreamError::Connect(Box::new(d)))?;
     let started = Instant::now();
     let exchange = async {
-        h1::send(&mut stream, &request(spec, body)).await?;
+        h1::send(&mut stream, &request(spec, body, via.as_ref())).await?;
         h1::read_head(&mut stream, None).await
     };
-    let (head, rest) = exchange.await.map_err(|e| HttpError::from(e).diagnosis())?;
+    let (head, rest) = exchange.await.map_err(HttpError::from)?;
     Ok(Answer {
         head,
         rest,
@@ -106,13 +252,51 @@ async fn short_body(ctx: &Context, a: &mut Answer, until: Instant) -> String {
         })
 }
 
+/// Why reading events stopped before `[DONE]`.
+enum Break {
+    Read(io::Error),
+    Deadline,
+    Gzip,
+}
+
+impl Break {
+    /// The failure, after `events` events.
+    fn after(self, events: usize) -> StreamError {
+        match self {
+            Break::Read(source) => StreamError::ReadFailed { events, source },
+            Break::Deadline => StreamError::Unfinished { events },
+            Break::Gzip => StreamError::BadGzip { events },
+        }
+    }
+}
+
 /// The events of a stream: when each arrived, when `[DONE]` did, and why
 /// reading stopped early.
 #[derive(Default)]
 struct Events {
     at: Vec<Duration>,
     done_at: Option<Duration>,
-    broken: Option<String>,
+    broken: Option<Break>,
+}
+
+impl Events {
+    /// Takes the complete events at the start of `text`, arrived `at`.
+    fn take(&mut self, text: &mut Vec<u8>, at: Duration) {
+        // Events end with a blank line.
+        while let Some((end, sep)) = find_event_end(text) {
+            let event = String::from_utf8_lossy(&text[..end]).into_owned();
+            text.drain(..end + sep);
+            for line in event.lines() {
+                if let Some(data) = line.strip_prefix("data:") {
+                    if data.trim() == "[DONE]" {
+                        self.done_at = Some(at);
+                    } else {
+                        self.at.push(at);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Reads events as they arrive, up to `data: [DONE]`.
@@ -120,20 +304,20 @@ async fn read_events(a: &mut Answer, gzip: bool, deadline: Instant) -> Events {
     let mut body = a.body(MAX_STREAM).gunzip(gzip);
     let mut text = Vec::new();
     let mut ev = Events::default();
-    loop {
+    while ev.done_at.is_none() {
         let data = match body.next(&mut a.stream, Some(deadline)).await {
             Ok(Some(data)) => data,
             Ok(None) => break,
             Err(h1::Error::Read { source, .. } | h1::Error::Reset { source, .. }) => {
-                ev.broken = Some(format!("reading the stream failed: {source}"));
+                ev.broken = Some(Break::Read(source));
                 break;
             }
             Err(h1::Error::Timeout { .. }) => {
-                ev.broken = Some("the stream did not end before the deadline".to_owned());
+                ev.broken = Some(Break::Deadline);
                 break;
             }
             Err(h1::Error::Gzip(_)) => {
-                ev.broken = Some("the gzip'd stream does not decode".to_owned());
+                ev.broken = Some(Break::Gzip);
                 break;
             }
             // Over the budget, or a cut or malformed body: the end of the
@@ -141,24 +325,7 @@ async fn read_events(a: &mut Answer, gzip: bool, deadline: Instant) -> Events {
             Err(_) => break,
         };
         text.extend_from_slice(&data);
-        // Events end with a blank line.
-        while let Some((end, sep)) = find_event_end(&text) {
-            let event = String::from_utf8_lossy(&text[..end]).into_owned();
-            text.drain(..end + sep);
-            let at = a.started.elapsed();
-            for line in event.lines() {
-                if let Some(data) = line.strip_prefix("data:") {
-                    if data.trim() == "[DONE]" {
-                        ev.done_at = Some(at);
-                    } else {
-                        ev.at.push(at);
-                    }
-                }
-            }
-        }
-        if ev.done_at.is_some() {
-            break;
-        }
+        ev.take(&mut text, a.started.elapsed());
     }
     ev
 }
@@ -168,78 +335,93 @@ fn is_success(status: u16) -> bool {
     (200..300).contains(&status)
 }
 
+/// The stage's failure, with its facts.
+fn failed(err: &StreamError, facts: StreamFacts) -> StageResult<()> {
+    StageResult::fail(err.diagnosis(), facts)
+}
+
 /// Runs the streaming check.
 pub async fn stage(ctx: &Context, spec: &StreamSpec, deadline: Instant) -> StageResult<()> {
-    let mut facts = json!({
-        "method": "POST",
-        "path": redact::request_target(&spec.target.url, Some(redact::MASK)),
-        "accept_encoding": ACCEPT_ENCODING,
-    });
+    let mut facts = StreamFacts {
+        accept_encoding: ACCEPT_ENCODING,
+        content_encoding: None,
+        content_type: None,
+        done: None,
+        events: None,
+        first_event_ms: None,
+        last_event_ms: None,
+        method: "POST",
+        path: redact::request_target(&spec.target.url, Some(redact::MASK)),
+        status: None,
+        stream_error: None,
+        without_stream_status: None,
+    };
     let mut ex = match send(ctx, spec, &spec.stream_body, deadline).await {
         Ok(x) => x,
-        Err(d) => return StageResult::fail(d, facts),
+        Err(e) => return failed(&e, facts),
     };
     let status = ex.head.status;
-    facts["status"] = json!(status);
+    facts.status = Some(status);
     let content_type = ex.header("content-type").unwrap_or("").to_owned();
     let encoding = ex
         .header("content-encoding")
         .unwrap_or("")
         .to_ascii_lowercase();
-    facts["content_type"] = json!(redact::terminal_safe(&content_type, 100));
+    facts.content_type = Some(redact::terminal_safe(&content_type, 100));
     if !encoding.is_empty() {
-        facts["content_encoding"] = json!(redact::terminal_safe(&encoding, 40));
+        facts.content_encoding = Some(redact::terminal_safe(&encoding, 40));
     }
     if !is_success(status) {
         return rejected(ctx, spec, ex, facts, deadline).await;
     }
-    let mime = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    if mime != "text/event-stream" {
+    let mime = content_type.split(';').next().unwrap_or("").trim();
+    if !mime.eq_ignore_ascii_case("text/event-stream") {
         let until = (Instant::now() + Duration::from_millis(1500)).min(deadline);
         let quoted = short_body(ctx, &mut ex, until).await;
-        let d = Diagnosis::new(
-            Code::StreamNotSse,
-            format!(
-                "the streaming request got {} with Content-Type `{}` instead of text/event-stream: {quoted}",
-                status,
-                if content_type.is_empty() { "(none)" } else { &content_type }
-            ),
-        );
-        return StageResult::fail(d, facts);
+        let err = StreamError::NotSse {
+            status,
+            content_type,
+            quoted,
+        };
+        return failed(&err, facts);
     }
     let gzip = encoding.contains("gzip");
+    let events = read_events(&mut ex, gzip, deadline).await;
+    judge_events(events, gzip, facts)
+}
+
+/// The verdict on the events read: a pass, buffered, or broken.
+fn judge_events(ev: Events, gzip: bool, mut facts: StreamFacts) -> StageResult<()> {
+    let ms = crate::duration::millis;
     let Events {
         at: events,
         done_at,
         broken,
-    } = read_events(&mut ex, gzip, deadline).await;
-    let ms = crate::duration::millis;
-    facts["events"] = json!(events.len());
-    facts["done"] = json!(done_at.is_some());
+    } = ev;
+    facts.events = Some(events.len());
+    facts.done = Some(done_at.is_some());
     if let (Some(first), Some(last)) = (events.first(), events.last()) {
-        facts["first_event_ms"] = json!(ms(*first));
-        facts["last_event_ms"] = json!(ms(*last));
+        facts.first_event_ms = Some(ms(*first));
+        facts.last_event_ms = Some(ms(*last));
     }
     if let Some(why) = broken.filter(|_| done_at.is_none()) {
-        let d = Diagnosis::new(
-            Code::StreamNotSse,
-            format!("{why} after {} event(s), before data: [DONE]", events.len()),
-        );
-        return StageResult::fail(d, facts);
+        return failed(&why.after(events.len()), facts);
     }
     let (Some(first), Some(last)) = (events.first().copied(), events.last().copied()) else {
-        let d = Diagnosis::new(
-            Code::StreamNotSse,
-            "the response is text/event-stream but carries no data: events".to_owned(),
-        );
-        return StageResult::fail(d, facts);
+        return failed(&StreamError::NoEvents, facts);
     };
     let spread = last.saturating_sub(first);
+    if events.len() >= 3 && spread < TOGETHER && first > TOGETHER * 5 {
+        let d = StreamError::Buffered {
+            events: events.len(),
+            first_ms: ms(first),
+            spread_ms: ms(spread),
+            gzip,
+        }
+        .diagnosis();
+        let s = d.summary.clone();
+        return StageResult::warn(d, s, facts, ());
+    }
     let summary = format!(
         "{} events, first after {:.0} ms, last after {:.0} ms{}",
         events.len(),
@@ -247,30 +429,17 @@ pub async fn stage(ctx: &Context, spec: &StreamSpec, deadline: Instant) -> Stage
         ms(last),
         if gzip { " (gzip)" } else { "" }
     );
-    if events.len() >= 3 && spread < TOGETHER && first > TOGETHER * 5 {
-        let mut why = format!(
-            "{} events arrived together after {:.0} ms (first and last {:.1} ms apart): the stream was buffered on the way",
-            events.len(),
-            ms(first),
-            ms(spread)
-        );
-        if gzip {
-            why.push_str("; the stream is gzip'd, which buffers it too");
-        }
-        let d = Diagnosis::new(Code::StreamBuffered, why);
-        let s = d.summary.clone();
-        return StageResult::warn(d, s, facts, ());
-    }
     StageResult::pass(summary, facts, ())
 }
 
 /// The streaming request was refused: the same request without `stream`
-/// tells whether streaming itself is (`STREAM_REJECTED`).
+/// tells whether streaming itself is (`STREAM_REJECTED`) or the request
+/// (`STREAM_REQUEST_FAILED`).
 async fn rejected(
     ctx: &Context,
     spec: &StreamSpec,
     mut ex: Answer,
-    mut facts: serde_json::Value,
+    mut facts: StreamFacts,
     deadline: Instant,
 ) -> StageResult<()> {
     let status = ex.head.status;
@@ -282,7 +451,7 @@ async fn rejected(
         }
         _ => short_body(ctx, &mut ex, until).await,
     };
-    facts["stream_error"] = json!(quoted);
+    facts.stream_error = Some(quoted.clone());
     let plain = match send(ctx, spec, &spec.plain_body, deadline).await {
         Ok(mut p) => {
             let _ = short_body(
@@ -295,23 +464,20 @@ async fn rejected(
         }
         Err(_) => None,
     };
-    facts["without_stream_status"] = json!(plain);
-    let d = match plain {
-        Some(s) if is_success(s) => Diagnosis::new(
-            Code::StreamRejected,
-            format!("the chat completion works without stream ({s}) and fails with \"stream\": true ({status}): {quoted}"),
-        ),
-        other => Diagnosis::new(
-            Code::HttpStatus,
-            format!(
-                "the chat completion fails with and without stream ({status} / {}): {quoted}",
-                other.map_or("no answer".to_owned(), |s| s.to_string())
-            ),
-        )
-        .with_status(Status::Fail)
-        .with_hint("the service rejects the chat request itself: read its error (model name, quota, content filter); streaming is not the cause"),
+    facts.without_stream_status = Some(plain);
+    let err = match plain {
+        Some(plain) if is_success(plain) => StreamError::Rejected {
+            status,
+            plain,
+            quoted,
+        },
+        plain => StreamError::RequestFailed {
+            status,
+            plain,
+            quoted,
+        },
     };
-    StageResult::fail(d, facts)
+    failed(&err, facts)
 }
 
 /// The end of the first complete event and the length of its separator.

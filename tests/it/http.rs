@@ -144,3 +144,58 @@ fn one_mebibyte_header_is_refused() {
     args.extend(["--timeout".to_owned(), "2s".to_owned()]);
     assert_bounded_http_failure(&run_check(&args));
 }
+
+/// Reads the request, then answers with `close`: a reset (SO_LINGER 0) or
+/// a clean close (FIN) before any byte of a reply.
+fn closes_after_the_request(reset: bool) -> crate::support::Server {
+    use crate::support::servers::{bind_loopback, read_request, spawn_server};
+    use tokio::io::AsyncWriteExt as _;
+    spawn_server(bind_loopback(), move |mut stream, log| async move {
+        if let Some(request) = read_request(&mut stream).await {
+            log.lock().unwrap().push(request);
+            if reset {
+                let _ = stream.set_zero_linger();
+            } else {
+                let _ = stream.shutdown().await;
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+        }
+    })
+}
+
+/// A reset while waiting for the reply is not a malformed answer: something
+/// on the path cut the connection (HTTP_RESET, with what clients print).
+#[test]
+fn a_reset_after_the_request_is_http_reset() {
+    let server = closes_after_the_request(true);
+    let run = run_check(&pinned(&server, "http", "/"));
+    run.assert_fail(16, "http", "HTTP_RESET");
+    let d = &run.target(0)["diagnosis"];
+    assert!(
+        d["summary"].as_str().unwrap_or("").contains("reset"),
+        "{}",
+        run.dump()
+    );
+    assert!(
+        d["client_errors"]
+            .to_string()
+            .contains("curl: (56) Recv failure: Connection reset by peer"),
+        "{}",
+        run.dump()
+    );
+    assert_eq!(server.requests().len(), 1);
+}
+
+/// A clean close before any byte of a reply stays HTTP_MALFORMED.
+#[test]
+fn a_close_before_any_reply_byte_stays_malformed() {
+    let server = closes_after_the_request(false);
+    let run = run_check(&pinned(&server, "http", "/"));
+    run.assert_fail(16, "http", "HTTP_MALFORMED");
+    assert!(
+        run.stdout
+            .contains("the server closed the connection without a response"),
+        "{}",
+        run.dump()
+    );
+}

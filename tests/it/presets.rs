@@ -1105,3 +1105,197 @@ fn speech_with_proxy_flag_goes_through_it_without_a_split() {
         r.dump()
     );
 }
+
+/// The chat request fails with and without `stream` (here: a model the
+/// account cannot use): the stream stage's diagnosis is a `STREAM_` code
+/// (the request, not streaming, is refused), quoting the service's error.
+#[test]
+fn stream_failing_with_and_without_stream_is_stream_request_failed() {
+    fn routes(req: &str) -> Reply {
+        if req.starts_with("POST /v1/chat/completions ") {
+            return Reply::Json(
+                404,
+                r#"{"error":{"message":"The model `gpt-4o-mini` does not exist or you do not have access to it.","type":"invalid_request_error","param":null,"code":"model_not_found"}}"#,
+            );
+        }
+        openai_routes(req)
+    }
+    let server = api_server(&["api.openai.com"], routes);
+    let ca = pki().root_file();
+    let mut args = crate::args!["openai", "--key", OPENAI_KEY, "--stream"];
+    args.extend(pin(&server));
+    let r = preset(&args, &ca);
+    r.assert_fail(19, "stream", "STREAM_REQUEST_FAILED");
+    let d = &r.stage_of(0, "stream")["diagnosis"];
+    assert_eq!(d["layer"], "stream", "{}", r.dump());
+    let s = d["summary"].as_str().unwrap_or("");
+    assert!(
+        s.contains("fails with and without stream (404 / 404)"),
+        "{s}"
+    );
+    assert!(s.contains("model_not_found"), "{s}");
+    assert_eq!(
+        r.stage_of(0, "stream")["facts"]["without_stream_status"],
+        404,
+        "{}",
+        r.dump()
+    );
+    assert_no_secret(&r, OPENAI_KEY);
+}
+
+/// A plain-http OpenAI-style API on loopback (`openai_routes`; events 60 ms
+/// apart), for `--base-url http://…`.
+fn plain_api_server() -> Server {
+    spawn_server(bind_loopback(), |mut stream, log| async move {
+        let Some(req) = read_request(&mut stream).await else {
+            return;
+        };
+        log.lock().unwrap().push(req.clone());
+        match openai_routes(&req) {
+            Reply::Sse { gap, .. } => {
+                let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+                let _ = stream.write_all(head.as_bytes()).await;
+                let mut events: Vec<String> = (1..=5)
+                    .map(|i| {
+                        format!(
+                            "data: {{\"choices\":[{{\"delta\":{{\"content\":\"{i} \"}}}}]}}\n\n"
+                        )
+                    })
+                    .collect();
+                events.push("data: [DONE]\n\n".to_owned());
+                for e in events {
+                    let chunk = format!("{:x}\r\n{e}\r\n", e.len());
+                    let _ = stream.write_all(chunk.as_bytes()).await;
+                    let _ = stream.flush().await;
+                    tokio::time::sleep(gap).await;
+                }
+                let _ = stream.write_all(b"0\r\n\r\n").await;
+            }
+            Reply::Json(status, body) => {
+                let head = format!("HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+                let _ = stream.write_all(head.as_bytes()).await;
+            }
+            Reply::Redirect(_) => {}
+        }
+        let _ = stream.shutdown().await;
+    })
+}
+
+/// `--stream` against a plain-http base URL through an `http_proxy`: the
+/// stream stage's own request goes to the proxy in absolute-form (with the
+/// proxy's credentials), as the http stage's does, and the stage passes.
+#[test]
+fn stream_through_a_plain_http_proxy_passes() {
+    let api = plain_api_server();
+    let proxy = crate::support::ProxyServer::new()
+        .basic_auth("bob", "s3cret")
+        .route("api.test", api.addr())
+        .start();
+    let base = format!("http://api.test:{}/v1", api.port());
+    let args = crate::args![
+        "openai",
+        "--key",
+        OPENAI_KEY,
+        "--base-url",
+        base,
+        "--stream"
+    ];
+    let mut cmd = netdoctor();
+    cmd.env(
+        "http_proxy",
+        format!("http://bob:s3cret@127.0.0.1:{}", proxy.port()),
+    );
+    let r = run_json_with(cmd, &args);
+    assert_eq!(r.code, 0, "{}", r.dump());
+    let s = r.stage_of(0, "stream");
+    assert_eq!(s["status"], "pass", "{}", r.dump());
+    assert_eq!(s["facts"]["events"], 5, "{s}");
+    let via_proxy = proxy.requests();
+    let chat = via_proxy
+        .iter()
+        .find(|q| q.contains("/v1/chat/completions"))
+        .expect("the stream request went through the proxy");
+    assert!(
+        chat.starts_with(&format!(
+            "POST http://api.test:{}/v1/chat/completions HTTP/1.1\r\n",
+            api.port()
+        )),
+        "{chat}"
+    );
+    assert!(chat.contains("Proxy-Authorization: Basic "), "{chat}");
+    assert_no_secret(&r, OPENAI_KEY);
+    assert_no_secret(&r, "s3cret");
+}
+
+/// A resolver that answers the first `A` query for any name with 127.0.0.1
+/// and NXDOMAIN after that: two nameservers behind one address, only one of
+/// which has the (private) zone. Its UDP port, for `--resolver`.
+fn flapping_resolver() -> u16 {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind udp");
+    let port = socket.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut answered = false;
+        let mut buf = [0u8; 512];
+        while let Ok((n, from)) = socket.recv_from(&mut buf) {
+            let q = &buf[..n];
+            // The question: labels up to the root, then type and class.
+            let mut end = 12;
+            while end < n && q[end] != 0 {
+                end += 1 + usize::from(q[end]);
+            }
+            if end + 5 > n {
+                continue;
+            }
+            let qtype = u16::from_be_bytes([q[end + 1], q[end + 2]]);
+            let answer = qtype == 1 && !answered;
+            answered |= qtype == 1;
+            let rcode = if qtype == 1 && !answer { 3 } else { 0 };
+            let mut r = q[..2].to_vec();
+            r.extend_from_slice(&[0x81, 0x80 | rcode, 0, 1, 0, u8::from(answer), 0, 0, 0, 0]);
+            r.extend_from_slice(&q[12..end + 5]);
+            if answer {
+                r.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 127, 0, 0, 1]);
+            }
+            let _ = socket.send_to(&r, from);
+        }
+    });
+    port
+}
+
+/// A name that stops resolving between the http stage and the stream
+/// stage's own connection: the stream stage reports the dns step's own
+/// code (DNS_NXDOMAIN), not an http one.
+#[test]
+fn stream_connection_that_does_not_resolve_is_a_dns_code() {
+    let server = api_server(&["api.openai.com"], openai_routes);
+    let ca = pki().root_file();
+    let dns = flapping_resolver();
+    let base = format!("https://api.openai.com:{}/v1", server.port());
+    let args = crate::args![
+        "openai",
+        "--key",
+        OPENAI_KEY,
+        "--base-url",
+        base,
+        "--stream",
+        "--resolver",
+        format!("127.0.0.1:{dns}"),
+        "-4"
+    ];
+    let r = preset(&args, &ca);
+    assert_eq!(r.stage_of(0, "dns")["status"], "pass", "{}", r.dump());
+    assert_eq!(r.stage_of(0, "http")["status"], "pass", "{}", r.dump());
+    let s = r.stage_of(0, "stream");
+    assert_eq!(s["status"], "fail", "{}", r.dump());
+    assert_eq!(s["diagnosis"]["code"], "DNS_NXDOMAIN", "{}", r.dump());
+    assert_eq!(s["diagnosis"]["layer"], "dns", "{}", r.dump());
+    // The stage that failed is the stream stage (exit 19), its cause DNS.
+    assert_eq!(r.code, 19, "{}", r.dump());
+    assert_eq!(r.target(0)["failed_layer"], "stream", "{}", r.dump());
+    assert_eq!(
+        r.target(0)["diagnosis"]["code"],
+        "DNS_NXDOMAIN",
+        "{}",
+        r.dump()
+    );
+}
