@@ -129,6 +129,16 @@ fn is_hostile(c: char) -> bool {
         || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
+/// Cuts untrusted text to `max` characters (`…` marks the cut), keeping it
+/// as it is otherwise: what stages record. The renderers escape it for the
+/// terminal ([`terminal_safe`]) when they show it.
+pub fn bounded(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
+
 /// Escapes characters that could drive or fool the terminal, and cuts the
 /// text to `max` characters.
 pub fn terminal_safe(text: &str, max: usize) -> String {

@@ -220,7 +220,7 @@ pub fn service_error(body: &str) -> Option<String> {
     let message = err
         .get("message")
         .and_then(|m| m.as_str())
-        .map(|m| crate::redact::terminal_safe(m, 200));
+        .map(|m| crate::redact::bounded(m, 200));
     // Azure repeats the status as `"code": "401"`: only names are worth quoting.
     let code = err
         .get("code")

@@ -81,7 +81,7 @@ pub fn stage(ex: &Exchange) -> StageResult<()> {
         status: ex.status,
         www_authenticate: ex
             .header("www-authenticate")
-            .map(|scheme| redact::terminal_safe(scheme, 200)),
+            .map(|scheme| redact::bounded(scheme, 200)),
     };
     match verdict(ex) {
         Ok(summary) => StageResult::pass(summary.to_owned(), facts, ()),

@@ -108,7 +108,7 @@ impl Error {
 
 /// The first bytes, as text safe to print.
 fn shown(start: &[u8]) -> String {
-    redact::terminal_safe(&String::from_utf8_lossy(start), START)
+    redact::bounded(&String::from_utf8_lossy(start), START)
 }
 
 fn start_of(buf: &[u8]) -> Vec<u8> {

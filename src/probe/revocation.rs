@@ -175,7 +175,7 @@ async fn status_line(
         )),
         Ok(Ok((head, _))) => {
             let line = format!("HTTP/1.{} {} {}", head.version, head.status, head.reason);
-            Ok(crate::redact::terminal_safe(line.trim_end(), 120))
+            Ok(crate::redact::bounded(line.trim_end(), 120))
         }
         Ok(Err(
             h1::Error::Write(e)

@@ -248,7 +248,7 @@ async fn short_body(ctx: &Context, a: &mut Answer, until: Instant) -> String {
         .and_then(|p| p.service_error(&text))
         .unwrap_or_else(|| {
             let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            format!("\"{}\"", redact::terminal_safe(&folded, 160))
+            format!("\"{}\"", redact::bounded(&folded, 160))
         })
 }
 
@@ -367,9 +367,9 @@ pub async fn stage(ctx: &Context, spec: &StreamSpec, deadline: Instant) -> Stage
         .header("content-encoding")
         .unwrap_or("")
         .to_ascii_lowercase();
-    facts.content_type = Some(redact::terminal_safe(&content_type, 100));
+    facts.content_type = Some(redact::bounded(&content_type, 100));
     if !encoding.is_empty() {
-        facts.content_encoding = Some(redact::terminal_safe(&encoding, 40));
+        facts.content_encoding = Some(redact::bounded(&encoding, 40));
     }
     if !is_success(status) {
         return rejected(ctx, spec, ex, facts, deadline).await;

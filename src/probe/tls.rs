@@ -407,7 +407,7 @@ fn classify(e: &io::Error, first: &[u8]) -> TlsError {
         let line = text.lines().next().unwrap_or_default();
         return TlsError::PlaintextResponse {
             http: first.starts_with(b"HTTP/") || first.starts_with(b"<"),
-            first_bytes: format!("\"{}\"", crate::redact::terminal_safe(line, 60)),
+            first_bytes: format!("\"{}\"", crate::redact::bounded(line, 60)),
         };
     }
     if let Some(tls) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {

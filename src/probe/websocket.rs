@@ -152,7 +152,7 @@ pub enum WsError {
     /// A protocol error (oversized frame, bad framing, I/O).
     #[error(
         "the WebSocket broke right after the upgrade: {}",
-        redact::terminal_safe(detail, 160)
+        redact::bounded(detail, 160)
     )]
     Broken { detail: String },
     /// A close frame instead of a pong.
@@ -204,7 +204,7 @@ fn quoted_reason(reason: &str) -> String {
     if reason.is_empty() {
         String::new()
     } else {
-        format!(" \"{}\"", redact::terminal_safe(reason, 120))
+        format!(" \"{}\"", redact::bounded(reason, 120))
     }
 }
 
@@ -219,7 +219,7 @@ pub async fn stage(ex: Exchange, deadline: Instant) -> StageResult<()> {
     }
     facts.subprotocol = ex
         .header("sec-websocket-protocol")
-        .map(|p| redact::terminal_safe(p, 100));
+        .map(|p| redact::bounded(p, 100));
     match ping(ex, deadline).await {
         Ok(rtt) => {
             let ms = crate::duration::millis(rtt);
@@ -254,7 +254,7 @@ fn check_upgrade(ex: &Exchange) -> Result<(), WsError> {
     let got = ex.header("sec-websocket-accept").map(str::trim);
     if expected.as_deref() != got {
         return Err(WsError::BadAccept {
-            got: got.map(|g| redact::terminal_safe(g, 60)),
+            got: got.map(|g| redact::bounded(g, 60)),
             expected: expected.unwrap_or_default(),
         });
     }
@@ -309,7 +309,7 @@ async fn ping(ex: Exchange, deadline: Instant) -> Result<Duration, WsError> {
 }
 
 fn not_upgraded(ex: &Exchange) -> WsError {
-    let server = ex.header("server").map(|s| redact::terminal_safe(s, 80));
+    let server = ex.header("server").map(|s| redact::bounded(s, 80));
     let reverse_proxy = server
         .as_deref()
         .map(str::to_ascii_lowercase)

@@ -314,5 +314,10 @@ fn render_diagnosis(out: &mut String, d: &Diagnosis, style: Style, kind: &str) {
             let _ = writeln!(out, "      {c}");
         }
     }
-    let _ = writeln!(out, "  {} {}", style.bold("hint:"), d.hint);
+    let _ = writeln!(
+        out,
+        "  {} {}",
+        style.bold("hint:"),
+        terminal_safe(&d.hint, usize::MAX)
+    );
 }

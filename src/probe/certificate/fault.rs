@@ -186,7 +186,7 @@ fn incomplete(issuer: &str, url: Option<&str>) -> String {
     match url {
         Some(url) => format!(
             "the server did not send the intermediate CA ({issuer}) that its certificate names at {}",
-            crate::redact::terminal_safe(url, 200)
+            crate::redact::bounded(url, 200)
         ),
         None => format!(
             "the server sent only its own certificate, and its issuer ({issuer}) is in no store here nor among public CAs: the server probably omits its intermediate CA, or that issuer is a private CA this container does not trust"

@@ -116,9 +116,9 @@ fn no_reply(
     }
     facts.connect_ms = Some(millis(started.elapsed()));
     let first = String::from_utf8_lossy(start).into_owned();
-    facts.first_bytes = Some(redact::terminal_safe(&first, 40));
+    facts.first_bytes = Some(redact::bounded(&first, 40));
     ProxyError::NotAnHttpProxy {
         proxy: url.authority(),
-        first_line: redact::terminal_safe(first.lines().next().unwrap_or(""), 40),
+        first_line: redact::bounded(first.lines().next().unwrap_or(""), 40),
     }
 }

@@ -23,15 +23,12 @@ const SHOWN_HEADERS: [&str; 5] = [
 /// Records the reply's status, reason and telling headers.
 pub(super) fn record_reply(facts: &mut ProxyFacts, reply: &h1::Head) {
     facts.status = Some(reply.status);
-    facts.reason = Some(redact::terminal_safe(&reply.reason, 80));
+    facts.reason = Some(redact::bounded(&reply.reason, 80));
     let mut shown = BTreeMap::new();
     for name in SHOWN_HEADERS {
         let values = reply.all(name);
         if !values.is_empty() {
-            let text: Vec<String> = values
-                .iter()
-                .map(|v| redact::terminal_safe(v, 120))
-                .collect();
+            let text: Vec<String> = values.iter().map(|v| redact::bounded(v, 120)).collect();
             shown.insert(name, text.join(", "));
         }
     }
@@ -44,7 +41,7 @@ fn schemes(reply: &h1::Head) -> Vec<String> {
         .all("proxy-authenticate")
         .iter()
         .filter_map(|v| v.split_whitespace().next())
-        .map(|s| redact::terminal_safe(s.trim_end_matches(','), 30))
+        .map(|s| redact::bounded(s.trim_end_matches(','), 30))
         .collect()
 }
 
@@ -52,7 +49,7 @@ fn schemes(reply: &h1::Head) -> Vec<String> {
 fn quote(reply: &h1::Head, name: &str, shown: &str, max: usize) -> String {
     reply
         .header(name)
-        .map(|s| format!(", {shown}: {}", redact::terminal_safe(s, max)))
+        .map(|s| format!(", {shown}: {}", redact::bounded(s, max)))
         .unwrap_or_default()
 }
 
@@ -66,11 +63,7 @@ pub(super) fn judge_status(
     credentials_sent: bool,
 ) -> ProxyError {
     let server = quote(reply, "server", "Server", 60);
-    let status = format!(
-        "{} {}",
-        reply.status,
-        redact::terminal_safe(&reply.reason, 60)
-    );
+    let status = format!("{} {}", reply.status, redact::bounded(&reply.reason, 60));
     if reply.status == 407 {
         return ProxyError::AuthRequired {
             proxy: url.to_string(),
@@ -78,10 +71,7 @@ pub(super) fn judge_status(
             status,
             offered: schemes(reply),
             server,
-            user: url
-                .username
-                .as_deref()
-                .map(|u| redact::terminal_safe(u, 40)),
+            user: url.username.as_deref().map(|u| redact::bounded(u, 40)),
             credentials_sent,
         };
     }

@@ -62,7 +62,7 @@ pub fn bypassed(route: &Route) -> StageResult<()> {
                     route.source,
                     route.shown(),
                     b.var,
-                    redact::terminal_safe(&b.entry, 100)
+                    redact::bounded(&b.entry, 100)
                 ),
             );
             let summary = format!("direct: {} entry `{}`", b.var, b.entry);

@@ -96,7 +96,7 @@ fn refusal(e: &E, url: &ProxyUrl, requested: &str) -> ProxyError {
             user: url
                 .username
                 .as_deref()
-                .map(|u| redact::terminal_safe(u, 40))
+                .map(|u| redact::bounded(u, 40))
                 .unwrap_or_default(),
         },
         E::ConnectionNotAllowedByRuleset

@@ -33,7 +33,7 @@ pub(super) async fn handshake(
             let first_line = first_bytes.split("\\r\\n").next().unwrap_or("");
             return Err(ProxyError::TlsToPlaintext {
                 proxy: url.authority(),
-                first_line: redact::terminal_safe(first_line, 60),
+                first_line: redact::bounded(first_line, 60),
             });
         }
         return Err(unreachable(url, d.code, d.summary));

@@ -53,7 +53,12 @@ fn render_findings(out: &mut String, env: &EnvReport, style: Style) {
                 let _ = writeln!(out, "      {c}");
             }
         }
-        let _ = writeln!(out, "    {} {}", style.dim("hint:"), f.hint);
+        let _ = writeln!(
+            out,
+            "    {} {}",
+            style.dim("hint:"),
+            terminal_safe(&f.hint, usize::MAX)
+        );
     }
 }
 
