@@ -566,7 +566,8 @@ fn judge(
     let verdict = match judged {
         Some((d, note)) => {
             if let Some(note) = note {
-                summary.push_str(&format!(": {note}"));
+                summary.push_str(": ");
+                summary.push_str(&note);
                 facts.preset = Some(note);
             }
             d

@@ -307,7 +307,6 @@ async fn read_events(a: &mut Answer, gzip: bool, deadline: Instant) -> Events {
     while ev.done_at.is_none() {
         let data = match body.next(&mut a.stream, Some(deadline)).await {
             Ok(Some(data)) => data,
-            Ok(None) => break,
             Err(h1::Error::Read { source, .. } | h1::Error::Reset { source, .. }) => {
                 ev.broken = Some(Break::Read(source));
                 break;
@@ -320,9 +319,9 @@ async fn read_events(a: &mut Answer, gzip: bool, deadline: Instant) -> Events {
                 ev.broken = Some(Break::Gzip);
                 break;
             }
-            // Over the budget, or a cut or malformed body: the end of the
-            // stream, as a close is.
-            Err(_) => break,
+            // The end, or over the budget, or a cut or malformed body: the
+            // end of the stream, as a close is.
+            Ok(None) | Err(_) => break,
         };
         text.extend_from_slice(&data);
         ev.take(&mut text, a.started.elapsed());

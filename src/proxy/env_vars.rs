@@ -97,14 +97,11 @@ fn bad_url(name: &str, value: &str) -> Option<Finding> {
     }
     let parsed = ProxyUrl::parse(value);
     match &parsed {
-        Err(e @ (ProxyUrlError::Malformed { .. } | ProxyUrlError::NoHost { .. })) => {
-            return Some(finding(
-                Code::EnvProxyBadUrl,
-                Status::Fail,
-                format!("{name}: {e}"),
-            ));
-        }
-        Err(e @ ProxyUrlError::Scheme { .. }) => {
+        Err(
+            e @ (ProxyUrlError::Malformed { .. }
+            | ProxyUrlError::NoHost { .. }
+            | ProxyUrlError::Scheme { .. }),
+        ) => {
             return Some(finding(
                 Code::EnvProxyBadUrl,
                 Status::Fail,

@@ -11,6 +11,9 @@ use crate::proxy::ProxyUrl;
 use crate::redact;
 use std::collections::BTreeMap;
 
+/// What nginx answers a plain request on a TLS port.
+const NGINX: &str = "plain HTTP request was sent to HTTPS port";
+
 /// The reply's headers that tell about the proxy, as the facts show them.
 const SHOWN_HEADERS: [&str; 5] = [
     "server",
@@ -75,7 +78,6 @@ pub(super) fn judge_status(
             credentials_sent,
         };
     }
-    const NGINX: &str = "plain HTTP request was sent to HTTPS port";
     let plain_to_tls = reply.status == 400
         && (String::from_utf8_lossy(body).contains(NGINX) || reply.reason.contains(NGINX));
     if plain_to_tls {

@@ -53,28 +53,26 @@ pub struct Hop {
 /// direct: a warning naming the entry, or a pass saying why.
 pub fn bypassed(route: &Route) -> StageResult<()> {
     let facts = ProxyFacts::from(route.facts());
-    match &route.verdict {
-        Verdict::Bypassed(b) => {
-            let d = Diagnosis::new(
-                Code::ProxyBypassed,
-                format!(
-                    "{}={} applies, but the {} entry `{}` sends this host direct",
-                    route.source,
-                    route.shown(),
-                    b.var,
-                    redact::bounded(&b.entry, 100)
-                ),
-            );
-            let summary = format!("direct: {} entry `{}`", b.var, b.entry);
-            StageResult::warn(d, summary, facts, ())
-        }
-        _ => {
-            let summary = route.notes.first().cloned().unwrap_or_else(|| {
-                "direct: httpx reads no proxy variable for this target".to_owned()
-            });
-            StageResult::pass(summary, facts, ())
-        }
+    if let Verdict::Bypassed(b) = &route.verdict {
+        let d = Diagnosis::new(
+            Code::ProxyBypassed,
+            format!(
+                "{}={} applies, but the {} entry `{}` sends this host direct",
+                route.source,
+                route.shown(),
+                b.var,
+                redact::bounded(&b.entry, 100)
+            ),
+        );
+        let summary = format!("direct: {} entry `{}`", b.var, b.entry);
+        return StageResult::warn(d, summary, facts, ());
     }
+    let summary = route
+        .notes
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "direct: httpx reads no proxy variable for this target".to_owned());
+    StageResult::pass(summary, facts, ())
 }
 
 /// ` (requests, curl would decide otherwise)` when clients part from the
