@@ -221,7 +221,10 @@ fn probe_and_report(cfg: Config) -> u8 {
             p.clear();
         }
         crate::presets::conclude(&ids, &mut targets);
-        crate::env::clock::check_server_dates(&mut env, &targets, std::time::SystemTime::now());
+        let dates = targets
+            .iter()
+            .filter_map(|t| Some((t.target.as_str(), t.server_date()?)));
+        crate::env::clock::check_server_dates(&mut env, dates, std::time::SystemTime::now());
         Report::new(env, targets)
     });
     let text = match output.format {

@@ -7,8 +7,7 @@
 use super::facts::{Clock, ClockSkew};
 use super::EnvReport;
 use super::{add_finding, Look};
-use crate::diagnosis::{Code, Diagnosis, Layer, Status};
-use crate::report::TargetReport;
+use crate::diagnosis::{Code, Diagnosis, Status};
 use std::time::{SystemTime, UNIX_EPOCH};
 use time::format_description::well_known::{Rfc2822, Rfc3339};
 use time::OffsetDateTime;
@@ -85,18 +84,12 @@ pub fn skew(date_header: &str, now: SystemTime) -> Option<i64> {
 /// After a `check`: adds `ENV_CLOCK_SKEW` (warn) when a server's `Date`
 /// header is more than five minutes from the local clock. The first such
 /// target is named; the pipeline's verdicts are untouched.
-pub fn check_server_dates(env: &mut EnvReport, targets: &[TargetReport], now: SystemTime) {
-    for t in targets {
-        let date = t
-            .stages
-            .iter()
-            .filter(|s| s.layer == Layer::Http)
-            .filter_map(|s| s.facts.as_ref())
-            .find_map(|f| match f {
-                crate::probe::Facts::Http(http) => http.headers.as_ref()?.date.as_deref(),
-                _ => None,
-            });
-        let Some(date) = date else { continue };
+pub fn check_server_dates<'a>(
+    env: &mut EnvReport,
+    dates: impl IntoIterator<Item = (&'a str, &'a str)>,
+    now: SystemTime,
+) {
+    for (target, date) in dates {
         let Some(secs) = skew(date, now) else {
             continue;
         };
@@ -107,7 +100,7 @@ pub fn check_server_dates(env: &mut EnvReport, targets: &[TargetReport], now: Sy
         env.facts.clock_skew = Some(ClockSkew {
             local_minus_server_s: secs,
             server_date: date.to_owned(),
-            target: t.target.clone(),
+            target: target.to_owned(),
         });
         add_finding(
             env,
@@ -116,7 +109,7 @@ pub fn check_server_dates(env: &mut EnvReport, targets: &[TargetReport], now: Sy
                 format!(
                     "this container's clock is {} {way} {}'s (its Date header says {date}): certificates can look \"not yet valid\" or expired when they are not",
                     span(secs.unsigned_abs()),
-                    t.target
+                    target
                 ),
             )
             .with_status(Status::Warn),

@@ -118,6 +118,18 @@ impl TargetReport {
         report
     }
 
+    /// The `Date` header of the target's http reply, if it had one.
+    pub fn server_date(&self) -> Option<&str> {
+        self.stages
+            .iter()
+            .filter(|s| s.layer == Layer::Http)
+            .filter_map(|s| s.facts.as_ref())
+            .find_map(|f| match f {
+                crate::probe::Facts::Http(http) => http.headers.as_ref()?.date.as_deref(),
+                _ => None,
+            })
+    }
+
     /// Combines repeated runs: the last run's stages, the last failure's
     /// verdict (any failing run fails the target), and the statistics.
     pub fn from_repeats(mut runs: Vec<TargetReport>) -> Self {
