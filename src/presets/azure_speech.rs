@@ -41,7 +41,7 @@ pub fn sdk_errors(code: Code) -> &'static [&'static str] {
     use Code as C;
     match code {
         C::DnsNxdomain | C::DnsNoRecords => &[DNS_2, CONNECTION_FAILURE],
-        C::DnsServfail | C::DnsRefused | C::DnsTimeout | C::DnsNoResolver => {
+        C::DnsServfail | C::DnsRefused | C::DnsTimeout | C::DnsNoResolver | C::DnsMalformed => {
             &[OPEN_FAILED, CONNECTION_FAILURE]
         }
         C::TcpRefused => &[REFUSED_111, CONNECTION_FAILURE],

@@ -66,6 +66,12 @@ pub enum DnsError {
     },
     #[error("no nameserver is configured and nothing answers on 127.0.0.1:53 ({detail})")]
     NoResolver { name: String, detail: String },
+    #[error("{servers} sent an answer for {name} that cannot be decoded: {detail}")]
+    Malformed {
+        name: String,
+        servers: String,
+        detail: String,
+    },
     #[error("looking up {name} at {servers} failed: {detail}")]
     Failed {
         name: String,
@@ -84,6 +90,7 @@ impl DnsError {
             DnsError::Refused { .. } => Code::DnsRefused,
             DnsError::Timeout { .. } => Code::DnsTimeout,
             DnsError::NoResolver { .. } => Code::DnsNoResolver,
+            DnsError::Malformed { .. } => Code::DnsMalformed,
         }
     }
 }
@@ -341,6 +348,11 @@ impl NameResolver {
                 name,
                 servers,
                 after: self.timeout,
+            },
+            NetError::Proto(p) => DnsError::Malformed {
+                name,
+                servers,
+                detail: p.to_string(),
             },
             other => DnsError::Failed {
                 name,

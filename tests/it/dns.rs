@@ -154,3 +154,42 @@ fn cname_chain_is_in_the_facts() {
     assert!(cnames.is_array(), "facts.cnames\n{}", run.dump());
     assert!(text(cnames).contains("good.test"), "{}", run.dump());
 }
+
+/// A UDP "nameserver" on loopback that answers every query with a packet
+/// cut short after its header and part of the question (what a broken DNS
+/// proxy or a truncating middlebox sends). Ends with the test process.
+fn cut_answers() -> std::net::SocketAddr {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind udp");
+    let addr = socket.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 512];
+        while let Ok((n, from)) = socket.recv_from(&mut buf) {
+            if n < 12 {
+                continue;
+            }
+            // Same id; QR, RD, RA; 1 question, 1 answer — then the packet ends.
+            let mut reply = buf[..2].to_vec();
+            reply.extend_from_slice(&[0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0]);
+            reply.extend_from_slice(&buf[12..n.min(20)]);
+            let _ = socket.send_to(&reply, from);
+        }
+    });
+    addr
+}
+
+#[test]
+fn an_answer_that_cannot_be_decoded_is_dns_malformed_not_servfail() {
+    let server = cut_answers();
+    let run = run_check(&[
+        "check",
+        "tcp://cut.example.test:80",
+        "--resolver",
+        &server.to_string(),
+        "--timeout",
+        "2s",
+    ]);
+    run.assert_fail(11, "dns", "DNS_MALFORMED");
+    let summary = text(&run.target(0)["diagnosis"]["summary"]);
+    assert!(summary.contains("cannot be decoded"), "{}", run.dump());
+    assert!(summary.contains(&server.to_string()), "{}", run.dump());
+}
