@@ -89,8 +89,8 @@ pub fn request_target(u: &Url, replacement: Option<&str>) -> String {
 /// A `Location` header, resolved against the request URL and redacted.
 pub fn location(base: &Url, location: &str) -> String {
     match base.join(location) {
-        Ok(u) => terminal_safe(&url(&u), 200),
-        Err(_) => terminal_safe(&text(location), 200),
+        Ok(u) => bounded(&url(&u), 200),
+        Err(_) => bounded(&text(location), 200),
     }
 }
 
@@ -124,7 +124,7 @@ pub fn text(raw: &str) -> String {
 
 /// Whether a character could reorder or hide text on a terminal: controls,
 /// bidirectional overrides and isolates, zero-width characters.
-fn is_hostile(c: char) -> bool {
+pub(crate) fn is_hostile(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }

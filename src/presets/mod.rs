@@ -226,8 +226,12 @@ pub fn service_error(body: &str) -> Option<String> {
         .get("code")
         .and_then(|c| c.as_str())
         .filter(|c| !c.is_empty() && !c.bytes().all(|b| b.is_ascii_digit()))
-        .map(str::to_owned)
-        .or_else(|| err.get("type").and_then(|t| t.as_str()).map(str::to_owned));
+        .map(|c| crate::redact::bounded(c, 80))
+        .or_else(|| {
+            err.get("type")
+                .and_then(|t| t.as_str())
+                .map(|t| crate::redact::bounded(t, 80))
+        });
     match (code, message) {
         (Some(c), Some(m)) => Some(format!("{c}: \"{m}\"")),
         (Some(c), None) => Some(c),

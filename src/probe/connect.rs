@@ -1,7 +1,8 @@
 //! The one way to reach a target: route → dns → tcp → proxy → tls.
 //!
-//! Every connection netdoctor makes goes through [`connect`]: the target's
-//! own pipeline, and the stages that need a connection of their own — the
+//! Every connection to a target goes through [`connect`] (the proxy's own
+//! DNS, TCP and TLS are steps of its stage, `proxy/`): the target's own
+//! pipeline, and the stages that need a connection of their own — the
 //! stream stage's request, the revocation fetches, the direct-path
 //! comparison of the interception check. Each step runs as a stage of a
 //! [`Pipeline`], under its deadline: the target's pipeline records the steps

@@ -209,8 +209,8 @@ fn add_credentials(
     let user = target.url.username();
     if !user.is_empty() {
         let (user, pass) = (
-            percent_decode(user),
-            percent_decode(target.url.password().unwrap_or("")),
+            crate::proxy::url::percent_decode(user),
+            crate::proxy::url::percent_decode(target.url.password().unwrap_or("")),
         );
         let token = base64(format!("{user}:{pass}").as_bytes());
         request.header("Authorization", &format!("Basic {token}"));
@@ -241,13 +241,6 @@ fn scrub(text: &str, secrets: &[String]) -> String {
         out = out.replace(s.as_str(), redact::MASK);
     }
     out
-}
-
-/// URL userinfo as clients decode it (`%40` is `@`; `+` stays a plus).
-fn percent_decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8_lossy()
-        .into_owned()
 }
 
 fn base64(input: &[u8]) -> String {
@@ -653,8 +646,9 @@ mod tests {
 
     #[test]
     fn userinfo_is_percent_decoded_and_a_plus_stays() {
-        assert_eq!(percent_decode("p%40ss+word%3A1"), "p@ss+word:1");
-        assert_eq!(percent_decode("%ZZ"), "%ZZ");
+        let decode = crate::proxy::url::percent_decode;
+        assert_eq!(decode("p%40ss+word%3A1"), "p@ss+word:1");
+        assert_eq!(decode("%ZZ"), "%ZZ");
     }
 
     #[test]

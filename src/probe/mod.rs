@@ -197,6 +197,9 @@ struct Pipeline<'a> {
     layers: Vec<Layer>,
     /// The service's own error in the http reply, when a profile finds one.
     service_error: Option<String>,
+    /// Whether the stages go into the target's report (else a scratch
+    /// pipeline: see [`Pipeline::scratch`]).
+    reported: bool,
 }
 
 impl<'a> Pipeline<'a> {
@@ -219,19 +222,28 @@ impl<'a> Pipeline<'a> {
             end,
             layers,
             service_error: None,
+            reported: true,
         }
     }
 
     /// A pipeline whose stages are not reported, for a connection a stage
-    /// makes of its own (see [`connect`]); everything ends by `deadline`.
+    /// makes of its own (see [`connect`]): each step is cut at `deadline`
+    /// (the calling stage's), and the service's knowledge is left to the
+    /// stage that reports the outcome, so nothing is decorated twice.
     fn scratch(ctx: &'a Context, deadline: Instant) -> Self {
+        let timeout = format!("--timeout {}s", ctx.cfg.timeout.as_secs_f64());
+        let limit = match ctx.cfg.max_time {
+            Some(max) => format!("{timeout} / --max-time {}s", max.as_secs_f64()),
+            None => timeout,
+        };
         Pipeline {
             ctx,
             watch: None,
             stages: Vec::new(),
-            end: Some((deadline, "the stage's deadline".to_owned())),
+            end: Some((deadline, limit)),
             layers: Vec::new(),
             service_error: None,
+            reported: false,
         }
     }
 
@@ -305,19 +317,20 @@ impl<'a> Pipeline<'a> {
             mut warnings,
             product,
         } = r;
-        if let Some(profile) = self.ctx.cfg.profile.as_deref() {
+        let profile = self.ctx.cfg.profile.as_deref().filter(|_| self.reported);
+        if let Some(profile) = profile {
             if layer == Layer::Http {
                 self.service_error = facts.http_body().and_then(|b| profile.service_error(b));
             }
             if let Some(d) = diagnosis.as_mut() {
                 let shown = summary == d.summary;
-                self.decorate(profile, d);
+                self.decorate(profile, layer, d);
                 if shown {
                     summary.clone_from(&d.summary);
                 }
             }
             for d in &mut warnings {
-                self.decorate(profile, d);
+                self.decorate(profile, layer, d);
             }
         }
         let failed = diagnosis.as_ref().is_some_and(|d| d.status == Status::Fail);
@@ -333,10 +346,13 @@ impl<'a> Pipeline<'a> {
 
     /// The service's knowledge added to a diagnosis: its own error quoted
     /// (from the http stage's body), its clients' strings and its fix.
-    fn decorate(&self, profile: &dyn ServiceProfile, d: &mut Diagnosis) {
-        if let Some(err) = &self.service_error {
+    fn decorate(&self, profile: &dyn ServiceProfile, layer: Layer, d: &mut Diagnosis) {
+        // The http reply's error belongs to the http and auth stages only
+        // (the stream stage's own request has its own reply).
+        let http_or_auth = |l: Layer| matches!(l, Layer::Http | Layer::Auth);
+        if let Some(err) = self.service_error.as_ref().filter(|_| http_or_auth(layer)) {
             let quoted = format!(": {err}");
-            if matches!(d.layer, Layer::Http | Layer::Auth) && !d.summary.contains(&quoted) {
+            if http_or_auth(d.layer) && !d.summary.contains(&quoted) {
                 // The service's error replaces the body quoted as is.
                 if let Some(cut) = d.summary.find(": \"") {
                     d.summary.truncate(cut);

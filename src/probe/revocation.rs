@@ -177,11 +177,11 @@ async fn status_line(
             let line = format!("HTTP/1.{} {} {}", head.version, head.status, head.reason);
             Ok(crate::redact::bounded(line.trim_end(), 120))
         }
-        Ok(Err(
-            h1::Error::Write(e)
-            | h1::Error::Read { source: e, .. }
-            | h1::Error::Reset { source: e, .. },
-        )) => Err((
+        Ok(Err(h1::Error::Reset { source: e, .. })) => Err((
+            Code::HttpReset,
+            format!("the connection was reset before a status line: {e}"),
+        )),
+        Ok(Err(h1::Error::Write(e) | h1::Error::Read { source: e, .. })) => Err((
             Code::HttpMalformed,
             format!("the connection broke before a status line: {e}"),
         )),

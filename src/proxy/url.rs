@@ -140,9 +140,8 @@ impl ProxyUrl {
             Some(url::Host::Ipv6(ip)) => ip.to_string(),
             _ => return Err(ProxyUrlError::NoHost { shown }),
         };
-        let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
-        let username = (!url.username().is_empty()).then(|| decode(url.username()));
-        let password = url.password().map(decode);
+        let username = (!url.username().is_empty()).then(|| percent_decode(url.username()));
+        let password = url.password().map(percent_decode);
         Ok(ProxyUrl {
             scheme,
             host,
@@ -166,6 +165,12 @@ impl ProxyUrl {
             self.host.clone()
         }
     }
+}
+
+/// URL userinfo as clients decode it (`%40` is `@`; `+` stays a plus; bytes
+/// that are not UTF-8 become U+FFFD).
+pub(crate) fn percent_decode(s: &str) -> String {
+    percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
 /// A raw proxy variable value with anything between `://` and the last `@`

@@ -20,6 +20,9 @@ fn xml(text: &str) -> String {
             '\'' => out.push_str("&apos;"),
             '\t' | '\n' | '\r' => out.push(c),
             c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            // What could drive or fool a terminal that shows the file (bidi
+            // overrides, zero-width marks, C1 controls) is written out.
+            c if crate::redact::is_hostile(c) => out.extend(c.escape_unicode()),
             c => out.push(c),
         }
     }
@@ -166,5 +169,7 @@ mod tests {
             xml("<a href=\"x\">&'\u{1b}"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&apos;"
         );
+        // A bidi override or a C1 control would fool a terminal showing the file.
+        assert_eq!(xml("a\u{202e}b\u{9b}c"), "a\\u{202e}b\\u{9b}c");
     }
 }

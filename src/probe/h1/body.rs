@@ -55,6 +55,13 @@ impl io::Write for Capped {
     }
 }
 
+/// How many wire bytes a body may take per byte of its budget (framing,
+/// compression headers) before it is cut as too large.
+const WIRE_FACTOR: u64 = 4;
+
+/// The least a body may take on the wire, whatever its budget.
+const MIN_WIRE_BUDGET: u64 = 64 * 1024;
+
 /// The body decoder without I/O: framing, then gzip, then the budget.
 pub(super) struct Decoder {
     pub(super) state: State,
@@ -88,6 +95,17 @@ impl Decoder {
     /// Decodes `input`, appending what it carries to `out`.
     pub(super) fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
         self.received += input.len() as u64;
+        // Framing (chunk sizes and extensions, empty deflate blocks) can carry
+        // next to nothing: the bytes read from the wire are bounded too.
+        let wire_budget = u64::try_from(self.budget)
+            .unwrap_or(u64::MAX)
+            .saturating_mul(WIRE_FACTOR)
+            .max(MIN_WIRE_BUDGET);
+        if self.received > wire_budget {
+            return Err(Error::BodyTooLarge {
+                budget: self.budget,
+            });
+        }
         let mut buf = std::mem::take(&mut self.buf);
         buf.extend_from_slice(input);
         let result = self.frame(&buf, out);

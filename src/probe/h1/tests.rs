@@ -201,6 +201,23 @@ fn a_close_delimited_body_over_the_budget() {
     result.unwrap();
 }
 
+#[test]
+fn a_chunked_body_of_mostly_framing_is_cut_on_the_wire_too() {
+    // One byte per chunk behind 1 KiB of chunk extension: the decoded body
+    // stays tiny while the wire bytes grow without end.
+    let mut wire = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    let ext = "e".repeat(1000);
+    for _ in 0..200 {
+        wire.extend_from_slice(format!("1;x={ext}\r\nx\r\n").as_bytes());
+    }
+    let (_, body, result) = run(exchange(&wire, 1024));
+    assert!(body.len() < 1024, "decoded {}", body.len());
+    assert!(
+        matches!(result, Err(Error::BodyTooLarge { budget: 1024 })),
+        "{result:?}"
+    );
+}
+
 fn gzip(data: &[u8]) -> Vec<u8> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     enc.write_all(data).unwrap();
