@@ -89,7 +89,6 @@ pub enum Status {
 /// A stable diagnosis code. Never renamed once released.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[allow(missing_docs)]
 pub enum Code {
     EnvNoCaBundle,
     EnvCaBundleUnreadable,
