@@ -252,6 +252,17 @@ impl<'a> Pipeline<'a> {
         self.stages.iter().find(|s| s.status == Status::Fail)
     }
 
+    /// The diagnosis of the step that failed, for a scratch pipeline's
+    /// caller (a failed stage always carries one; the fallback names the
+    /// layer that stopped, should one not).
+    fn failed_with(&self) -> Diagnosis {
+        let failed = self.failure();
+        failed.and_then(|s| s.diagnosis.clone()).unwrap_or_else(|| {
+            let layer = failed.map_or(Layer::Tcp, |s| s.layer);
+            Diagnosis::new(timeout_code(layer), format!("{layer} failed"))
+        })
+    }
+
     /// The deadline of a stage that starts now, and the option that set it.
     fn deadline(&self) -> (Instant, String) {
         let per_stage = Instant::now() + self.ctx.cfg.timeout;
@@ -435,7 +446,10 @@ async fn run_stages(
         Reached::Stream { proxied: false, .. } if target.scheme == crate::target::Scheme::Tcp => {
             None
         }
-        Reached::Stream { stream, proxied } => after_connect(p, target, stream, proxied).await,
+        Reached::Stream { stream, proxied } => {
+            let via = route.filter(|_| proxied);
+            after_connect(p, target, stream, via).await
+        }
         Reached::Forward(forward) => forwarded(p, target, route?, forward).await,
     }
 }
@@ -526,13 +540,13 @@ async fn direct_leaf(ctx: &Context, target: &Target, deadline: Instant) -> certi
     }
 }
 
-/// From a connected stream (direct or a proxy tunnel): tls, certificate,
-/// http, auth, websocket.
+/// From a connected stream (direct, or a tunnel through `via`'s proxy):
+/// tls, certificate, http, auth, websocket.
 async fn after_connect(
     p: &mut Pipeline<'_>,
     target: &Target,
     tcp: Box<dyn Io>,
-    proxied: bool,
+    via: Option<&crate::proxy::Route>,
 ) -> Option<String> {
     let ctx = p.ctx;
     let (stream, send_credentials): (Box<dyn Io>, bool) = if target.scheme.is_tls() {
@@ -543,7 +557,7 @@ async fn after_connect(
             .stage(Layer::Certificate, |deadline| async move {
                 // Through a proxy, an unexplained private chain is compared
                 // with the certificate the server presents directly.
-                let direct = if proxied
+                let direct = if via.is_some()
                     && certificate::wants_direct_comparison(chain, &target.host, &ctx.trust)
                 {
                     Some(direct_leaf(ctx, target, deadline).await)
@@ -560,10 +574,8 @@ async fn after_connect(
                 );
                 if checks_revocation(ctx) && r.product.is_some_and(|v| v.trusted) {
                     // Older Speech SDKs fetch the chain's CRLs: through the same path.
-                    let route = crate::proxy::route(&ctx.cfg.proxy, target)
-                        .filter(crate::proxy::Route::proxied);
                     if let Some((facts, warning)) =
-                        revocation::check(ctx, chain, route.as_ref(), deadline).await
+                        revocation::check(ctx, chain, via, deadline).await
                     {
                         revocation::attach(&mut r, facts, warning);
                     }
@@ -675,12 +687,7 @@ pub(crate) async fn connect_again(
                 via: Some(via),
             });
         }
-        None => {
-            let failure = scratch.failure().and_then(|s| s.diagnosis.clone());
-            return Err(failure.unwrap_or_else(|| {
-                Diagnosis::new(Code::HttpMalformed, "the connection failed".to_owned())
-            }));
-        }
+        None => return Err(scratch.failed_with()),
     };
     let v = certificate::stage(
         &session.chain,
@@ -695,8 +702,8 @@ pub(crate) async fn connect_again(
             stream: Box::new(session.stream),
             via: None,
         }),
-        _ => Err(v.diagnosis.unwrap_or_else(|| {
-            Diagnosis::new(Code::HttpMalformed, "certificate failed".to_owned())
-        })),
+        _ => Err(v
+            .diagnosis
+            .unwrap_or_else(|| Diagnosis::new(Code::CertInvalid, "certificate failed".to_owned()))),
     }
 }

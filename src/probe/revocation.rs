@@ -123,13 +123,6 @@ pub fn urls(chain: &[CertificateDer<'static>]) -> Vec<(Kind, String)> {
 /// what it said.
 type Cause = (Code, String);
 
-fn cause_of(d: Option<Diagnosis>, what: &str) -> Cause {
-    d.map_or_else(
-        || (Code::HttpMalformed, format!("{what} failed")),
-        |d| (d.code, d.summary),
-    )
-}
-
 /// Fetches the status line of `target` (plain http) directly or through
 /// `route`'s proxy: the response head, read by the one HTTP/1.1 client.
 async fn status_line(
@@ -145,8 +138,8 @@ async fn status_line(
             Some(Opened::Tls(session)) => (Box::new(session.stream), false, None),
             Some(Opened::Forward(hop)) => (hop.stream, true, hop.authorization),
             None => {
-                let failure = scratch.failure().and_then(|s| s.diagnosis.clone());
-                return Err(cause_of(failure, "the connection"));
+                let failed = scratch.failed_with();
+                return Err((failed.code, failed.summary));
             }
         };
     let path = target.request_path();
