@@ -6,6 +6,7 @@ use crate::args::Config;
 use crate::diagnosis::{Layer, Status};
 use crate::probe::{self, Schedule};
 use crate::report::progress::Progress;
+use crate::report::collect::{Collector, Kind};
 use crate::report::{self, human, json, junit, Printer, Report};
 use crate::sysroot::Sysroot;
 use crate::trust::TrustStores;
@@ -180,11 +181,20 @@ fn probe_and_report(cfg: Config) -> u8 {
     };
     let Config { checks, output } = cfg;
     let schedule = Schedule {
-        jobs: output.jobs,
+        jobs: crate::limits::jobs(output.jobs, &checks),
         repeat: output.repeat,
         interval: output.interval,
+        started: std::time::Instant::now(),
     };
-    let report = runtime.block_on(async move {
+    let kind = match output.format {
+        Format::Json => Kind::Json,
+        Format::Junit => Kind::Junit,
+        Format::Human => Kind::Human(human::Style {
+            color: use_color(output.color),
+            verbose: output.verbose,
+        }),
+    };
+    let (text, code) = runtime.block_on(async move {
         let sysroot = Sysroot::from_env();
         let mut env = crate::env::inspect(
             &sysroot,
@@ -204,42 +214,28 @@ fn probe_and_report(cfg: Config) -> u8 {
             Arc::new(Progress::new(&names))
         });
         let observer = progress.clone().map(|p| p as Arc<dyn probe::Observer>);
-        let ids: Vec<Option<&'static str>> = checks
+        let ids = checks
             .iter()
             .map(|c| c.probe.profile.as_ref().map(|p| p.id()))
             .collect();
-        let done = progress.clone();
-        let mut targets = probe::run_all(checks, schedule, observer, move |index, check, runs| {
+        let mut collector = Collector::new(kind, ids);
+        probe::run_all(checks, schedule, observer, |index, check, runs| {
             let report = report::TargetReport::from_runs(check, runs);
-            if let Some(p) = &done {
+            if let Some(p) = &progress {
                 p.done(index, report.met);
             }
-            report
+            collector.add(index, report);
         })
         .await;
         if let Some(p) = &progress {
             p.clear();
         }
-        crate::presets::conclude(&ids, &mut targets);
-        let dates = targets
-            .iter()
-            .filter_map(|t| Some((t.target.as_str(), t.server_date()?)));
+        let dates = collector.server_dates();
         crate::env::clock::check_server_dates(&mut env, dates, std::time::SystemTime::now());
-        Report::new(env, targets)
+        collector.finish(&env)
     });
-    let text = match output.format {
-        Format::Json => json::render(&report),
-        Format::Junit => junit::render(&report),
-        Format::Human => human::render(
-            &report,
-            human::Style {
-                color: use_color(output.color),
-                verbose: output.verbose,
-            },
-        ),
-    };
     if Printer::stdout().write(&text).is_err() {
         return crate::exit::INTERNAL;
     }
-    report.exit_code()
+    code
 }

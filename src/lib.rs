@@ -15,6 +15,7 @@ mod env;
 mod exit;
 pub mod explain;
 mod hosts;
+mod limits;
 mod manpage;
 mod presets;
 mod probe;

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 /// The root under which absolute container paths are resolved.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sysroot {
     root: PathBuf,
 }

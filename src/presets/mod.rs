@@ -240,44 +240,51 @@ pub fn service_error(body: &str) -> Option<String> {
     }
 }
 
+/// The order the checks are reported in, by index: as given, except that
+/// the speech token check, which runs first (the upgrades wait for its
+/// token), is reported last. `ids` are the checks' profile ids.
+pub fn report_order(ids: &[Option<&'static str>]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    let token_first = ids
+        .first()
+        .is_some_and(|id| *id == Some(Role::SpeechToken.id()));
+    let stt = ids.iter().any(|id| id.is_some_and(|i| i.starts_with("stt")));
+    if token_first && stt {
+        order.rotate_left(1);
+    }
+    order
+}
+
 /// Cross-target verdicts once every check has run: which of `stt (direct)`
 /// and `stt (via proxy)` works, and what to change. `ids` are the checks'
-/// profile ids, in the order of `reports`: conclusions key on them, never
-/// on names (a check file may rename a preset's checks).
-pub fn conclude(ids: &[Option<&'static str>], reports: &mut Vec<TargetReport>) {
-    let mut ids = ids.to_vec();
-    let is = |id: Option<&str>, want: &str| id == Some(want);
-    // The token check runs first (the upgrades wait for its token) and is
-    // reported last.
-    if ids
-        .first()
-        .is_some_and(|id| is(*id, Role::SpeechToken.id()))
-        && ids
-            .iter()
-            .any(|id| id.is_some_and(|i| i.starts_with("stt")))
-        && reports.len() == ids.len()
-    {
-        let token = reports.remove(0);
-        reports.push(token);
-        let id = ids.remove(0);
-        ids.push(id);
-    }
-    let find = |want: Role| ids.iter().position(|id| is(*id, want.id()));
+/// profile ids and `reports` their reports, by index (`None`: a check
+/// without a profile, whose report is not kept): conclusions key on ids,
+/// never on names (a check file may rename a preset's checks).
+pub fn conclude(ids: &[Option<&'static str>], reports: &mut [Option<&mut TargetReport>]) {
+    let find = |want: Role| ids.iter().position(|id| *id == Some(want.id()));
     let (Some(direct), Some(via)) = (find(Role::SpeechSttDirect), find(Role::SpeechSttViaProxy))
     else {
         return;
     };
-    let (Some(direct_report), Some(via_report)) = (reports.get(direct), reports.get(via)) else {
+    let failed = |r: &Option<&mut TargetReport>| {
+        r.as_ref()
+            .map(|r| r.failed_layer.map(|l| format!("fails at {l}")))
+    };
+    let (Some(direct_failed), Some(via_failed)) = (
+        reports.get(direct).and_then(failed),
+        reports.get(via).and_then(failed),
+    ) else {
         return;
     };
-    let failed = |r: &TargetReport| r.failed_layer.map(|l| format!("fails at {l}"));
-    let verdict = match (failed(direct_report), failed(via_report)) {
+    let verdict = match (direct_failed, via_failed) {
         (None, None) => "both paths work: the SDK's default direct connection is fine; set_proxy is optional".to_owned(),
         (Some(d), None) => format!("the SDK's default direct path {d} and the proxy path works: call speech_config.set_proxy(host, port) (host without http://)"),
         (None, Some(v)) => format!("the SDK's default direct path works; the proxy path {v}: do not call set_proxy"),
         (Some(d), Some(v)) => format!("neither path works: direct {d}, via the proxy {v}"),
     };
-    let r = &mut reports[direct];
+    let Some(Some(r)) = reports.get_mut(direct) else {
+        return;
+    };
     let update = |d: &mut Diagnosis| {
         if d.code == Code::ProxyIgnoredByClient {
             d.summary = format!("{}; {verdict}", d.summary);

@@ -18,6 +18,7 @@ mod outcome;
 pub mod profile;
 pub mod proxy;
 pub mod revocation;
+mod schedule;
 pub mod stream;
 pub mod tcp;
 pub mod tls;
@@ -34,8 +35,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tcp::SocketOptions;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::Semaphore;
 
+pub use schedule::{run_all, NotRun, Observer, Runs, Schedule};
 pub use options::{Check, ConnectTo, Family, ProbeConfig, RequestSpec, ResolveEntry, ResolverAddr};
 
 /// A byte stream a stage can hand on (TCP or TLS over TCP).
@@ -46,17 +47,24 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 pub struct Context {
     pub cfg: Arc<ProbeConfig>,
     pub resolver: dns::NameResolver,
-    pub trust: TrustStores,
+    pub trust: Arc<TrustStores>,
     /// The stores an `https://` proxy's certificate is judged against, when
     /// `--proxy-cacert` adds to them (else `trust`).
-    pub proxy_trust: Option<TrustStores>,
+    pub proxy_trust: Option<Arc<TrustStores>>,
+    /// The run's deadline for these targets (`--max-time`, counted from
+    /// the start of the run) and how to name it.
+    end: Option<(Instant, String)>,
 }
 
 impl Context {
-    /// Reads the container's resolver settings and trust stores once.
-    pub fn new(cfg: Arc<ProbeConfig>) -> Self {
+    /// The context of `cfg`'s targets in a run that started at `started`;
+    /// `trust` loads (or shares) the stores of a list of `--cacert` files.
+    pub fn new(
+        cfg: Arc<ProbeConfig>,
+        started: Instant,
+        mut trust: impl FnMut(&[std::path::PathBuf]) -> Arc<TrustStores>,
+    ) -> Self {
         let resolver = dns::NameResolver::new(&cfg);
-        let trust = TrustStores::load(&cfg.sysroot, &cfg.cacert);
         let proxy_trust = (!cfg.proxy_cacert.is_empty()).then(|| {
             let all: Vec<_> = cfg
                 .cacert
@@ -64,114 +72,36 @@ impl Context {
                 .chain(&cfg.proxy_cacert)
                 .cloned()
                 .collect();
-            TrustStores::load(&cfg.sysroot, &all)
+            trust(&all)
+        });
+        let end = cfg.max_time.map(|m| {
+            (
+                started + m,
+                format!("--max-time {}s", m.as_secs_f64()),
+            )
         });
         Context {
+            trust: trust(&cfg.cacert),
             cfg,
             resolver,
-            trust,
             proxy_trust,
+            end,
         }
     }
-}
 
-/// How a run is scheduled.
-#[derive(Debug, Clone, Copy)]
-pub struct Schedule {
-    /// Targets probed at once.
-    pub jobs: usize,
-    /// Runs per target.
-    pub repeat: u32,
-    /// Pause between a target's runs.
-    pub interval: Option<Duration>,
-}
-
-/// Told when a target enters a stage (live progress); the pipeline itself
-/// never prints.
-pub trait Observer: Send + Sync {
-    /// Target `index` started `layer`.
-    fn stage(&self, index: usize, layer: Layer);
-}
-
-/// A check's runs (one, or `--repeat N`), or why netdoctor could not probe it.
-pub type Runs = Result<Vec<TargetOutcome>, String>;
-
-/// Probes every check, `jobs` at a time. `assemble` turns each check's runs
-/// into what the caller keeps (a report) as soon as they end; the results
-/// come back in input order. Checks that share their options share one
-/// [`Context`].
-pub async fn run_all<R, F>(
-    checks: Vec<Check>,
-    schedule: Schedule,
-    observer: Option<Arc<dyn Observer>>,
-    assemble: F,
-) -> Vec<R>
-where
-    R: Send + 'static,
-    F: Fn(usize, &Check, Runs) -> R + Send + Sync + 'static,
-{
-    let assemble = Arc::new(assemble);
-    let mut contexts: Vec<Arc<Context>> = Vec::new();
-    let permits = Arc::new(Semaphore::new(schedule.jobs.max(1)));
-    let mut handles = Vec::with_capacity(checks.len());
-    for (index, check) in checks.into_iter().enumerate() {
-        let ctx = if let Some(c) = contexts.iter().find(|c| Arc::ptr_eq(&c.cfg, &check.probe)) {
-            c.clone()
-        } else {
-            let c = Arc::new(Context::new(check.probe.clone()));
-            contexts.push(c.clone());
-            c
-        };
-        let permits = permits.clone();
-        let kept = check.clone();
-        let observer = observer.clone();
-        let assemble_run = assemble.clone();
-        let task = tokio::spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            let watch = observer.map(|o| (o, index));
-            let runs = run_repeated(&ctx, &check, schedule, watch).await;
-            assemble_run(index, &check, Ok(runs))
-        });
-        handles.push((task, kept));
+    /// Whether the run's deadline for these targets has passed.
+    fn ended(&self) -> Option<&str> {
+        self.end
+            .as_ref()
+            .filter(|(end, _)| Instant::now() >= *end)
+            .map(|(_, name)| name.as_str())
     }
-    let mut results = Vec::with_capacity(handles.len());
-    for (index, (task, check)) in handles.into_iter().enumerate() {
-        match task.await {
-            Ok(r) => results.push(r),
-            Err(e) => results.push(assemble(index, &check, Err(e.to_string()))),
-        }
-    }
-    results
 }
 
-/// Probes one check `repeat` times.
-async fn run_repeated(
-    ctx: &Context,
-    check: &Check,
-    schedule: Schedule,
-    watch: Option<(Arc<dyn Observer>, usize)>,
-) -> Vec<TargetOutcome> {
-    let mut runs = Vec::with_capacity(schedule.repeat as usize);
-    for i in 0..schedule.repeat.max(1) {
-        if i > 0 {
-            if let Some(pause) = schedule.interval {
-                tokio::time::sleep(pause).await;
-            }
-        }
-        runs.push(run_target_watched(ctx, &check.target, watch.clone()).await);
-    }
-    if let Some(slot) = check
-        .probe
-        .profile
-        .as_ref()
-        .and_then(|p| p.token())
-        .filter(|s| s.issues)
-    {
-        // The token check ended before an http exchange: no token.
-        slot.set(None);
-    }
-    runs
-}
+/// How long after its deadline a stage that has not returned is cut: the
+/// moment a stage needs to classify its own timeout, no more (a stage
+/// passes the deadline to every wait of its own).
+const BACKSTOP: Duration = Duration::from_millis(20);
 
 /// The code a layer reports when its deadline passes.
 fn timeout_code(layer: Layer) -> Code {
@@ -200,6 +130,8 @@ struct Pipeline<'a> {
     /// Whether the stages go into the target's report (else a scratch
     /// pipeline: see [`Pipeline::scratch`]).
     reported: bool,
+    /// netdoctor's own failure, when a stage could not be done.
+    internal: Option<String>,
 }
 
 impl<'a> Pipeline<'a> {
@@ -209,20 +141,15 @@ impl<'a> Pipeline<'a> {
         watch: Option<(Arc<dyn Observer>, usize)>,
         layers: Vec<Layer>,
     ) -> Self {
-        let end = ctx.cfg.max_time.map(|m| {
-            (
-                Instant::now() + m,
-                format!("--max-time {}s", m.as_secs_f64()),
-            )
-        });
         Pipeline {
             ctx,
             watch,
             stages: Vec::new(),
-            end,
+            end: ctx.end.clone(),
             layers,
             service_error: None,
             reported: true,
+            internal: None,
         }
     }
 
@@ -244,6 +171,7 @@ impl<'a> Pipeline<'a> {
             layers: Vec::new(),
             service_error: None,
             reported: false,
+            internal: None,
         }
     }
 
@@ -259,7 +187,8 @@ impl<'a> Pipeline<'a> {
         let failed = self.failure();
         failed.and_then(|s| s.diagnosis.clone()).unwrap_or_else(|| {
             let layer = failed.map_or(Layer::Tcp, |s| s.layer);
-            Diagnosis::new(timeout_code(layer), format!("{layer} failed"))
+            let why = self.internal.clone();
+            Diagnosis::new(timeout_code(layer), why.unwrap_or_else(|| format!("{layer} failed")))
         })
     }
 
@@ -300,8 +229,8 @@ impl<'a> Pipeline<'a> {
             o.stage(*index, layer);
         }
         let started = Instant::now();
-        // Stages that classify their own timeouts get a little slack.
-        let backstop = deadline + Duration::from_millis(250);
+        // Stages that classify their own timeouts get a moment to do so.
+        let backstop = deadline + BACKSTOP;
         let result = if let Ok(r) = tokio::time::timeout_at(backstop.into(), run(deadline)).await {
             r
         } else {
@@ -327,7 +256,14 @@ impl<'a> Pipeline<'a> {
             mut diagnosis,
             mut warnings,
             product,
+            internal,
         } = r;
+        if let Some(reason) = internal {
+            // Not the path's fault: the stage is left out and the target
+            // reports netdoctor's own failure.
+            self.internal.get_or_insert(reason);
+            return None;
+        }
         let profile = self.ctx.cfg.profile.as_deref().filter(|_| self.reported);
         if let Some(profile) = profile {
             if layer == Layer::Http {
@@ -376,7 +312,11 @@ impl<'a> Pipeline<'a> {
 
     /// Fills in the layers that did not run.
     fn finish(mut self, target: &Target, reason: Option<String>) -> TargetOutcome {
-        let reason = reason.unwrap_or_else(|| {
+        let own = self
+            .internal
+            .as_ref()
+            .map(|e| format!("netdoctor failed: {e}"));
+        let reason = own.or(reason).unwrap_or_else(|| {
             self.stages
                 .iter()
                 .find(|s| s.status == Status::Fail)
@@ -398,6 +338,7 @@ impl<'a> Pipeline<'a> {
             name: target.name.clone().unwrap_or_else(|| target.display_url()),
             target: target.display_url(),
             stages: self.stages,
+            internal: self.internal,
         }
     }
 }

@@ -115,6 +115,9 @@ pub struct StageResult<T> {
     /// Further warnings beside the diagnosis.
     pub(super) warnings: Vec<Diagnosis>,
     pub(super) product: Option<T>,
+    /// Set when netdoctor itself could not do the stage (no descriptor):
+    /// the target is netdoctor's failure (exit 1), not a diagnosis.
+    pub(super) internal: Option<String>,
 }
 
 impl<T> StageResult<T> {
@@ -126,6 +129,7 @@ impl<T> StageResult<T> {
             diagnosis: None,
             warnings: Vec::new(),
             product: Some(product),
+            internal: None,
         }
     }
 
@@ -142,6 +146,7 @@ impl<T> StageResult<T> {
             diagnosis: Some(diagnosis),
             warnings: Vec::new(),
             product: Some(product),
+            internal: None,
         }
     }
 
@@ -153,6 +158,7 @@ impl<T> StageResult<T> {
             diagnosis: other.diagnosis,
             warnings: other.warnings,
             product: None,
+            internal: other.internal,
         }
     }
 
@@ -164,6 +170,20 @@ impl<T> StageResult<T> {
             diagnosis: Some(diagnosis),
             warnings: Vec::new(),
             product: None,
+            internal: None,
+        }
+    }
+
+    /// netdoctor itself could not do the stage (`reason`); the pipeline
+    /// stops and the target reports netdoctor's failure.
+    pub fn internal(reason: String, facts: impl Into<Facts>) -> Self {
+        StageResult {
+            summary: reason.clone(),
+            facts: facts.into(),
+            diagnosis: None,
+            warnings: Vec::new(),
+            product: None,
+            internal: Some(reason),
         }
     }
 
@@ -241,4 +261,6 @@ pub struct TargetOutcome {
     /// The URL, redacted.
     pub target: String,
     pub stages: Vec<StageReport>,
+    /// Set when netdoctor itself failed during the run (no descriptor).
+    pub internal: Option<String>,
 }

@@ -128,6 +128,8 @@ struct Race {
     started: usize,
     winner: Option<(SocketAddr, TcpStream)>,
     began: Instant,
+    /// Set when the system refused a socket: netdoctor's own failure.
+    exhausted: Option<String>,
 }
 
 impl Race {
@@ -140,6 +142,7 @@ impl Race {
             started: 0,
             winner: None,
             began: Instant::now(),
+            exhausted: None,
         };
         let mut pending = FuturesUnordered::new();
         let total = race.order.len();
@@ -155,7 +158,12 @@ impl Race {
                         race.attempts.push(Attempt { addr, outcome: Ok(elapsed) });
                         race.winner = Some((addr, stream));
                     }
-                    Some((addr, _, Err(e))) => race.attempts.push(Attempt { addr, outcome: Err(TcpError::from_io(addr, &e)) }),
+                    Some((addr, _, Err(e))) => {
+                        if crate::limits::is_descriptor_exhaustion(&e) {
+                            race.exhausted = Some(crate::limits::exhaustion_reason(&e));
+                        }
+                        race.attempts.push(Attempt { addr, outcome: Err(TcpError::from_io(addr, &e)) });
+                    }
                     None if race.started >= total => break,
                     None => {}
                 },
@@ -261,6 +269,9 @@ pub async fn stage(
     let pending_ms = crate::duration::millis(race.began.elapsed());
     let mut facts = race.facts();
     let Some((addr, stream)) = race.winner.take() else {
+        if let Some(reason) = race.exhausted.take() {
+            return StageResult::internal(reason, facts);
+        }
         return StageResult::fail(race.failure(), facts);
     };
     let _ = stream.set_nodelay(true);

@@ -303,7 +303,9 @@ async fn ping(ex: Exchange, deadline: Instant) -> Result<Duration, WsError> {
         });
     };
     if result.is_ok() {
-        let _ = tokio::time::timeout(Duration::from_millis(200), ws.close(None)).await;
+        // A polite close, but never past the stage's deadline.
+        let until = deadline.min(Instant::now() + Duration::from_millis(200));
+        let _ = tokio::time::timeout_at(until.into(), ws.close(None)).await;
     }
     result
 }

@@ -15,7 +15,7 @@
 
 mod env;
 
-use super::{Report, StageReport, TargetReport};
+use super::{Brief, StageReport, TargetReport};
 use crate::diagnosis::{Diagnosis, Status};
 use crate::probe::certificate::{CertificateFacts, StoreVerdict};
 use crate::redact::terminal_safe;
@@ -75,18 +75,41 @@ fn mark(status: Status) -> &'static str {
 }
 
 /// Renders the whole report.
-pub fn render(report: &Report, style: Style) -> String {
+#[cfg(test)]
+pub fn render(report: &super::Report, style: Style) -> String {
     let mut out = String::new();
     render_env(&mut out, &report.env, style);
     for t in &report.targets {
-        out.push('\n');
-        render_target(&mut out, t, style);
+        out.push_str(&target_block(t, style));
     }
-    let failed = report.targets.iter().filter(|t| !t.met).count();
-    let total = report.targets.len();
-    out.push('\n');
-    // With expectations (check files), "failed" would be ambiguous.
-    let expectations = report.targets.iter().any(|t| t.expect != "pass");
+    out.push_str(&tail(report.targets.iter().map(TargetReport::brief), style));
+    out
+}
+
+/// One target's block as [`render`] shows it (after a blank line), for a
+/// caller that renders targets as they end.
+pub fn target_block(t: &TargetReport, style: Style) -> String {
+    let mut out = String::from("\n");
+    render_target(&mut out, t, style);
+    out
+}
+
+/// The env block as [`render`] opens with it.
+pub fn env_block(env: &super::EnvReport, style: Style) -> String {
+    let mut out = String::new();
+    render_env(&mut out, env, style);
+    out
+}
+
+/// The closing line: how many targets failed (or missed their expectation).
+pub fn tail(briefs: impl IntoIterator<Item = Brief>, style: Style) -> String {
+    let (mut failed, mut total, mut expectations) = (0, 0, false);
+    for b in briefs {
+        total += 1;
+        failed += usize::from(!b.met);
+        // With expectations (check files), "failed" would be ambiguous.
+        expectations |= !b.expect_pass;
+    }
     let line = match (failed, expectations) {
         (0, false) => style.paint(&format!("{total} of {total} target(s) OK"), Status::Pass),
         (0, true) => style.paint(
@@ -102,8 +125,7 @@ pub fn render(report: &Report, style: Style) -> String {
             Status::Fail,
         ),
     };
-    let _ = writeln!(out, "{line}");
-    out
+    format!("\n{line}\n")
 }
 
 fn render_target(out: &mut String, t: &TargetReport, style: Style) {
@@ -128,6 +150,14 @@ fn render_target(out: &mut String, t: &TargetReport, style: Style) {
             "  {} expected {}: {verdict}",
             style.paint(mark(status), status),
             t.expect
+        );
+    }
+    if let Some(reason) = &t.not_started {
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            style.paint("error:", Status::Fail),
+            terminal_safe(reason, 300)
         );
     }
     if let Some(e) = &t.internal_error {

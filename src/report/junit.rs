@@ -3,7 +3,7 @@
 //! `CODE: summary`, body: the stage lines and the hint). GitLab's and
 //! GitHub's test reporters read this shape.
 
-use super::{Report, TargetReport};
+use super::{Brief, Report, TargetReport};
 use crate::diagnosis::Status;
 use std::fmt::Write as _;
 
@@ -30,7 +30,7 @@ fn xml(text: &str) -> String {
 }
 
 fn seconds(t: &TargetReport) -> f64 {
-    t.stages.iter().filter_map(|s| s.duration_ms).sum::<f64>() / 1000.0
+    t.brief().seconds
 }
 
 fn classname(t: &TargetReport) -> String {
@@ -77,42 +77,74 @@ fn failure_body(t: &TargetReport) -> String {
 }
 
 /// Renders the report as a JUnit XML document.
+#[cfg(test)]
 pub fn render(report: &Report) -> String {
-    let failures = report.targets.iter().filter(|t| !t.met).count();
-    let total: f64 = report.targets.iter().map(seconds).sum();
+    let cases: Vec<String> = report.targets.iter().map(testcase).collect();
+    document(
+        report.targets.iter().map(TargetReport::brief),
+        cases.iter().map(String::as_str),
+    )
+}
+
+/// One target's `<testcase>`, for a caller that renders targets as they end.
+pub fn testcase(t: &TargetReport) -> String {
+    let mut out = format!(
+        "    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3}\"",
+        xml(&t.name),
+        xml(&classname(t)),
+        seconds(t)
+    );
+    if t.met {
+        out.push_str("/>\n");
+        return out;
+    }
+    if let Some(reason) = &t.not_started {
+        let _ = writeln!(
+            out,
+            ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+            xml(reason)
+        );
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
+        xml(&failure_message(t)),
+        xml(&t
+            .diagnosis
+            .as_ref()
+            .map_or_else(|| "EXPECTATION_NOT_MET".to_owned(), |d| d.code.as_str())),
+        xml(&failure_body(t))
+    );
+    out
+}
+
+/// The document around the targets' `<testcase>`s, with their totals.
+pub fn document<'a>(
+    briefs: impl IntoIterator<Item = Brief>,
+    cases: impl IntoIterator<Item = &'a str>,
+) -> String {
+    let (mut tests, mut failures, mut skipped, mut total) = (0, 0, 0, 0.0_f64);
+    for b in briefs {
+        tests += 1;
+        if b.not_started {
+            skipped += 1;
+        } else if !b.met {
+            failures += 1;
+        }
+        total += b.seconds;
+    }
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"netdoctor\" tests=\"{}\" failures=\"{failures}\" time=\"{total:.3}\">",
-        report.targets.len()
+        "<testsuites name=\"netdoctor\" tests=\"{tests}\" failures=\"{failures}\" time=\"{total:.3}\">"
     );
     let _ = writeln!(
         out,
-        "  <testsuite name=\"netdoctor\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"{total:.3}\">",
-        report.targets.len()
+        "  <testsuite name=\"netdoctor\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{total:.3}\">"
     );
-    for t in &report.targets {
-        let _ = write!(
-            out,
-            "    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3}\"",
-            xml(&t.name),
-            xml(&classname(t)),
-            seconds(t)
-        );
-        if t.met {
-            out.push_str("/>\n");
-            continue;
-        }
-        let _ = writeln!(
-            out,
-            ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
-            xml(&failure_message(t)),
-            xml(&t
-                .diagnosis
-                .as_ref()
-                .map_or_else(|| "EXPECTATION_NOT_MET".to_owned(), |d| d.code.as_str())),
-            xml(&failure_body(t))
-        );
+    for case in cases {
+        out.push_str(case);
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out

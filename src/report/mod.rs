@@ -14,6 +14,7 @@
 //!   `reason`?, `warnings`?[]}] (a stage's further warnings beside its
 //!   diagnosis)
 
+pub mod collect;
 pub mod explain;
 pub mod human;
 pub mod json;
@@ -24,7 +25,7 @@ pub mod repeat;
 use crate::diagnosis::{Diagnosis, Expect, Layer, Status};
 pub use crate::env::EnvReport;
 pub use crate::probe::StageReport;
-use crate::probe::{Check, Runs};
+use crate::probe::{Check, NotRun, Runs};
 use serde::Serialize;
 
 use std::io::{self, Write};
@@ -51,21 +52,57 @@ impl Report {
         }
     }
 
-    /// The exit code (DESIGN "Exit codes"): 0 when every target met its
-    /// expectation, else the most fundamental failing layer's code.
+    /// The exit code (DESIGN "Exit codes"): see [`exit_code`].
+    #[cfg(test)]
     pub fn exit_code(&self) -> u8 {
-        if self.targets.iter().any(|t| t.internal_error.is_some()) {
+        exit_code(self.targets.iter().map(TargetReport::brief))
+    }
+}
+
+/// What the run's totals and exit code need of a target, kept when its
+/// whole report is not (a long check file keeps its targets rendered).
+#[derive(Debug, Clone, Copy)]
+pub struct Brief {
+    pub met: bool,
+    /// Whether the target's expectation is `pass` (else a code).
+    pub expect_pass: bool,
+    pub failed_layer: Option<Layer>,
+    /// netdoctor itself failed on it.
+    pub internal: bool,
+    /// The run's deadline passed before its turn.
+    pub not_started: bool,
+    /// The time its stages took.
+    pub seconds: f64,
+}
+
+/// The exit code (DESIGN "Exit codes"): 1 when netdoctor itself failed on
+/// a target; 0 when every target met its expectation; else the most
+/// fundamental failing layer's code among the targets that did not; 1 when
+/// the only misses are targets `--max-time` left unstarted (the run did not
+/// finish, which says nothing of the network); 3 when an expected failure
+/// did not happen.
+pub fn exit_code(briefs: impl IntoIterator<Item = Brief>) -> u8 {
+    let mut layer: Option<Layer> = None;
+    let (mut missed, mut not_started) = (false, false);
+    for b in briefs {
+        if b.internal {
             return crate::exit::INTERNAL;
         }
-        let missed: Vec<&TargetReport> = self.targets.iter().filter(|t| !t.met).collect();
-        if missed.is_empty() {
-            return crate::exit::OK;
+        if b.met {
+            continue;
         }
-        missed
-            .iter()
-            .filter_map(|t| t.failed_layer)
-            .min()
-            .map_or(crate::exit::EXPECTED_FAILURE_MISSING, Layer::exit_code)
+        missed = true;
+        not_started |= b.not_started;
+        layer = match (layer, b.failed_layer) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    match (missed, layer) {
+        (false, _) => crate::exit::OK,
+        (true, Some(l)) => l.exit_code(),
+        (true, None) if not_started => crate::exit::INTERNAL,
+        (true, None) => crate::exit::EXPECTED_FAILURE_MISSING,
     }
 }
 
@@ -87,6 +124,10 @@ pub struct TargetReport {
     /// With `--repeat`: statistics over the runs (`stages` is the last run).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repeat: Option<repeat::RepeatSummary>,
+    /// Set when the run's deadline (`--max-time`) passed before the target's
+    /// turn: its stages are `skipped` with this reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_started: Option<String>,
 }
 
 impl TargetReport {
@@ -102,8 +143,24 @@ impl TargetReport {
     /// A check's report from its runs: one run as it is, several combined
     /// (`--repeat`), and whether it met its expectation.
     pub fn from_runs(check: &Check, runs: Runs) -> Self {
+        let internal = runs
+            .as_ref()
+            .ok()
+            .and_then(|runs| runs.iter().find_map(|r| r.internal.clone()));
         let mut report = match runs {
-            Err(e) => TargetReport::internal_error(check.target.display_url(), e),
+            Err(NotRun::Internal(e)) => TargetReport::internal_error(check.target.display_url(), e),
+            Err(NotRun::Deadline(reason, layers)) => {
+                let name = check.target.name.clone();
+                let url = check.target.display_url();
+                let stages = layers
+                    .into_iter()
+                    .map(|l| StageReport::skipped(l, reason.clone()))
+                    .collect();
+                let mut r = TargetReport::from_stages(name.unwrap_or_else(|| url.clone()), url, stages);
+                r.ok = false;
+                r.not_started = Some(reason);
+                r
+            }
             Ok(mut runs) if runs.len() <= 1 => match runs.pop() {
                 Some(run) => TargetReport::from_stages(run.name, run.target, run.stages),
                 None => TargetReport::internal_error(check.target.display_url(), "no run".into()),
@@ -114,8 +171,24 @@ impl TargetReport {
                     .collect(),
             ),
         };
+        if let Some(e) = internal {
+            report.ok = false;
+            report.internal_error = Some(e);
+        }
         report.apply_expectation(check.expect);
         report
+    }
+
+    /// What the totals and the exit code need of this target.
+    pub fn brief(&self) -> Brief {
+        Brief {
+            met: self.met,
+            expect_pass: self.expect == "pass",
+            failed_layer: self.failed_layer,
+            internal: self.internal_error.is_some(),
+            not_started: self.not_started.is_some(),
+            seconds: self.stages.iter().filter_map(|s| s.duration_ms).sum::<f64>() / 1000.0,
+        }
     }
 
     /// The `Date` header of the target's http reply, if it had one.
@@ -200,6 +273,7 @@ impl TargetReport {
             stages,
             internal_error: None,
             repeat: None,
+            not_started: None,
         }
     }
 }

@@ -1,0 +1,111 @@
+//! Collects targets' reports as they end, keeping what the output needs.
+//!
+//! A check file may hold thousands of checks: each target's report is
+//! rendered as soon as it ends and only its text and its [`Brief`] (for the
+//! totals and the exit code) are kept. The reports of checks a preset made
+//! are kept whole until the end, because cross-target conclusions (the
+//! Speech SDK's direct-vs-proxy verdict) need several of them; a preset
+//! makes a handful. The output is the same text the whole report renders
+//! to.
+
+use super::{human, json, junit, Brief, EnvReport, TargetReport};
+
+/// The output being collected for.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    Human(human::Style),
+    Json,
+    Junit,
+}
+
+/// A target's report, whole or as rendered.
+enum Kept {
+    Whole(Box<TargetReport>),
+    Rendered(String, Brief),
+}
+
+/// The targets' results by their index in the run.
+pub struct Collector {
+    kind: Kind,
+    /// The checks' profile ids (a preset's roles), by index.
+    ids: Vec<Option<&'static str>>,
+    kept: Vec<Option<Kept>>,
+    /// The targets' servers' `Date` headers (target, date), for the clock
+    /// check.
+    dates: Vec<(String, String)>,
+}
+
+impl Collector {
+    /// A collector for the checks whose profile ids are `ids`.
+    pub fn new(kind: Kind, ids: Vec<Option<&'static str>>) -> Self {
+        let kept = ids.iter().map(|_| None).collect();
+        Collector {
+            kind,
+            ids,
+            kept,
+            dates: Vec::new(),
+        }
+    }
+
+    /// Takes target `index`'s report.
+    pub fn add(&mut self, index: usize, report: TargetReport) {
+        if let Some(date) = report.server_date() {
+            self.dates.push((report.target.clone(), date.to_owned()));
+        }
+        let kept = if self.ids.get(index).copied().flatten().is_some() {
+            Kept::Whole(Box::new(report))
+        } else {
+            Kept::Rendered(self.render(&report), report.brief())
+        };
+        if let Some(slot) = self.kept.get_mut(index) {
+            *slot = Some(kept);
+        }
+    }
+
+    /// The servers' `Date` headers seen so far, by target.
+    pub fn server_dates(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.dates.iter().map(|(t, d)| (t.as_str(), d.as_str()))
+    }
+
+    fn render(&self, t: &TargetReport) -> String {
+        match self.kind {
+            Kind::Human(style) => human::target_block(t, style),
+            Kind::Json => json::target(t),
+            Kind::Junit => junit::testcase(t),
+        }
+    }
+
+    /// The whole output, in report order, and the exit code.
+    pub fn finish(mut self, env: &EnvReport) -> (String, u8) {
+        let mut whole: Vec<Option<&mut TargetReport>> = self
+            .kept
+            .iter_mut()
+            .map(|k| match k {
+                Some(Kept::Whole(r)) => Some(&mut **r),
+                _ => None,
+            })
+            .collect();
+        crate::presets::conclude(&self.ids, &mut whole);
+        let mut parts = Vec::with_capacity(self.kept.len());
+        for i in crate::presets::report_order(&self.ids) {
+            match self.kept.get_mut(i).and_then(Option::take) {
+                Some(Kept::Whole(r)) => parts.push((self.render(&r), r.brief())),
+                Some(Kept::Rendered(text, brief)) => parts.push((text, brief)),
+                None => {}
+            }
+        }
+        let briefs = || parts.iter().map(|(_, b)| *b);
+        let texts = || parts.iter().map(|(t, _)| t.as_str());
+        let text = match self.kind {
+            Kind::Human(style) => {
+                let mut out = human::env_block(env, style);
+                texts().for_each(|t| out.push_str(t));
+                out.push_str(&human::tail(briefs(), style));
+                out
+            }
+            Kind::Json => json::document(briefs().all(|b| b.met), env, texts()),
+            Kind::Junit => junit::document(briefs(), texts()),
+        };
+        (text, super::exit_code(briefs()))
+    }
+}
