@@ -5,8 +5,8 @@ use crate::args::flags::{Cli, ColorChoice, Command, EnvArgs, ExplainArgs, Explai
 use crate::args::Config;
 use crate::diagnosis::{Layer, Status};
 use crate::probe::{self, Schedule};
-use crate::report::progress::Progress;
 use crate::report::collect::{Collector, Kind};
+use crate::report::progress::Progress;
 use crate::report::{self, human, json, junit, Printer, Report};
 use crate::sysroot::Sysroot;
 use crate::trust::TrustStores;
@@ -141,6 +141,7 @@ fn env(args: &EnvArgs) -> u8 {
     report.ok = !failed;
     let text = match args.format {
         Format::Json => json::render(&report),
+        Format::Jsonl => json::head_line(report.ok, &report.env),
         Format::Junit => junit::render_env(&report),
         Format::Human => human::render_env_command(
             &report,
@@ -188,6 +189,7 @@ fn probe_and_report(cfg: Config) -> u8 {
     };
     let kind = match output.format {
         Format::Json => Kind::Json,
+        Format::Jsonl => Kind::Jsonl,
         Format::Junit => Kind::Junit,
         Format::Human => Kind::Human(human::Style {
             color: use_color(output.color),

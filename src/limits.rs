@@ -41,7 +41,7 @@ fn raise_nofile() -> Option<u64> {
             current: limit.maximum,
             maximum: limit.maximum,
         };
-        if setrlimit(Resource::Nofile, raised.clone()).is_ok() {
+        if setrlimit(Resource::Nofile, raised).is_ok() {
             limit = raised;
         }
     }
@@ -66,7 +66,5 @@ pub fn is_descriptor_exhaustion(e: &io::Error) -> bool {
 
 /// The reason shown when a descriptor could not be had.
 pub fn exhaustion_reason(e: &io::Error) -> String {
-    format!(
-        "cannot open a socket: {e}; raise the descriptor limit (`ulimit -n`) or lower --jobs"
-    )
+    format!("cannot open a socket: {e}; raise the descriptor limit (`ulimit -n`) or lower --jobs")
 }

@@ -333,6 +333,9 @@ pub(crate) enum Format {
     Human,
     Json,
     Junit,
+    /// JSON Lines: each target as one line as soon as it ends, then the
+    /// run (`ok`, `env`) as the last line
+    Jsonl,
 }
 
 /// `--color`.

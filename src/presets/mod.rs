@@ -248,7 +248,9 @@ pub fn report_order(ids: &[Option<&'static str>]) -> Vec<usize> {
     let token_first = ids
         .first()
         .is_some_and(|id| *id == Some(Role::SpeechToken.id()));
-    let stt = ids.iter().any(|id| id.is_some_and(|i| i.starts_with("stt")));
+    let stt = ids
+        .iter()
+        .any(|id| id.is_some_and(|i| i.starts_with("stt")));
     if token_first && stt {
         order.rotate_left(1);
     }

@@ -36,8 +36,8 @@ use std::time::{Duration, Instant};
 use tcp::SocketOptions;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-pub use schedule::{run_all, NotRun, Observer, Runs, Schedule};
 pub use options::{Check, ConnectTo, Family, ProbeConfig, RequestSpec, ResolveEntry, ResolverAddr};
+pub use schedule::{run_all, NotRun, Observer, Runs, Schedule};
 
 /// A byte stream a stage can hand on (TCP or TLS over TCP).
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
@@ -74,12 +74,9 @@ impl Context {
                 .collect();
             trust(&all)
         });
-        let end = cfg.max_time.map(|m| {
-            (
-                started + m,
-                format!("--max-time {}s", m.as_secs_f64()),
-            )
-        });
+        let end = cfg
+            .max_time
+            .map(|m| (started + m, format!("--max-time {}s", m.as_secs_f64())));
         Context {
             trust: trust(&cfg.cacert),
             cfg,
@@ -188,7 +185,10 @@ impl<'a> Pipeline<'a> {
         failed.and_then(|s| s.diagnosis.clone()).unwrap_or_else(|| {
             let layer = failed.map_or(Layer::Tcp, |s| s.layer);
             let why = self.internal.clone();
-            Diagnosis::new(timeout_code(layer), why.unwrap_or_else(|| format!("{layer} failed")))
+            Diagnosis::new(
+                timeout_code(layer),
+                why.unwrap_or_else(|| format!("{layer} failed")),
+            )
         })
     }
 

@@ -77,14 +77,17 @@ pub async fn run_all<F>(
             let ctx = contexts.get(&check.probe);
             if let Some(limit) = ctx.ended() {
                 let reason = format!("not started: {limit} ended the run before its turn");
-                done(index, &check, Err(NotRun::Deadline(reason, check.target.scheme.layers())));
+                done(
+                    index,
+                    &check,
+                    Err(NotRun::Deadline(reason, check.target.scheme.layers())),
+                );
                 continue;
             }
             let task_check = check.clone();
             let watch = observer.clone().map(|o| (o, index));
-            let handle = running.spawn(async move {
-                run_repeated(&ctx, &task_check, schedule, watch).await
-            });
+            let handle = running
+                .spawn(async move { run_repeated(&ctx, &task_check, schedule, watch).await });
             in_flight.insert(handle.id(), (index, check));
         }
         let Some(joined) = running.join_next_with_id().await else {

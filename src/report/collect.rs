@@ -16,6 +16,8 @@ pub enum Kind {
     Human(human::Style),
     Json,
     Junit,
+    /// JSON Lines: targets are written as they end.
+    Jsonl,
 }
 
 /// A target's report, whole or as rendered.
@@ -33,6 +35,8 @@ pub struct Collector {
     /// The targets' servers' `Date` headers (target, date), for the clock
     /// check.
     dates: Vec<(String, String)>,
+    /// Whether writing a streamed line failed.
+    write_failed: bool,
 }
 
 impl Collector {
@@ -44,6 +48,7 @@ impl Collector {
             ids,
             kept,
             dates: Vec::new(),
+            write_failed: false,
         }
     }
 
@@ -54,6 +59,10 @@ impl Collector {
         }
         let kept = if self.ids.get(index).copied().flatten().is_some() {
             Kept::Whole(Box::new(report))
+        } else if let Kind::Jsonl = self.kind {
+            // Streamed: nothing is kept of the text.
+            self.emit(&json::target_line(&report));
+            Kept::Rendered(String::new(), report.brief())
         } else {
             Kept::Rendered(self.render(&report), report.brief())
         };
@@ -72,6 +81,14 @@ impl Collector {
             Kind::Human(style) => human::target_block(t, style),
             Kind::Json => json::target(t),
             Kind::Junit => junit::testcase(t),
+            Kind::Jsonl => json::target_line(t),
+        }
+    }
+
+    /// Writes a streamed line now.
+    fn emit(&mut self, line: &str) {
+        if super::Printer::stdout().write(line).is_err() {
+            self.write_failed = true;
         }
     }
 
@@ -105,7 +122,65 @@ impl Collector {
             }
             Kind::Json => json::document(briefs().all(|b| b.met), env, texts()),
             Kind::Junit => junit::document(briefs(), texts()),
+            Kind::Jsonl => {
+                let mut out: String = texts().collect();
+                out.push_str(&json::head_line(briefs().all(|b| b.met), env));
+                out
+            }
         };
-        (text, super::exit_code(briefs()))
+        let code = if self.write_failed {
+            crate::exit::INTERNAL
+        } else {
+            super::exit_code(briefs())
+        };
+        (text, code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnosis::{Code, Diagnosis, Layer};
+    use crate::probe::StageReport;
+    use crate::report::Report;
+
+    fn reports() -> Vec<TargetReport> {
+        let failed = StageReport::ran(
+            Layer::Tcp,
+            std::time::Duration::from_millis(3),
+            "refused".to_owned(),
+            crate::probe::Facts::Timeout { timeout_ms: 3 },
+            Some(Diagnosis::new(Code::TcpRefused, "refused".to_owned())),
+        );
+        let skipped = StageReport::skipped(Layer::Http, "tcp failed");
+        vec![
+            TargetReport::from_stages("a".into(), "https://a/".into(), vec![skipped.clone()]),
+            TargetReport::from_stages("b".into(), "https://b/".into(), vec![failed, skipped]),
+        ]
+    }
+
+    #[test]
+    fn collected_output_is_the_whole_reports_text_in_every_format() {
+        let style = human::Style {
+            color: false,
+            verbose: false,
+        };
+        for kind in [Kind::Human(style), Kind::Json, Kind::Junit] {
+            let whole = Report::new(EnvReport::default(), reports());
+            let expected = match kind {
+                Kind::Human(style) => human::render(&whole, style),
+                Kind::Json => json::render(&whole),
+                _ => junit::render(&whole),
+            };
+            let mut c = Collector::new(kind, vec![None, None]);
+            // They end in the other order.
+            for (i, r) in reports().into_iter().enumerate().rev() {
+                c.add(i, r);
+            }
+            let (text, code) = c.finish(&EnvReport::default());
+            assert_eq!(text, expected, "{kind:?}");
+            assert_eq!(code, whole.exit_code());
+            assert_eq!(code, 12);
+        }
     }
 }

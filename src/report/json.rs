@@ -42,9 +42,38 @@ struct Head<'a> {
     env: &'a EnvReport,
 }
 
+/// JSON Lines (`--format jsonl`): one target as one line.
+pub fn target_line(t: &TargetReport) -> String {
+    let mut line = serde_json::to_string(t).unwrap_or_else(|e| {
+        format!("{{\"name\":\"?\",\"error\":\"cannot serialise target: {e}\"}}")
+    });
+    line.push('\n');
+    line
+}
+
+/// JSON Lines: the run's last line, the document's head without its
+/// targets (they came before, one a line).
+pub fn head_line(ok: bool, env: &EnvReport) -> String {
+    let head = Head {
+        schema: "netdoctor/v1",
+        version: env!("CARGO_PKG_VERSION"),
+        ok,
+        env,
+    };
+    let mut line = serde_json::to_string(&head).unwrap_or_else(|_| {
+        "{\"schema\":\"netdoctor/v1\",\"error\":\"cannot serialise report\"}".to_owned()
+    });
+    line.push('\n');
+    line
+}
+
 /// The whole document from its head and the targets rendered by [`target`],
 /// in report order.
-pub fn document<'a>(ok: bool, env: &EnvReport, targets: impl IntoIterator<Item = &'a str>) -> String {
+pub fn document<'a>(
+    ok: bool,
+    env: &EnvReport,
+    targets: impl IntoIterator<Item = &'a str>,
+) -> String {
     let head = Head {
         schema: "netdoctor/v1",
         version: env!("CARGO_PKG_VERSION"),
@@ -78,7 +107,9 @@ mod tests {
             "a \"quoted\"\nreason",
         )];
         let targets = (0..targets)
-            .map(|i| TargetReport::from_stages(format!("t{i}"), format!("https://t{i}/"), stages.clone()))
+            .map(|i| {
+                TargetReport::from_stages(format!("t{i}"), format!("https://t{i}/"), stages.clone())
+            })
             .collect();
         Report::new(EnvReport::default(), targets)
     }

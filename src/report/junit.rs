@@ -127,7 +127,7 @@ pub fn document<'a>(
     let (mut tests, mut failures, mut skipped, mut total) = (0, 0, 0, 0.0_f64);
     for b in briefs {
         tests += 1;
-        if b.not_started {
+        if b.unprobed == Some(super::Unprobed::NotStarted) {
             skipped += 1;
         } else if !b.met {
             failures += 1;

@@ -67,12 +67,19 @@ pub struct Brief {
     /// Whether the target's expectation is `pass` (else a code).
     pub expect_pass: bool,
     pub failed_layer: Option<Layer>,
-    /// netdoctor itself failed on it.
-    pub internal: bool,
-    /// The run's deadline passed before its turn.
-    pub not_started: bool,
+    /// When the target has no verdict of the path: why.
+    pub unprobed: Option<Unprobed>,
     /// The time its stages took.
     pub seconds: f64,
+}
+
+/// Why a target has no verdict of the path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unprobed {
+    /// netdoctor itself failed on it.
+    Internal,
+    /// The run's deadline passed before its turn.
+    NotStarted,
 }
 
 /// The exit code (DESIGN "Exit codes"): 1 when netdoctor itself failed on
@@ -85,14 +92,14 @@ pub fn exit_code(briefs: impl IntoIterator<Item = Brief>) -> u8 {
     let mut layer: Option<Layer> = None;
     let (mut missed, mut not_started) = (false, false);
     for b in briefs {
-        if b.internal {
+        if b.unprobed == Some(Unprobed::Internal) {
             return crate::exit::INTERNAL;
         }
         if b.met {
             continue;
         }
         missed = true;
-        not_started |= b.not_started;
+        not_started |= b.unprobed == Some(Unprobed::NotStarted);
         layer = match (layer, b.failed_layer) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -156,7 +163,8 @@ impl TargetReport {
                     .into_iter()
                     .map(|l| StageReport::skipped(l, reason.clone()))
                     .collect();
-                let mut r = TargetReport::from_stages(name.unwrap_or_else(|| url.clone()), url, stages);
+                let mut r =
+                    TargetReport::from_stages(name.unwrap_or_else(|| url.clone()), url, stages);
                 r.ok = false;
                 r.not_started = Some(reason);
                 r
@@ -185,9 +193,17 @@ impl TargetReport {
             met: self.met,
             expect_pass: self.expect == "pass",
             failed_layer: self.failed_layer,
-            internal: self.internal_error.is_some(),
-            not_started: self.not_started.is_some(),
-            seconds: self.stages.iter().filter_map(|s| s.duration_ms).sum::<f64>() / 1000.0,
+            unprobed: if self.internal_error.is_some() {
+                Some(Unprobed::Internal)
+            } else {
+                self.not_started.as_ref().map(|_| Unprobed::NotStarted)
+            },
+            seconds: self
+                .stages
+                .iter()
+                .filter_map(|s| s.duration_ms)
+                .sum::<f64>()
+                / 1000.0,
         }
     }
 

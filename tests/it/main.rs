@@ -24,6 +24,7 @@ mod explain;
 mod hardening;
 mod http;
 mod interception;
+mod limits;
 mod presets;
 mod proxy;
 mod revocation;
