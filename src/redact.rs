@@ -30,22 +30,35 @@ pub fn is_secret_param(name: &str) -> bool {
     SECRET_WORDS.iter().any(|w| n.contains(w))
 }
 
-/// The URL with its userinfo and secret query values replaced by `***` and
-/// its fragment dropped.
+/// The URL with its userinfo replaced whole by `***` (a lone user name is
+/// often a token: `http://TOKEN@proxy:3128`), its secret query values
+/// masked and its fragment dropped.
 pub fn url(u: &Url) -> String {
     let mut u = u.clone();
     u.set_fragment(None);
-    if !u.username().is_empty() {
+    if !u.username().is_empty() || u.password().is_some() {
+        let _ = u.set_password(None);
         let _ = u.set_username(MASK);
-    }
-    if u.password().is_some() {
-        let _ = u.set_password(Some(MASK));
     }
     if u.query().is_some() {
         let q = masked_query(&u, Some(MASK));
         u.set_query(q.as_deref());
     }
     u.to_string()
+}
+
+/// A URL-like value, parsed or not, with its userinfo replaced whole by
+/// `***`: everything between `://` (or the start, when there is no scheme,
+/// as proxy values may omit it) and the last `@`. The last `@` anywhere, not
+/// only before the first `/`, `?` or `#`: a password may hold those
+/// unescaped (`http://u:pa/ss@host`), and over-masking a value that does
+/// not parse hides no secret.
+pub fn userinfo(raw: &str) -> String {
+    let start = raw.find("://").map_or(0, |i| i + 3);
+    match raw[start..].rfind('@') {
+        Some(at) => format!("{}{MASK}{}", &raw[..start], &raw[start + at..]),
+        None => raw.to_owned(),
+    }
 }
 
 /// The query with secret values replaced by `replacement`, or with secret
@@ -94,20 +107,17 @@ pub fn location(base: &Url, location: &str) -> String {
     }
 }
 
-/// Best-effort redaction of text that may hold a URL that does not parse
-/// (usage errors): userinfo and secret query values are masked.
+/// Best-effort redaction of a value that may be a URL that does not parse
+/// (usage errors, check files, variables): the userinfo is masked whole
+/// ([`userinfo`]) and secret query values too.
 pub fn text(raw: &str) -> String {
     if let Ok(u) = Url::parse(raw) {
-        return url(&u);
-    }
-    let mut out = raw.to_owned();
-    if let Some(scheme_end) = out.find("://") {
-        let rest = &out[scheme_end + 3..];
-        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        if let Some(at) = rest[..authority_end].rfind('@') {
-            out.replace_range(scheme_end + 3..scheme_end + 3 + at, MASK);
+        // `u:pw@host` parses as scheme `u` with no host: masked as text.
+        if u.has_host() {
+            return url(&u);
         }
     }
+    let mut out = userinfo(raw);
     if let Some(q) = out.find('?') {
         let (head, query) = out.split_at(q + 1);
         let masked: Vec<String> = query
@@ -120,6 +130,84 @@ pub fn text(raw: &str) -> String {
         out = format!("{head}{}", masked.join("&"));
     }
     out
+}
+
+/// The secret values of one request (keys, header values, URL and proxy
+/// credentials, the request body): whatever the other end echoes of them
+/// is replaced by `***` before it is recorded. Every quote of a reply (its
+/// headers, reason, body) goes through [`Secrets::scrub`].
+#[derive(Debug, Clone, Default)]
+pub struct Secrets {
+    /// Longest first, so that a body holding a key is masked whole.
+    values: Vec<String>,
+}
+
+/// Secrets shorter than this are not scrubbed: they would mask ordinary
+/// words (a one-letter user, a `-d x`).
+const MIN_SECRET: usize = 3;
+
+impl Secrets {
+    /// Adds a secret, and the forms a server echoes it in: as a JSON string
+    /// (`httpbin`'s `"data": "{\"a\":1}"`) and percent-encoded.
+    pub fn add(&mut self, secret: &str) {
+        let json = serde_json::to_string(secret).unwrap_or_default();
+        let json = json
+            .strip_prefix('"')
+            .and_then(|j| j.strip_suffix('"'))
+            .unwrap_or_default()
+            .to_owned();
+        let encoded =
+            percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+        for form in [secret.to_owned(), json, encoded] {
+            if form.chars().count() >= MIN_SECRET && !self.values.contains(&form) {
+                self.values.push(form);
+            }
+        }
+        self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    }
+
+    /// Adds the secrets of a URL's userinfo (as sent: percent-decoded) and
+    /// the `Basic` token they make.
+    pub fn add_userinfo(&mut self, user: &str, password: Option<&str>) {
+        use base64::Engine as _;
+        self.add(user);
+        if let Some(p) = password {
+            self.add(p);
+        }
+        let pair = format!("{user}:{}", password.unwrap_or(""));
+        self.add(&pair);
+        self.add(&base64::engine::general_purpose::STANDARD.encode(pair));
+    }
+
+    /// `text` with every secret replaced by `***`, and a secret's start
+    /// that ends the text (a reply cut at a read limit) masked too.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for s in &self.values {
+            if out.contains(s.as_str()) {
+                out = out.replace(s.as_str(), MASK);
+            }
+        }
+        for s in &self.values {
+            if let Some(cut) = cut_prefix_at_end(&out, s) {
+                out.truncate(cut);
+                out.push_str(MASK);
+            }
+        }
+        out
+    }
+}
+
+/// Where a start of `secret` (at least [`MIN_SECRET`] characters, not all
+/// of it) begins at the end of `text`, if one does.
+fn cut_prefix_at_end(text: &str, secret: &str) -> Option<usize> {
+    let longest = secret.len().saturating_sub(1).min(text.len());
+    (MIN_SECRET..=longest)
+        .rev()
+        .filter(|n| secret.is_char_boundary(*n) && text.is_char_boundary(text.len() - n))
+        .find(|n| text.ends_with(&secret[..*n]))
+        .map(|n| text.len() - n)
 }
 
 /// Whether a character could reorder or hide text on a terminal: controls,
@@ -179,6 +267,43 @@ mod tests {
         let u = Url::parse("https://h.test/a?api-key=abc&x=1").unwrap();
         assert_eq!(request_target(&u, None), "/a?x=1");
         assert_eq!(request_target(&u, Some(MASK)), "/a?api-key=***&x=1");
+    }
+
+    #[test]
+    fn userinfo_is_masked_whole_parsed_or_not() {
+        for (raw, secrets) in [
+            ("ftp://u:s3cretPW@host", &["u:", "s3cretPW"][..]),
+            ("http://u:pw@[::1", &["pw", "u:"]),
+            ("http://u:s3cretPW@host:99999", &["s3cretPW"]),
+            ("http://TOKEN123@proxy:3128", &["TOKEN123"]),
+            ("http://u:p@ss@ho st:1", &["p@ss", "ss@"]),
+            ("http://u:pa/ss@host", &["pa/ss"]),
+            ("TOKEN123@proxy:3128", &["TOKEN123"]),
+            ("u:pw@host", &["pw"]),
+        ] {
+            let r = text(raw);
+            for s in secrets {
+                assert!(!r.contains(s), "{s} in {r}");
+            }
+            assert!(r.contains(MASK), "{r}");
+        }
+        let u = Url::parse("http://TOKEN123@proxy:3128/").unwrap();
+        assert_eq!(url(&u), "http://***@proxy:3128/");
+    }
+
+    #[test]
+    fn secrets_are_scrubbed_in_their_echoed_forms() {
+        let mut s = Secrets::default();
+        s.add("{\"prompt\":\"s3cret body\"}");
+        s.add_userinfo("TOKEN", None);
+        let echoed = "{\"data\": \"{\\\"prompt\\\":\\\"s3cret body\\\"}\", \"raw\": {\"prompt\":\"s3cret body\"}} TOKEN VE9LRU46";
+        let r = s.scrub(echoed);
+        assert!(
+            !r.contains("s3cret") && !r.contains("TOKEN") && !r.contains("VE9LRU46"),
+            "{r}"
+        );
+        // A reply cut in the middle of an echoed secret.
+        assert_eq!(s.scrub("echo: {\"prompt\":\"s3c"), "echo: ***");
     }
 
     #[test]

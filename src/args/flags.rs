@@ -5,7 +5,7 @@
 //! names the flag and the value. The check files of `netdoctor run` are read
 //! through this same definition.
 
-use super::values::{parse_connect_to, parse_proxy, parse_resolve, parse_resolver};
+use super::values::{parse_connect_to, parse_proxy, parse_resolve, parse_resolver, Masked};
 use crate::duration::parse_duration;
 use crate::probe::{ConnectTo, ResolveEntry, ResolverAddr};
 use crate::proxy::ProxyUrl;
@@ -283,15 +283,15 @@ pub(crate) struct ProbeArgs {
     pub(crate) cacert: Vec<PathBuf>,
 
     /// Pin HOST:PORT to addresses, as in curl (ADDR[,ADDR…])
-    #[arg(long, value_name = "HOST:PORT:ADDR", value_parser = parse_resolve)]
+    #[arg(long, value_name = "HOST:PORT:ADDR", value_parser = Masked(parse_resolve))]
     pub(crate) resolve: Vec<ResolveEntry>,
 
     /// Connect to HOST2:PORT2 instead of HOST:PORT, keeping SNI and Host (curl semantics)
-    #[arg(long = "connect-to", value_name = "HOST:PORT:HOST2:PORT2", value_parser = parse_connect_to)]
+    #[arg(long = "connect-to", value_name = "HOST:PORT:HOST2:PORT2", value_parser = Masked(parse_connect_to))]
     pub(crate) connect_to: Vec<ConnectTo>,
 
     /// Ask this DNS server instead of /etc/resolv.conf's (drops search and ndots)
-    #[arg(long, value_name = "ADDR[:PORT]", value_parser = parse_resolver)]
+    #[arg(long, value_name = "ADDR[:PORT]", value_parser = Masked(parse_resolver))]
     pub(crate) resolver: Option<ResolverAddr>,
 
     /// Use IPv4 addresses only
@@ -303,7 +303,7 @@ pub(crate) struct ProbeArgs {
     pub(crate) ipv6: bool,
 
     /// Use this proxy instead of the proxy variables (http://, https://, socks5://, socks5h://)
-    #[arg(long, value_name = "URL", value_parser = parse_proxy)]
+    #[arg(long, value_name = "URL", value_parser = Masked(parse_proxy))]
     pub(crate) proxy: Option<ProxyUrl>,
 
     /// Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)

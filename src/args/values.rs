@@ -8,11 +8,47 @@ use crate::probe::{ConnectTo, ResolveEntry, ResolverAddr};
 use crate::proxy::ProxyUrl;
 use std::net::{IpAddr, SocketAddr};
 
+/// A value parser whose usage error quotes the value with its userinfo
+/// masked ([`crate::redact::text`]): clap's own error quotes the value as
+/// given, which for `--proxy http://u:PASSWORD@host:99999` is the password.
+/// The parser's own message must not quote the raw value either.
+#[derive(Clone, Copy)]
+pub(crate) struct Masked<F>(pub(crate) F);
+
+impl<T, F> clap::builder::TypedValueParser for Masked<F>
+where
+    F: Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static,
+    T: Clone + Send + Sync + 'static,
+{
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<T, clap::Error> {
+        let raw = value.to_string_lossy();
+        (self.0)(&raw).map_err(|e| {
+            let arg = arg.map_or_else(|| "...".to_owned(), ToString::to_string);
+            // clap's own layout, without the usage block a raw error adds.
+            let message = format!(
+                "invalid value '{}' for '{arg}': {e}\n\nFor more information, try '--help'.\n",
+                crate::redact::text(&raw)
+            );
+            let _ = cmd;
+            clap::Error::raw(clap::error::ErrorKind::ValueValidation, message)
+        })
+    }
+}
+
 fn parse_port(s: &str, what: &str) -> Result<u16, String> {
-    s.parse::<u16>()
-        .ok()
-        .filter(|p| *p != 0)
-        .ok_or_else(|| format!("`{s}` is not a valid {what} (1-65535)"))
+    s.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(|| {
+        format!(
+            "`{}` is not a valid {what} (1-65535)",
+            crate::redact::text(s)
+        )
+    })
 }
 
 fn parse_ip(s: &str) -> Result<IpAddr, String> {
@@ -23,7 +59,7 @@ fn parse_ip(s: &str) -> Result<IpAddr, String> {
         .unwrap_or(s);
     inner
         .parse()
-        .map_err(|_| format!("`{s}` is not an IP address"))
+        .map_err(|_| format!("`{}` is not an IP address", crate::redact::text(s)))
 }
 
 /// Parses curl's `--resolve HOST:PORT:ADDR[,ADDR…]`.

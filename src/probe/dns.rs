@@ -8,7 +8,12 @@
 //!
 //! [`NameResolver`] is built once per run and resolves every name
 //! netdoctor needs (targets now, proxies and `--connect-to` hosts too), so
-//! the same pins and resolver apply everywhere.
+//! the same pins and resolver apply everywhere. The DNS client inside it is
+//! built on the first lookup that needs a nameserver, never for names that
+//! are literals, pinned or in `/etc/hosts`: building it seeds a random
+//! generator (query IDs, source ports), and a root without `/dev` has no
+//! entropy source for a static binary (see [`entropy`]), which is then
+//! `DNS_NO_ENTROPY` rather than an abort.
 
 use super::StageResult;
 use super::{ConnectTo, Family, ProbeConfig, ResolveEntry};
@@ -72,6 +77,12 @@ pub enum DnsError {
         servers: String,
         detail: String,
     },
+    #[error("cannot ask {servers} for {name}: netdoctor has no entropy source for random query IDs and ports ({detail})")]
+    NoEntropy {
+        name: String,
+        servers: String,
+        detail: String,
+    },
     #[error("looking up {name} at {servers} failed: {detail}")]
     Failed {
         name: String,
@@ -91,6 +102,7 @@ impl DnsError {
             DnsError::Timeout { .. } => Code::DnsTimeout,
             DnsError::NoResolver { .. } => Code::DnsNoResolver,
             DnsError::Malformed { .. } => Code::DnsMalformed,
+            DnsError::NoEntropy { .. } => Code::DnsNoEntropy,
         }
     }
 }
@@ -167,9 +179,32 @@ pub struct NameResolver {
     search: Vec<String>,
     ndots: usize,
     family: Family,
-    resolver: Option<TokioResolver>,
-    setup_error: Option<String>,
+    /// What the DNS client is built from, on the first lookup that needs it.
+    setup: (ResolverConfig, ResolverOpts),
+    /// The DNS client, or why it cannot be built; shared by the run.
+    resolver: tokio::sync::OnceCell<Result<TokioResolver, DnsSetupError>>,
     timeout: Duration,
+}
+
+/// Why the DNS client could not be built.
+#[derive(Debug, Clone)]
+enum DnsSetupError {
+    /// No entropy source (see [`entropy`]).
+    NoEntropy(String),
+    /// hickory refused the configuration.
+    Build(String),
+}
+
+/// Whether this process can have random bytes, asked the way the DNS
+/// client's random generator asks (the `getrandom` crate). A static glibc
+/// binary cannot find libc's `getrandom` (getrandom's `dlsym` finds nothing
+/// in a static executable) and falls back to polling `/dev/random` and
+/// reading `/dev/urandom`: in a root without `/dev` that fails, and the
+/// generator would panic. Asking first turns that into an error.
+fn entropy() -> Result<(), String> {
+    let mut probe = [0u8; 16];
+    getrandom::fill(&mut probe)
+        .map_err(|e| format!("{e}: the root has no /dev/random or /dev/urandom"))
 }
 
 impl NameResolver {
@@ -196,13 +231,6 @@ impl NameResolver {
             search.iter().filter_map(|s| s.parse().ok()).collect(),
             servers.iter().map(|sa| name_server(*sa)).collect(),
         );
-        let built = TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
-            .with_options(opts)
-            .build();
-        let (resolver, setup_error) = match built {
-            Ok(r) => (Some(r), None),
-            Err(e) => (None, Some(e.to_string())),
-        };
         NameResolver {
             pins: cfg.resolve.clone(),
             hosts,
@@ -212,10 +240,24 @@ impl NameResolver {
             search,
             ndots,
             family: cfg.family,
-            resolver,
-            setup_error,
+            setup: (config, opts),
+            resolver: tokio::sync::OnceCell::new(),
             timeout: cfg.timeout,
         }
+    }
+
+    /// The DNS client, built on first use (after checking for entropy).
+    async fn client(&self) -> &Result<TokioResolver, DnsSetupError> {
+        self.resolver
+            .get_or_init(|| async {
+                entropy().map_err(DnsSetupError::NoEntropy)?;
+                let (config, opts) = self.setup.clone();
+                TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
+                    .with_options(opts)
+                    .build()
+                    .map_err(|e| DnsSetupError::Build(e.to_string()))
+            })
+            .await
     }
 
     fn servers_text(&self) -> String {
@@ -276,12 +318,22 @@ impl NameResolver {
 
     async fn query(&self, name: &str) -> Result<Answer, DnsError> {
         let servers = self.servers_text();
-        let Some(resolver) = &self.resolver else {
-            return Err(DnsError::Failed {
-                name: name.to_owned(),
-                servers,
-                detail: self.setup_error.clone().unwrap_or_default(),
-            });
+        let resolver = match self.client().await {
+            Ok(r) => r,
+            Err(DnsSetupError::NoEntropy(detail)) => {
+                return Err(DnsError::NoEntropy {
+                    name: name.to_owned(),
+                    servers,
+                    detail: detail.clone(),
+                })
+            }
+            Err(DnsSetupError::Build(detail)) => {
+                return Err(DnsError::Failed {
+                    name: name.to_owned(),
+                    servers,
+                    detail: detail.clone(),
+                })
+            }
         };
         match resolver.lookup_ip(name).await {
             Ok(lookup) => {

@@ -272,10 +272,42 @@ pub(crate) fn parse_head(buf: &[u8]) -> Result<Option<(Head, usize)>, Error> {
     })
 }
 
+/// A control byte that curl and Python accept inside a header value
+/// (an escape, a bell…) though httparse rejects it: not NUL, CR, LF or HTAB.
+fn lenient_control(b: u8) -> bool {
+    matches!(b, 0x01..=0x08 | 0x0b | 0x0c | 0x0e..=0x1f | 0x7f)
+}
+
+/// `buf` as httparse is given it: the control bytes of [`lenient_control`]
+/// after the status line become an obs-text byte (0x80), which httparse
+/// takes in a value and still refuses in a name; the values are then read
+/// from `buf` itself by offset, so they keep the bytes sent (the renderers
+/// escape them). `None` when there is nothing to replace.
+fn lenient_copy(buf: &[u8]) -> Option<Vec<u8>> {
+    let first_line = buf.iter().position(|b| *b == b'\n')? + 1;
+    if !buf[first_line..].iter().copied().any(lenient_control) {
+        return None;
+    }
+    let mut copy = buf.to_vec();
+    for b in &mut copy[first_line..] {
+        if lenient_control(*b) {
+            *b = 0x80;
+        }
+    }
+    Some(copy)
+}
+
 fn parse_head_with(buf: &[u8], slots: usize) -> Result<Option<(Head, usize)>, httparse::Error> {
+    let copy = lenient_copy(buf);
+    let parsed: &[u8] = copy.as_deref().unwrap_or(buf);
+    // A slice of `parsed` read from `buf` at the same place.
+    let original = |s: &[u8]| -> Vec<u8> {
+        let at = (s.as_ptr() as usize).saturating_sub(parsed.as_ptr() as usize);
+        buf.get(at..at + s.len()).unwrap_or(s).to_vec()
+    };
     let mut storage = vec![httparse::EMPTY_HEADER; slots];
     let mut resp = httparse::Response::new(&mut storage);
-    Ok(match resp.parse(buf)? {
+    Ok(match resp.parse(parsed)? {
         httparse::Status::Complete(len) => Some((
             Head {
                 status: resp.code.unwrap_or(0),
@@ -285,7 +317,7 @@ fn parse_head_with(buf: &[u8], slots: usize) -> Result<Option<(Head, usize)>, ht
                     .headers
                     .iter()
                     .map(|h| {
-                        let value = String::from_utf8_lossy(h.value).into_owned();
+                        let value = String::from_utf8_lossy(&original(h.value)).into_owned();
                         (h.name.to_owned(), value)
                     })
                     .collect(),

@@ -107,7 +107,7 @@ struct Prepared {
     sent_headers: Vec<String>,
     ws_key: Option<String>,
     /// Every secret value sent, to scrub from what the server echoes.
-    secrets: Vec<String>,
+    secrets: redact::Secrets,
 }
 
 /// A plain http/ws request sent to a proxy: absolute-form, with the proxy's
@@ -123,6 +123,7 @@ fn build_request(
     spec: &RequestSpec,
     send_credentials: bool,
     via: Option<&ViaProxy>,
+    mut secrets: redact::Secrets,
 ) -> Prepared {
     let method = spec
         .method
@@ -142,11 +143,10 @@ fn build_request(
     };
     request.header("Host", &host);
     let mut sent_headers = Vec::new();
-    let mut secrets = Vec::new();
     if let Some(auth) = via.and_then(|v| v.authorization.as_ref()) {
         request.header("Proxy-Authorization", auth);
         sent_headers.push(format!("Proxy-Authorization: {}", redact::MASK));
-        secrets.push(auth.clone());
+        secrets.add(auth);
     }
     let user_set = |n: &str| {
         spec.headers
@@ -180,6 +180,8 @@ fn build_request(
     let credential_sent = send_credentials
         && add_credentials(&mut request, target, spec, &mut sent_headers, &mut secrets);
     if let Some(body) = &spec.body {
+        // The body is a secret in echoes (a prompt, a form with a password).
+        secrets.add(&String::from_utf8_lossy(body));
         if !user_set("content-type") {
             request.header("Content-Type", "application/x-www-form-urlencoded");
         }
@@ -203,7 +205,7 @@ fn add_credentials(
     target: &Target,
     spec: &RequestSpec,
     sent_headers: &mut Vec<String>,
-    secrets: &mut Vec<String>,
+    secrets: &mut redact::Secrets,
 ) -> bool {
     let mut credential_sent = false;
     let user = target.url.username();
@@ -215,32 +217,34 @@ fn add_credentials(
         let token = base64(format!("{user}:{pass}").as_bytes());
         request.header("Authorization", &format!("Basic {token}"));
         sent_headers.push(format!("Authorization: {}", redact::MASK));
-        secrets.extend([token, user, pass]);
+        secrets.add_userinfo(&user, Some(&pass));
         credential_sent = true;
     }
     for (name, value) in &spec.headers {
         request.header(name, value);
         sent_headers.push(format!("{name}: {}", redact::MASK));
-        secrets.push(value.clone());
+        secrets.add(value);
         // Every -H header counts as a credential (DESIGN).
         credential_sent = true;
     }
     for (k, v) in target.url.query_pairs() {
         if redact::is_secret_param(&k) {
-            secrets.push(v.into_owned());
+            secrets.add(&v);
             credential_sent = true;
         }
     }
     credential_sent
 }
 
-/// Replaces every secret we sent that the server echoes back.
-fn scrub(text: &str, secrets: &[String]) -> String {
-    let mut out = text.to_owned();
-    for s in secrets.iter().filter(|s| s.len() >= 3) {
-        out = out.replace(s.as_str(), redact::MASK);
-    }
-    out
+/// The secrets of a target's run that are not in its request: the
+/// credentials of every proxy URL the run knows (a proxy or server may echo
+/// `Proxy-Authorization`, a lone proxy user is often a token). The request's
+/// own are added as it is built. The stream and websocket stages may start
+/// from these too.
+pub fn run_secrets(cfg: &ProbeConfig) -> redact::Secrets {
+    let mut secrets = redact::Secrets::default();
+    cfg.proxy.add_secrets(&mut secrets);
+    secrets
 }
 
 fn base64(input: &[u8]) -> String {
@@ -428,7 +432,7 @@ pub async fn stage(
         _ => None,
     };
     let spec = with_token(&cfg.request, token.as_ref());
-    let req = build_request(target, &spec, send_credentials, via);
+    let req = build_request(target, &spec, send_credentials, via, run_secrets(cfg));
     let withheld = withheld(target, cfg, send_credentials);
     let mut facts = HttpFacts {
         body: None,
@@ -451,9 +455,11 @@ pub async fn stage(
         Ok(x) => x,
         Err(err) => return StageResult::fail(err.diagnosis(), facts),
     };
+    // Everything quoted of the reply goes through the secrets' scrub.
     for (_, v) in &mut head.headers {
-        *v = scrub(v, &req.secrets);
+        *v = req.secrets.scrub(v);
     }
+    head.reason = req.secrets.scrub(&head.reason);
     facts.ttfb_ms = Some(crate::duration::millis(started.elapsed()));
     let upgrading = req.ws_key.is_some() && head.status == 101;
     let (body, leftover) = if upgrading {
@@ -461,7 +467,10 @@ pub async fn stage(
     } else {
         let until = (Instant::now() + BODY_WAIT).min(deadline);
         let raw = read_body(&mut stream, rest, &head, &req.method, until).await;
-        let body = scrub(&String::from_utf8_lossy(&raw), &req.secrets).into_bytes();
+        let body = req
+            .secrets
+            .scrub(&String::from_utf8_lossy(&raw))
+            .into_bytes();
         (body, Vec::new())
     };
     facts.status = Some(head.status);

@@ -29,6 +29,27 @@ pub struct ProxySettings {
     pub noproxy: Option<String>,
 }
 
+impl ProxySettings {
+    /// The credentials of every proxy URL the run knows (`--proxy` and
+    /// every proxy variable, parsed or not), to scrub from what is echoed.
+    pub fn add_secrets(&self, secrets: &mut crate::redact::Secrets) {
+        if let Some(p) = &self.proxy {
+            p.add_secrets(secrets);
+        }
+        for (_, value) in self.vars.iter() {
+            if let Ok(p) = ProxyUrl::parse(value) {
+                p.add_secrets(secrets);
+            } else {
+                // Unparsable: its raw userinfo, whatever it holds.
+                let rest = value.split_once("://").map_or(value, |(_, r)| r);
+                if let Some((userinfo, _)) = rest.rsplit_once('@') {
+                    secrets.add(userinfo);
+                }
+            }
+        }
+    }
+}
+
 /// Whether the target goes through the proxy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -330,7 +351,7 @@ mod tests {
         assert_eq!(r.source, "HTTPS_PROXY");
         let facts = serde_json::to_string(&r.facts()).unwrap();
         assert!(!facts.contains("s3cret"), "{facts}");
-        assert!(facts.contains("http://alice:***@p.test:3128"), "{facts}");
+        assert!(facts.contains("http://***@p.test:3128"), "{facts}");
     }
 
     #[test]

@@ -62,7 +62,7 @@ pub enum ProxyUrlError {
     NoHost { shown: String },
 }
 
-/// A parsed proxy URL. Its `Display` masks the password.
+/// A parsed proxy URL. Its `Display` masks the userinfo whole.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ProxyUrl {
     pub scheme: ProxyScheme,
@@ -85,27 +85,16 @@ impl fmt::Debug for ProxyUrl {
 }
 
 impl fmt::Display for ProxyUrl {
-    /// `http://alice:***@proxy.test:3128`: the password never shows.
+    /// `http://***@proxy.test:3128`: neither the password nor the user
+    /// shows (a lone user name is often a token).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}://", self.scheme.as_str())?;
-        if let Some(user) = &self.username {
-            let user = percent_encoding::utf8_percent_encode(user, USERINFO);
-            match &self.password {
-                Some(_) => write!(f, "{user}:{MASK}@")?,
-                None => write!(f, "{user}@")?,
-            }
+        if self.username.is_some() || self.password.is_some() {
+            write!(f, "{MASK}@")?;
         }
         write!(f, "{}:{}", self.host_for_authority(), self.port)
     }
 }
-
-/// What must be escaped in a user name when it is shown.
-const USERINFO: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
-    .add(b' ')
-    .add(b'@')
-    .add(b':')
-    .add(b'/')
-    .add(b'%');
 
 impl ProxyUrl {
     /// Parses a proxy URL as httpx does (a missing scheme means `http://`).
@@ -153,6 +142,24 @@ impl ProxyUrl {
         })
     }
 
+    /// The user name as messages may name it: only beside a password; a
+    /// lone user name (`http://TOKEN@proxy`) is a secret, shown as `***`.
+    pub fn shown_user(&self) -> Option<String> {
+        let user = self.username.as_deref()?;
+        Some(match self.password {
+            Some(_) => crate::redact::bounded(user, 40),
+            None => MASK.to_owned(),
+        })
+    }
+
+    /// Every secret of the URL (user, password, the `Basic` token): to
+    /// scrub from what the proxy or the server echoes.
+    pub fn add_secrets(&self, secrets: &mut crate::redact::Secrets) {
+        if let Some(user) = &self.username {
+            secrets.add_userinfo(user, self.password.as_deref());
+        }
+    }
+
     /// `host:port` with brackets around IPv6 literals.
     pub fn authority(&self) -> String {
         format!("{}:{}", self.host_for_authority(), self.port)
@@ -173,27 +180,11 @@ pub(crate) fn percent_decode(s: &str) -> String {
     percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
-/// A raw proxy variable value with anything between `://` and the last `@`
-/// after the user name's `:` masked, for messages about values that do not
+/// A raw proxy value, parsed or not, with its userinfo masked whole (see
+/// [`crate::redact::userinfo`]), for messages about values that do not
 /// even parse.
 pub fn redact_raw(raw: &str) -> String {
-    let (scheme, rest) = match raw.split_once("://") {
-        Some((s, r)) => (format!("{s}://"), r),
-        None => (String::new(), raw),
-    };
-    match rest.rfind('@') {
-        Some(at) => {
-            let userinfo = &rest[..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            let masked = if userinfo.contains(':') {
-                format!("{user}:{MASK}")
-            } else {
-                user.to_owned()
-            };
-            format!("{scheme}{masked}{}", &rest[at..])
-        }
-        None => format!("{scheme}{rest}"),
-    }
+    crate::redact::userinfo(raw)
 }
 
 #[cfg(test)]
@@ -207,7 +198,10 @@ mod tests {
         assert_eq!(p.authority(), "proxy.test:3128");
         assert_eq!(p.username.as_deref(), Some("alice"));
         assert_eq!(p.password.as_deref(), Some("p@ss:w/rd"));
-        assert_eq!(p.to_string(), "http://alice:***@proxy.test:3128");
+        assert_eq!(p.to_string(), "http://***@proxy.test:3128");
+        let token = ProxyUrl::parse("http://TOKEN123@proxy.test:3128").unwrap();
+        assert_eq!(token.to_string(), "http://***@proxy.test:3128");
+        assert_eq!(token.shown_user().as_deref(), Some("***"));
     }
 
     #[test]
@@ -242,8 +236,9 @@ mod tests {
     fn raw_redaction() {
         assert_eq!(
             redact_raw("http://alice:p@ss@proxy:3128"),
-            "http://alice:***@proxy:3128"
+            "http://***@proxy:3128"
         );
+        assert_eq!(redact_raw("TOKEN@proxy:3128"), "***@proxy:3128");
         assert_eq!(redact_raw("proxy:3128"), "proxy:3128");
     }
 }

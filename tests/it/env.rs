@@ -593,3 +593,53 @@ fn check_reports_the_same_findings_as_env() {
     assert!(want.contains(&"ENV_OPENSSL_VERSION".to_owned()));
     assert!(want.contains(&"ENV_SSL_CERT_DIR_NOT_HASHED".to_owned()));
 }
+
+/// A root without `/dev` (issue 11, item 10): a `tcp://` target pinned with
+/// `--resolve` needs no resolver and passes; a name that needs a nameserver
+/// fails the dns stage with a reason. Before, the DNS client was built (and
+/// its random generator seeded from `/dev/random`, which a static binary
+/// falls back to) for every run, and the run aborted with a panic.
+#[test]
+fn a_root_without_dev_never_aborts() {
+    let root = tempfile::tempdir().expect("tempdir");
+    install_binary(root.path());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let url = format!("tcp://name.test:{port}");
+    let pin = format!("name.test:{port}:127.0.0.1");
+    let Some(out) = chroot(
+        root.path(),
+        &["check", &url, "--resolve", &pin, "--format", "json"],
+    ) else {
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let dump = format!("{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{dump}");
+    assert!(!dump.contains("panicked"), "{dump}");
+
+    // A lookup that needs a nameserver (nothing listens on port 9): a
+    // diagnosis of the dns stage, never an abort.
+    let Some(out) = chroot(
+        root.path(),
+        &[
+            "check",
+            &url,
+            "--resolver",
+            "127.0.0.1:9",
+            "--timeout",
+            "2s",
+            "--format",
+            "json",
+        ],
+    ) else {
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let dump = format!("{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!dump.contains("panicked"), "{dump}");
+    assert_eq!(out.status.code(), Some(11), "{dump}");
+    let json: Value = serde_json::from_str(&stdout).expect("JSON report");
+    assert_eq!(json["targets"][0]["failed_layer"], "dns", "{dump}");
+    drop(listener);
+}

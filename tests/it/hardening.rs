@@ -195,3 +195,49 @@ fn malformed_arguments_are_usage_errors_without_secrets() {
         );
     }
 }
+
+/// An escape byte in a header value (issue 11, item 11): curl and Python
+/// accept the response, so does netdoctor; the human output shows it
+/// escaped, the JSON keeps it (`\u001b`). A NUL in a value, or a control
+/// byte in a name, is still malformed.
+#[test]
+fn an_escape_byte_in_a_header_value_is_accepted_and_shown_escaped() {
+    let server = raw_http(
+        b"HTTP/1.1 200 OK\r\nServer: evil\x1b[31mred\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+        Duration::ZERO,
+    );
+    let run = run_check(&pinned(&server, "http", "/"));
+    run.assert_all_pass();
+    assert_eq!(
+        run.fact("http", "headers")["server"],
+        "evil\u{1b}[31mred",
+        "{}",
+        run.dump()
+    );
+    assert!(run.stdout.contains("\\u001b"), "{}", run.stdout);
+    for verbose in [&[][..], &["-v"]] {
+        let out = netdoctor()
+            .args(pinned(&server, "http", "/"))
+            .args(verbose)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(0));
+        assert!(!out.stdout.contains(&0x1b), "raw escape on stdout");
+        if !verbose.is_empty() {
+            let human = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                human.contains("evil\\u{1b}[31mred") || human.contains("evil\\u001b[31mred"),
+                "{human}"
+            );
+        }
+    }
+    for wire in [
+        &b"HTTP/1.1 200 OK\r\nServer: a\0b\r\nContent-Length: 0\r\n\r\n"[..],
+        b"HTTP/1.1 200 OK\r\nSer\x1bver: ab\r\nContent-Length: 0\r\n\r\n",
+    ] {
+        let wire: &'static [u8] = Box::leak(wire.to_vec().into_boxed_slice());
+        let server = raw_http(wire, Duration::ZERO);
+        let run = run_check(&pinned(&server, "http", "/"));
+        run.assert_fail(16, "http", "HTTP_MALFORMED");
+    }
+}

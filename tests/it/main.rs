@@ -30,6 +30,7 @@ mod proxy;
 mod revocation;
 mod run;
 mod runtime_stores;
+mod secrets;
 mod snapshots;
 mod strict;
 mod tcp;

@@ -74,7 +74,7 @@ pub(super) fn judge_status(
             status,
             offered: schemes(reply),
             server,
-            user: url.username.as_deref().map(|u| redact::bounded(u, 40)),
+            user: url.shown_user(),
             credentials_sent,
         };
     }

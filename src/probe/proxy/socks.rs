@@ -6,7 +6,6 @@ use super::{authority, Passed, ProxyError, ProxyFacts, Trip};
 use crate::duration::millis;
 use crate::probe::dns;
 use crate::proxy::ProxyUrl;
-use crate::redact;
 use std::net::SocketAddr;
 use std::time::Instant;
 use tokio::net::TcpStream;
@@ -93,11 +92,7 @@ fn refusal(e: &E, url: &ProxyUrl, requested: &str) -> ProxyError {
         },
         E::PasswordAuthFailure(_) => ProxyError::SocksCredentialsRejected {
             proxy: url.to_string(),
-            user: url
-                .username
-                .as_deref()
-                .map(|u| redact::bounded(u, 40))
-                .unwrap_or_default(),
+            user: url.shown_user().unwrap_or_default(),
         },
         E::ConnectionNotAllowedByRuleset
         | E::GeneralSocksServerFailure
