@@ -313,6 +313,34 @@ mod tests {
     }
 
     #[test]
+    fn webpki_rejections_are_words_not_debug_text() {
+        use rustls_pki_types::UnixTime;
+        let t = UnixTime::since_unix_epoch(std::time::Duration::from_secs(1));
+        for e in [
+            webpki::Error::CertExpired {
+                time: t,
+                not_after: t,
+            },
+            webpki::Error::MaximumPathDepthExceeded,
+            webpki::Error::BadDer,
+            webpki::Error::CrlExpired {
+                time: t,
+                next_update: t,
+            },
+        ] {
+            let text = describe(&e);
+            assert!(!text.contains('{') && !text.contains("UnixTime"), "{text}");
+        }
+        assert_eq!(
+            describe(&webpki::Error::CrlExpired {
+                time: t,
+                next_update: t
+            }),
+            "rustls-webpki rejects it (crl expired)"
+        );
+    }
+
+    #[test]
     fn texts_carry_the_dates_and_names() {
         let expired = CertFault::Expired {
             which: Which::Leaf,
