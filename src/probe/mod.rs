@@ -491,7 +491,13 @@ async fn after_connect(
 ) -> Option<String> {
     let ctx = p.ctx;
     let (stream, send_credentials): (Box<dyn Io>, bool) = if target.scheme.is_tls() {
-        let session = connect::handshake(p, target, tcp).await?;
+        let Some(session) = connect::handshake(p, target, tcp).await else {
+            // No failure recorded: the handshake hit netdoctor's own limit.
+            return p
+                .failure()
+                .is_none()
+                .then(|| tls::STOPPED_BY_LIMIT.to_owned());
+        };
         let chain = &session.chain;
         let unverified = session.unverified_signature.as_deref();
         let verdict = p

@@ -45,7 +45,16 @@ pub enum TlsError {
     Reset,
     #[error("the server closed the connection during the TLS handshake")]
     UnexpectedEof,
+    /// A handshake message over rustls' fixed 64 KiB limit: netdoctor's
+    /// limit, not the server's fault.
+    #[error("netdoctor's TLS library cannot read this server's handshake: a message from the server (usually its certificate chain) is larger than rustls' 64 KiB limit; OpenSSL-based clients such as curl and Python accept up to 100 KiB")]
+    VerifierLimit,
 }
+
+/// Why the stages after a handshake that hit [`TlsError::VerifierLimit`]
+/// do not run.
+pub const STOPPED_BY_LIMIT: &str =
+    "not checked: netdoctor's TLS library cannot read this server's handshake (see tls)";
 
 impl TlsError {
     /// The stable diagnosis code.
@@ -56,6 +65,7 @@ impl TlsError {
             TlsError::HandshakeFailure { .. } => Code::TlsHandshakeFailure,
             TlsError::Reset => Code::TlsReset,
             TlsError::UnexpectedEof => Code::TlsUnexpectedEof,
+            TlsError::VerifierLimit => Code::TlsVerifierLimit,
         }
     }
 
@@ -325,6 +335,18 @@ where
                 facts.first_bytes = Some(printable(&first));
             }
             let err = classify(&e, &first);
+            if matches!(err, TlsError::VerifierLimit) {
+                // A warning with no session: the pipeline stops here
+                // without blaming the server (see STOPPED_BY_LIMIT).
+                let d = err.diagnosis();
+                return StageResult {
+                    summary: d.summary.clone(),
+                    facts: facts.into(),
+                    diagnosis: Some(d),
+                    warnings: Vec::new(),
+                    product: None,
+                };
+            }
             StageResult::fail(err.diagnosis(), facts)
         }
     }
@@ -437,28 +459,70 @@ fn classify_rustls(e: &rustls::Error) -> TlsError {
             | P::ServerTlsVersionIsDisabledByOurConfig
             | P::SupportedVersionsExtensionRequired),
         ) => TlsError::ProtocolVersion {
-            detail: format!("{p:?}"),
+            detail: variant_words(&format!("{p:?}"), ' '),
         },
+        rustls::Error::InvalidMessage(rustls::InvalidMessage::HandshakePayloadTooLarge) => {
+            TlsError::VerifierLimit
+        }
         rustls::Error::AlertReceived(alert) => TlsError::HandshakeFailure {
             detail: format!("the server sent the TLS alert {}", alert_name(*alert)),
         },
         other => TlsError::HandshakeFailure {
-            detail: other.to_string(),
+            detail: rustls_words(other),
         },
     }
 }
 
-/// `HandshakeFailure` → `handshake_failure`, as OpenSSL and RFC 8446 name it.
-fn alert_name(a: AlertDescription) -> String {
-    let debug = format!("{a:?}");
+/// A rustls error in words: what kind of failure, and its variant's name
+/// (never Rust debug text with fields).
+fn rustls_words(e: &rustls::Error) -> String {
+    let (what, inner) = match e {
+        rustls::Error::InvalidMessage(m) => {
+            ("the server sent a malformed TLS message", format!("{m:?}"))
+        }
+        rustls::Error::PeerMisbehaved(m) => ("the server broke the TLS protocol", format!("{m:?}")),
+        rustls::Error::PeerIncompatible(m) => (
+            "the server offers nothing this client supports",
+            format!("{m:?}"),
+        ),
+        rustls::Error::InvalidCertificate(c) => (
+            "the server's certificate or handshake signature is rejected",
+            format!("{c:?}"),
+        ),
+        rustls::Error::InappropriateHandshakeMessage { got_type, .. } => (
+            "the server sent an unexpected handshake message",
+            format!("{got_type:?}"),
+        ),
+        rustls::Error::InappropriateMessage { got_type, .. } => (
+            "the server sent an unexpected TLS message",
+            format!("{got_type:?}"),
+        ),
+        rustls::Error::DecryptError => return "the server's records do not decrypt".to_owned(),
+        other => ("the handshake failed", format!("{other:?}")),
+    };
+    format!("{what} ({})", variant_words(&inner, ' '))
+}
+
+/// The variant name at the start of a debug text, its words joined by
+/// `sep`: `HandshakePayloadTooLarge` → `handshake payload too large`.
+fn variant_words(debug: &str, sep: char) -> String {
     let mut out = String::new();
-    for (i, c) in debug.chars().enumerate() {
+    for (i, c) in debug
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .enumerate()
+    {
         if c.is_ascii_uppercase() && i > 0 {
-            out.push('_');
+            out.push(sep);
         }
         out.push(c.to_ascii_lowercase());
     }
     out
+}
+
+/// `HandshakeFailure` → `handshake_failure`, as OpenSSL and RFC 8446 name it.
+fn alert_name(a: AlertDescription) -> String {
+    variant_words(&format!("{a:?}"), '_')
 }
 
 #[cfg(test)]

@@ -69,19 +69,79 @@ impl FileStore {
     /// Trust anchors from the store's certificates (parsed once per file
     /// content and run).
     pub fn anchors(&self) -> Vec<TrustAnchor<'static>> {
-        static ANCHORS: Mutex<Vec<(u64, Arc<Vec<TrustAnchor<'static>>>)>> = Mutex::new(Vec::new());
+        self.dated_anchors()
+            .iter()
+            .map(|a| a.anchor.clone())
+            .collect()
+    }
+
+    /// The store's anchors with their certificates' validity (parsed once
+    /// per file content and run).
+    pub fn dated_anchors(&self) -> Arc<Vec<DatedAnchor>> {
+        static ANCHORS: Mutex<Vec<(u64, Arc<Vec<DatedAnchor>>)>> = Mutex::new(Vec::new());
         let key = fingerprint(&self.certs);
         if let Ok(cache) = ANCHORS.lock() {
             if let Some((_, a)) = cache.iter().find(|(k, _)| *k == key) {
-                return a.to_vec();
+                return a.clone();
             }
         }
-        let anchors = Arc::new(anchors_of(&self.certs));
+        let anchors = Arc::new(dated_anchors_of(&self.certs));
         if let Ok(mut cache) = ANCHORS.lock() {
             cache.push((key, anchors.clone()));
         }
-        anchors.to_vec()
+        anchors
     }
+}
+
+/// A trust anchor and the validity of the certificate it was made from.
+///
+/// webpki's anchors carry no dates (it never checks an anchor's validity);
+/// OpenSSL does, so the container's view must: an expired CA certificate
+/// in a store anchors nothing for curl or Python.
+#[derive(Debug, Clone)]
+pub struct DatedAnchor {
+    pub anchor: TrustAnchor<'static>,
+    /// The certificate's subject, as reports name it.
+    pub subject: String,
+    /// Unix seconds (`i64::MIN` when the dates cannot be read).
+    pub not_before: i64,
+    /// Unix seconds (`i64::MAX` when the dates cannot be read).
+    pub not_after: i64,
+}
+
+impl DatedAnchor {
+    /// Whether the certificate is within its validity at `now`.
+    pub fn in_date(&self, now: i64) -> bool {
+        (self.not_before..=self.not_after).contains(&now)
+    }
+}
+
+/// Dated trust anchors from certificates; unparsable ones are left out.
+pub fn dated_anchors_of(certs: &[CertificateDer<'_>]) -> Vec<DatedAnchor> {
+    certs
+        .iter()
+        .filter_map(|c| {
+            let anchor = webpki::anchor_from_trusted_cert(c).ok()?.to_owned();
+            let parsed = x509_parser::parse_x509_certificate(c).ok();
+            let (subject, not_before, not_after) = parsed.map_or_else(
+                || (String::new(), i64::MIN, i64::MAX),
+                |(_, x)| {
+                    let v = x.validity();
+                    (
+                        x.subject().to_string(),
+                        v.not_before.timestamp(),
+                        v.not_after.timestamp(),
+                    )
+                },
+            );
+            Some(DatedAnchor {
+                anchor,
+                subject,
+                not_before,
+                not_after,
+            })
+        })
+        .collect()
 }
 
 type Loaded = Result<Arc<Vec<CertificateDer<'static>>>, Arc<std::io::Error>>;

@@ -171,3 +171,127 @@ fn same_named_certificate_in_the_directory_store_is_not_the_issuer() {
     let run = run_json_with(cmd, &pinned(&server, "https", "/"));
     run.assert_fail(15, "certificate", "CERT_SELF_SIGNED");
 }
+
+/// Serve `leaf` over HTTPS, trust `ca` with `--cacert`, send a credential:
+/// the JSON run and the human text of the same check.
+fn check_with_secret(
+    leaf: &Leaf,
+    ca: &crate::support::CaFile,
+    secret: &str,
+) -> (crate::support::Run, String, crate::support::Server) {
+    let server = TlsServer::new(leaf).http(Response::ok());
+    let mut args = pinned_trusted(&server, "https", "/", ca);
+    args.extend(["-H".to_owned(), format!("Authorization: Bearer {secret}")]);
+    let run = run_check(&args);
+    let human = crate::support::snapshot::human(netdoctor(), &args);
+    (run, human, server)
+}
+
+/// webpki ignores a trust anchor's dates; OpenSSL (curl, Python) does not:
+/// `curl: (60) SSL certificate problem: certificate has expired`.
+#[test]
+fn expired_anchor_given_with_cacert_is_cert_expired_naming_the_anchor() {
+    let root = crate::support::pki::Pki::expired_root();
+    let ca = root.root_file();
+    let (run, human, server) =
+        check_with_secret(&root.good(GOOD_NAMES), &ca, "nd-secret-stale-anchor");
+    run.assert_fail(15, "certificate", "CERT_EXPIRED")
+        .assert_skipped_after("certificate", &["http", "auth"]);
+    let summary = text(&run.target(0)["diagnosis"]["summary"]);
+    assert!(
+        summary.contains("netdoctor expired root ca") && summary.contains("expired"),
+        "the summary names the anchor\n{}",
+        run.dump()
+    );
+    let verdict = text(&run.fact("certificate", "stores")[format!("--cacert {}", ca.arg())]);
+    assert!(verdict.contains("expired on"), "{}", run.dump());
+    assert!(server.requests().is_empty(), "a request was sent");
+    // The store table speaks words, not Rust debug text.
+    assert!(human.contains("expired on"), "{human}");
+    assert!(
+        !human.contains('{') && !human.contains("UnixTime"),
+        "debug text in the human output:\n{human}"
+    );
+}
+
+#[test]
+fn not_yet_valid_anchor_is_cert_not_yet_valid() {
+    let root = crate::support::pki::Pki::future_root();
+    let ca = root.root_file();
+    let (run, _human, server) =
+        check_with_secret(&root.good(GOOD_NAMES), &ca, "nd-secret-future-anchor");
+    run.assert_fail(15, "certificate", "CERT_NOT_YET_VALID");
+    assert!(
+        text(&run.target(0)["diagnosis"]["summary"]).contains("netdoctor future root ca"),
+        "{}",
+        run.dump()
+    );
+    assert!(server.requests().is_empty(), "a request was sent");
+}
+
+/// The same root also in date in another store anchors the chain: OpenSSL
+/// prefers the valid certificate.
+#[test]
+fn expired_anchor_beside_a_valid_copy_of_the_same_key_is_not_a_fault() {
+    let root = crate::support::pki::Pki::expired_root();
+    let expired = root.root_file();
+    let server = TlsServer::new(&root.good(GOOD_NAMES)).http(Response::ok());
+    let mut args = pinned_trusted(&server, "https", "/", &expired);
+    // A chain anchored in the test PKI's (valid) root passes beside it.
+    let valid = pki().root_file();
+    args.extend(["--cacert".to_owned(), valid.arg()]);
+    let run = run_check(&args);
+    run.assert_fail(15, "certificate", "CERT_EXPIRED");
+    let good = TlsServer::new(&pki().good(GOOD_NAMES)).http(Response::ok());
+    let mut args = pinned_trusted(&good, "https", "/", &expired);
+    args.extend(["--cacert".to_owned(), valid.arg()]);
+    run_check(&args).assert_all_pass();
+}
+
+/// rustls-webpki stops at 6 intermediates, OpenSSL at 100: curl and Python
+/// accept 7. A warning of netdoctor's own limit, the rest run without
+/// credentials.
+#[test]
+fn seven_intermediates_are_a_verifier_limit_warning_not_cert_invalid() {
+    let (leaf, ca) = crate::support::pki::long_chain(7, GOOD_NAMES);
+    let (run, human, server) = check_with_secret(&leaf, &ca, "nd-secret-long-chain");
+    run.assert_warn("certificate", "CERT_VERIFIER_LIMIT");
+    let summary = text(&run.stage("certificate")["diagnosis"]["summary"]);
+    assert!(
+        summary.contains("7 intermediates") && summary.contains("stops at 6"),
+        "{}",
+        run.dump()
+    );
+    assert!(
+        run.stage("certificate")["diagnosis"]["client_errors"]
+            .as_array()
+            .is_none_or(Vec::is_empty),
+        "no invented client errors\n{}",
+        run.dump()
+    );
+    assert_eq!(run.stage("http")["status"], "pass", "{}", run.dump());
+    let requests = server.requests().join("\n");
+    assert!(!requests.is_empty(), "http did not run");
+    assert!(
+        !requests.contains("nd-secret-long-chain"),
+        "credential sent over an unverified chain:\n{requests}"
+    );
+    assert!(!human.contains('{'), "debug text:\n{human}");
+    assert!(!human.contains("MaximumPathDepthExceeded"), "{human}");
+}
+
+#[test]
+fn six_intermediates_pass() {
+    let (leaf, ca) = crate::support::pki::long_chain(6, GOOD_NAMES);
+    let server = TlsServer::new(&leaf).http(Response::ok());
+    run_check(&pinned_trusted(&server, "https", "/", &ca)).assert_all_pass();
+}
+
+/// Beyond webpki's limit, an anchor no store holds is still an unknown issuer.
+#[test]
+fn seven_intermediates_from_an_unknown_root_are_unknown_issuer() {
+    let (leaf, _ca) = crate::support::pki::long_chain(7, GOOD_NAMES);
+    let server = TlsServer::new(&leaf).http(Response::ok());
+    let run = run_check(&pinned(&server, "https", "/"));
+    run.assert_fail(15, "certificate", "CERT_UNKNOWN_ISSUER");
+}

@@ -113,3 +113,66 @@ fn max_time_bounds_the_whole_target() {
     assert_eq!(run.code, 14, "{}", run.dump());
     assert_eq!(run.target(0)["failed_layer"], "tls", "{}", run.dump());
 }
+
+/// rustls reads handshake messages of at most 64 KiB; OpenSSL (curl,
+/// Python) takes a 78 KB certificate. netdoctor's own limit is a warning,
+/// the later stages are skipped saying why, and the exit code blames no one.
+#[test]
+fn a_78_kb_leaf_is_a_verifier_limit_warning_not_a_handshake_failure() {
+    let ca = pki().root_file();
+    let leaf = pki().huge(GOOD_NAMES, 78_000);
+    assert!(leaf.cert().as_ref().len() > 78_000);
+    let server = unchecked_tls_server(&leaf);
+    let mut args = pinned_trusted(&server, "https", "/", &ca);
+    args.extend([
+        "-H".to_owned(),
+        "Authorization: Bearer nd-secret-huge".to_owned(),
+    ]);
+    let run = run_check(&args);
+    assert_ne!(run.code, 14, "{}", run.dump());
+    run.assert_warn("tls", "TLS_VERIFIER_LIMIT")
+        .assert_skipped_after("tls", &["certificate", "http", "auth"]);
+    let reason = text(&run.stage("http")["reason"]);
+    assert!(reason.contains("netdoctor's tls library"), "{}", run.dump());
+    let d = &run.stage("tls")["diagnosis"];
+    assert!(text(&d["summary"]).contains("64 kib"), "{}", run.dump());
+    assert!(
+        d["client_errors"].as_array().is_none_or(Vec::is_empty),
+        "no invented client errors\n{}",
+        run.dump()
+    );
+    assert!(server.requests().is_empty(), "a request was sent");
+}
+
+/// An HTTPS server presenting `leaf` as is: rustls' `with_single_cert`
+/// parses the certificate with webpki, which refuses one over 64 KiB (curl
+/// and Python accept it), so the key is loaded without that check.
+fn unchecked_tls_server(leaf: &crate::support::Leaf) -> crate::support::Server {
+    use rustls::sign::{CertifiedKey, SingleCertAndKey};
+    use std::sync::Arc;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let key = provider
+        .key_provider
+        .load_private_key(leaf.key())
+        .expect("leaf key");
+    let certified = CertifiedKey::new(leaf.chain.clone(), key);
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .expect("protocol versions")
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(SingleCertAndKey::from(certified)));
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let response = Arc::new(Response::ok());
+    crate::support::servers::spawn_server(
+        crate::support::servers::bind_loopback(),
+        move |stream, log| {
+            let acceptor = acceptor.clone();
+            let response = response.clone();
+            async move {
+                if let Ok(tls) = acceptor.accept(stream).await {
+                    crate::support::servers::serve_http(tls, &response, &log).await;
+                }
+            }
+        },
+    )
+}

@@ -3,13 +3,16 @@
 //! verified path, the runtimes' own stores and the strict verifiers.
 
 use super::fault::{only_webpki_rejects, CertFault, Which};
-use super::path::{anchor_cert, verify_path, vouched, StoreView};
+use super::path::{
+    anchor_cert, anchors_cert, intermediates, long_path, stale_path, verify_path, vouched,
+    StoreView,
+};
 use super::x509::{chain_signatures_ok, openssl_rejects_too, Cert};
 use super::{Judge, StoreVerdict};
 use crate::diagnosis::Diagnosis;
 use crate::trust::interception::{self, Interception};
 use crate::trust::runtime::{Runtime, RuntimeStore};
-use crate::trust::{mozilla_anchors, strict};
+use crate::trust::{mozilla_anchors, strict, DatedAnchor};
 use rustls_pki_types::{ServerName, TrustAnchor};
 use time::OffsetDateTime;
 use webpki::EndEntityCert;
@@ -115,6 +118,12 @@ impl Judge<'_, '_> {
         if err == webpki::Error::InvalidSignatureForPublicKey && chain_signatures_ok(certs) {
             err = webpki::Error::UnknownIssuer;
         }
+        if err == webpki::Error::MaximumPathDepthExceeded {
+            match self.beyond_depth(container) {
+                Some(fault) => return Some(fault),
+                None => err = webpki::Error::UnknownIssuer,
+            }
+        }
         if err != webpki::Error::UnknownIssuer {
             let openssl_may_accept = only_webpki_rejects(&err) && !openssl_rejects_too(certs);
             return Some(CertFault::Invalid {
@@ -144,6 +153,66 @@ impl Judge<'_, '_> {
             });
         }
         Some(CertFault::UnknownIssuer { issuer })
+    }
+
+    /// A chain longer than rustls-webpki checks: the path OpenSSL would
+    /// build through the presented certificates, and the store CA it ends
+    /// in — a verifier limit when the CA is in date, its dates when not;
+    /// `None` when no store holds it (an unknown issuer).
+    fn beyond_depth(&self, container: &[TrustAnchor<'static>]) -> Option<CertFault> {
+        let path = long_path(self.certs);
+        let top = self.certs.get(*path.last()?)?;
+        if container.iter().any(|a| anchors_cert(a, top)) {
+            return Some(CertFault::VerifierLimit {
+                intermediates: intermediates(self.certs, &path),
+            });
+        }
+        self.views
+            .iter()
+            .flat_map(|v| v.stale.iter())
+            .find(|a| anchors_cert(&a.anchor, top))
+            .map(|a| self.anchor_dates(a))
+    }
+
+    /// The chain ends only in CA certificates of the stores that are out of
+    /// date now: the path to one, and its fault (OpenSSL, unlike webpki,
+    /// checks the anchor's dates).
+    pub(super) fn stale_anchor(&self) -> Option<(Vec<usize>, CertFault)> {
+        let stale: Vec<DatedAnchor> = self
+            .views
+            .iter()
+            .flat_map(|v| v.stale.iter().cloned())
+            .collect();
+        let (used, anchor) = stale_path(self.chain, &stale, self.at)?;
+        Some((used, self.anchor_dates(anchor)))
+    }
+
+    /// The fault of an out-of-date store CA, naming it and its store.
+    fn anchor_dates(&self, anchor: &DatedAnchor) -> CertFault {
+        let store = self
+            .views
+            .iter()
+            .find(|v| v.stale.iter().any(|a| a.anchor == anchor.anchor))
+            .map(|v| v.source.clone())
+            .unwrap_or_default();
+        let which = Which::Anchor {
+            subject: anchor.subject.clone(),
+            store,
+        };
+        let now = at_time(self.now);
+        if anchor.not_after < self.now {
+            CertFault::Expired {
+                which,
+                not_after: at_time(anchor.not_after),
+                now,
+            }
+        } else {
+            CertFault::NotYetValid {
+                which,
+                not_before: at_time(anchor.not_before),
+                now,
+            }
+        }
     }
 
     /// Expired and not-yet-valid certificates: those on the verified path
@@ -287,6 +356,11 @@ impl Judge<'_, '_> {
         };
         Some(fault.diagnosis())
     }
+}
+
+/// A Unix time as a date (the epoch when it cannot be one).
+fn at_time(ts: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(ts).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// A date in UTC (as reports print it).

@@ -116,6 +116,13 @@ pub enum StoreVerdict {
     LacksIssuer,
     /// A path was found and rejected.
     Rejected(webpki::Error),
+    /// The chain ends in a CA of the store whose certificate has expired.
+    AnchorExpired { subject: String, not_after: i64 },
+    /// The chain ends in a CA of the store whose certificate is not valid yet.
+    AnchorNotYetValid { subject: String, not_before: i64 },
+    /// The store holds the chain's anchor, but the path is longer than
+    /// rustls-webpki can check.
+    TooLong { intermediates: usize },
     /// The store cannot be read: why.
     Unreadable(String),
     /// The Mozilla reference: the chain does not anchor in a public root.
@@ -135,7 +142,25 @@ impl fmt::Display for StoreVerdict {
             StoreVerdict::Trusted => f.write_str("trusted"),
             StoreVerdict::Empty => f.write_str("empty"),
             StoreVerdict::LacksIssuer => f.write_str("does not hold the issuing CA"),
-            StoreVerdict::Rejected(e) => write!(f, "rejected: {e}"),
+            StoreVerdict::Rejected(e) => write!(f, "rejected: {}", super::fault::describe(e)),
+            StoreVerdict::AnchorExpired { subject, not_after } => write!(
+                f,
+                "its CA certificate ({subject}) expired on {}",
+                super::x509::rfc3339(*not_after)
+            ),
+            StoreVerdict::AnchorNotYetValid {
+                subject,
+                not_before,
+            } => write!(
+                f,
+                "its CA certificate ({subject}) is valid only from {}",
+                super::x509::rfc3339(*not_before)
+            ),
+            StoreVerdict::TooLong { intermediates } => write!(
+                f,
+                "holds the issuing CA; netdoctor cannot check a path of {intermediates} intermediates (rustls-webpki stops at {})",
+                super::path::WEBPKI_MAX_INTERMEDIATES
+            ),
             StoreVerdict::Unreadable(why) => f.write_str(why),
             StoreVerdict::NotPublic => f.write_str("not a public CA"),
         }

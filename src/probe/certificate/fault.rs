@@ -78,6 +78,11 @@ pub enum CertFault {
         /// What Python prints for them.
         python_errors: Vec<&'static str>,
     },
+    /// The chain is longer than rustls-webpki can check (a fixed limit),
+    /// and the container's stores hold its anchor: OpenSSL-based clients
+    /// accept it.
+    #[error("netdoctor's verifier cannot check a chain this long ({intermediates} intermediates; rustls-webpki stops at {max}); OpenSSL-based clients such as curl and Python accept up to {openssl}", max = super::path::WEBPKI_MAX_INTERMEDIATES, openssl = super::path::OPENSSL_MAX_DEPTH)]
+    VerifierLimit { intermediates: usize },
     /// rustls could not check the handshake signature: why.
     #[error("{why}: rustls cannot prove this server holds the key")]
     UnverifiedSignature {
@@ -94,6 +99,8 @@ pub enum Which {
     Leaf,
     /// The `index`th certificate of the presented chain.
     Chain { index: usize, subject: String },
+    /// The CA certificate in a store that the chain ends in.
+    Anchor { subject: String, store: String },
 }
 
 impl fmt::Display for Which {
@@ -101,6 +108,12 @@ impl fmt::Display for Which {
         match self {
             Which::Leaf => f.write_str("the server's certificate"),
             Which::Chain { index, subject } => write!(f, "chain certificate #{index} ({subject})"),
+            Which::Anchor { subject, store } => {
+                write!(
+                    f,
+                    "the CA certificate the chain ends in ({subject}, in {store})"
+                )
+            }
         }
     }
 }
@@ -123,6 +136,7 @@ impl CertFault {
             CertFault::Intercepted { .. } => Code::CertIntercepted,
             CertFault::RuntimeStoreMismatch { .. } => Code::CertRuntimeStoreMismatch,
             CertFault::NotStrict { .. } => Code::CertNotStrict,
+            CertFault::VerifierLimit { .. } => Code::CertVerifierLimit,
         }
     }
 
@@ -148,6 +162,18 @@ impl CertFault {
                 "configure the full chain on the server (leaf then intermediates, e.g. nginx `ssl_certificate fullchain.pem`); browsers hide this by fetching the intermediate, most clients do not. If the issuer is your organisation's private CA, trust it instead: `COPY corp-ca.crt /usr/local/share/ca-certificates/` then `RUN update-ca-certificates`",
             ),
             CertFault::Intercepted { trusted: true, .. } => d.with_status(Status::Warn),
+            CertFault::Expired {
+                which: Which::Anchor { store, .. },
+                ..
+            } => d.with_hint(format!(
+                "the CA certificate in {store} has expired, and OpenSSL-based clients no longer anchor a chain in it: replace it with the CA's renewed certificate (a root renewed with the same key keeps the server's chain valid); ask whoever runs the CA for it"
+            )),
+            CertFault::NotYetValid {
+                which: Which::Anchor { store, .. },
+                ..
+            } => d.with_hint(format!(
+                "the CA certificate in {store} is not valid yet: this container's clock is probably behind (check `date -u`), or the CA was issued with a start date in the future"
+            )),
             CertFault::NotStrict { python_errors, .. } => Diagnosis {
                 client_errors: python_errors.clone(),
                 ..d
@@ -207,22 +233,64 @@ fn interceptor(product: Option<&str>, rule: Rule, host: &str, ca: &str) -> Strin
     }
 }
 
-/// A webpki rejection in words a user can act on.
+/// A webpki rejection in words a user can act on (never Rust debug text).
 pub(super) fn describe(e: &webpki::Error) -> String {
     use webpki::Error as E;
-    match e {
-        E::InvalidSignatureForPublicKey => "a signature in the chain does not verify: a certificate was altered, or signed by another key than its issuer's".to_owned(),
-        E::RequiredEkuNotFoundContext(_) => "the certificate is not for TLS servers (its Extended Key Usage lacks serverAuth)".to_owned(),
-        E::EndEntityUsedAsCa => "a certificate that is not a CA (Basic Constraints CA:FALSE or missing) signed another one".to_owned(),
-        E::CaUsedAsEndEntity => "the server's certificate is a CA certificate".to_owned(),
-        E::PathLenConstraintViolated => "the chain is longer than a CA's pathLenConstraint allows".to_owned(),
-        E::NameConstraintViolation => "the certificate's name is outside its CA's name constraints".to_owned(),
-        E::UnsupportedCriticalExtension => "a certificate carries a critical extension clients do not know".to_owned(),
-        E::UnsupportedSignatureAlgorithmContext(_) | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
-            "the chain uses a signature algorithm or key rustls-webpki does not support".to_owned()
+    let text = match e {
+        E::InvalidSignatureForPublicKey => "a signature in the chain does not verify: a certificate was altered, or signed by another key than its issuer's",
+        E::RequiredEkuNotFoundContext(_) => "the certificate is not for TLS servers (its Extended Key Usage lacks serverAuth)",
+        E::EmptyEkuExtension => "a certificate has an empty Extended Key Usage extension",
+        E::EndEntityUsedAsCa => "a certificate that is not a CA (Basic Constraints CA:FALSE or missing) signed another one",
+        E::CaUsedAsEndEntity => "the server's certificate is a CA certificate",
+        E::PathLenConstraintViolated => "the chain is longer than a CA's pathLenConstraint allows",
+        E::NameConstraintViolation => "the certificate's name is outside its CA's name constraints",
+        E::UnsupportedCriticalExtension => "a certificate carries a critical extension clients do not know",
+        E::UnsupportedSignatureAlgorithmContext(_)
+        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+            "the chain uses a signature algorithm or key rustls-webpki does not support"
         }
-        other => format!("{other:?}"),
+        E::SignatureAlgorithmMismatch => "a certificate's signature algorithm does not match the one its body names",
+        E::CertExpired { .. } => "a certificate of the chain has expired",
+        E::CertNotValidYet { .. } => "a certificate of the chain is not valid yet",
+        E::InvalidCertValidity => "a certificate's validity period ends before it begins",
+        E::CertNotValidForName(_) => "the certificate is not valid for this host name",
+        E::CertRevoked => "a certificate of the chain is revoked",
+        E::CertDistrusted => "the chain's CA is distrusted",
+        E::UnknownIssuer => "the store does not hold the issuing CA",
+        E::MaximumPathDepthExceeded => "the chain is longer than rustls-webpki can check (6 intermediates)",
+        E::MaximumSignatureChecksExceeded | E::MaximumPathBuildCallsExceeded => {
+            "building a path took more work than rustls-webpki allows (too many candidate certificates)"
+        }
+        E::MaximumNameConstraintComparisonsExceeded => "checking the name constraints took more work than rustls-webpki allows",
+        E::BadDer | E::BadDerTime | E::TrailingData(_) | E::MalformedExtensions | E::ExtensionValueInvalid => {
+            "a certificate is not well-formed DER"
+        }
+        E::MalformedDnsIdentifier => "a certificate names a malformed DNS name",
+        E::MalformedNameConstraint | E::InvalidNetworkMaskConstraint => "a CA's name constraints are malformed",
+        E::InvalidSerialNumber => "a certificate's serial number is invalid",
+        E::UnsupportedCertVersion => "a certificate is not X.509 version 3",
+        E::UnsupportedNameType => "a certificate names a kind of name rustls-webpki does not support",
+        _ => return format!("rustls-webpki rejects it ({})", variant_words(e)),
+    };
+    text.to_owned()
+}
+
+/// An error's variant name in words (`BadDer` → `bad der`), for the rare
+/// rejection without words of its own: never its fields.
+fn variant_words(e: &webpki::Error) -> String {
+    let debug = format!("{e:?}");
+    let name: String = debug
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.push(c.to_ascii_lowercase());
     }
+    out
 }
 
 /// Rejections rustls-webpki makes that OpenSSL at its default security
@@ -242,6 +310,34 @@ mod tests {
 
     fn at(ts: i64) -> OffsetDateTime {
         OffsetDateTime::from_unix_timestamp(ts).unwrap()
+    }
+
+    #[test]
+    fn webpki_rejections_are_words_not_debug_text() {
+        use rustls_pki_types::UnixTime;
+        let t = UnixTime::since_unix_epoch(std::time::Duration::from_secs(1));
+        for e in [
+            webpki::Error::CertExpired {
+                time: t,
+                not_after: t,
+            },
+            webpki::Error::MaximumPathDepthExceeded,
+            webpki::Error::BadDer,
+            webpki::Error::CrlExpired {
+                time: t,
+                next_update: t,
+            },
+        ] {
+            let text = describe(&e);
+            assert!(!text.contains('{') && !text.contains("UnixTime"), "{text}");
+        }
+        assert_eq!(
+            describe(&webpki::Error::CrlExpired {
+                time: t,
+                next_update: t
+            }),
+            "rustls-webpki rejects it (crl expired)"
+        );
     }
 
     #[test]

@@ -55,6 +55,8 @@ struct Judge<'a, 'c> {
     at: i64,
     now: i64,
     direct: Option<&'a Direct>,
+    /// The container's stores as far as this chain is concerned.
+    views: &'a [path::StoreView],
 }
 
 /// Judges the presented `chain` for `host`.
@@ -71,6 +73,7 @@ pub fn stage(
         return finish(vec![d], CertificateFacts::unparsable(), insecure, false);
     };
     let now = now_unix();
+    let views = store_views(stores, &certs, now);
     let j = Judge {
         chain,
         certs: &certs,
@@ -79,24 +82,33 @@ pub fn stage(
         at: path_time(&certs, now),
         now,
         direct,
+        views: &views,
     };
-    let views = store_views(stores, &certs);
-    let (store_verdicts, public) = j.store_verdicts(&views);
+    let (store_verdicts, public) = j.store_verdicts();
     let container: Vec<TrustAnchor<'static>> = views
         .iter()
         .flat_map(|v| v.anchors.iter().cloned())
         .collect();
     let path = verify_path(chain, &container, j.at);
+    // A path to an out-of-date anchor is judged like one to a current
+    // anchor, with the anchor's dates as its first fault (OpenSSL's order:
+    // it checks the chain from the anchor down).
+    let stale = path.is_err().then(|| j.stale_anchor()).flatten();
+    let judged = match &stale {
+        Some((used, _)) => Ok(used.clone()),
+        None => path.clone(),
+    };
     let runtime_verdicts: Vec<(&RuntimeStore, StoreVerdict)> = stores
         .runtimes
         .iter()
-        .map(|r| (r, runtime_verdict(chain, r, j.at)))
+        .map(|r| (r, runtime_verdict(chain, &certs, r, j.at, now)))
         .collect();
     let intercepted = (!public).then(|| j.interception()).flatten();
-    let mut faults = j.anchor_faults(&path, &container, public, intercepted.as_ref());
-    faults.extend(j.validity_faults(&path));
+    let mut faults = j.anchor_faults(&judged, &container, public, intercepted.as_ref());
+    faults.extend(stale.map(|(_, fault)| fault.diagnosis()));
+    faults.extend(j.validity_faults(&judged));
     faults.extend(j.hostname_fault());
-    if let Ok(used) = &path {
+    if let Ok(used) = &judged {
         faults.extend(j.path_faults(used, &views, &runtime_verdicts));
     }
     if let Some(why) = unverified_signature {
@@ -130,10 +142,14 @@ pub fn stage(
 impl Judge<'_, '_> {
     /// Each container store's verdict by its source, and the Mozilla
     /// reference's; whether the chain anchors in a public root.
-    fn store_verdicts(&self, views: &[path::StoreView]) -> (BTreeMap<String, StoreVerdict>, bool) {
-        let mut verdicts: BTreeMap<String, StoreVerdict> = views
+    fn store_verdicts(&self) -> (BTreeMap<String, StoreVerdict>, bool) {
+        let mut verdicts: BTreeMap<String, StoreVerdict> = self
+            .views
             .iter()
-            .map(|v| (v.source.clone(), view_verdict(self.chain, v, self.at)))
+            .map(|v| {
+                let verdict = view_verdict(self.chain, self.certs, v, self.at);
+                (v.source.clone(), verdict)
+            })
             .collect();
         let public = verify_path(self.chain, mozilla_anchors(), self.at).is_ok();
         let reference = if public {

@@ -108,7 +108,7 @@ fn ip_text(b: &[u8]) -> String {
             a.copy_from_slice(b);
             std::net::Ipv6Addr::from(a).to_string()
         }
-        _ => format!("{b:?}"),
+        n => format!("an invalid IP address ({n} bytes)"),
     }
 }
 

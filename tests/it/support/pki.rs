@@ -309,6 +309,105 @@ impl Pki {
     }
 }
 
+impl Pki {
+    /// A root whose own certificate expired 10 days ago (the intermediate
+    /// and leaves under it are in date): OpenSSL rejects chains anchored in it.
+    pub fn expired_root() -> Pki {
+        let now = OffsetDateTime::now_utc();
+        Pki::with_root_dates(
+            "netdoctor expired root CA",
+            now - Duration::days(400),
+            now - Duration::days(10),
+        )
+    }
+
+    /// A root whose own certificate becomes valid in 10 days.
+    pub fn future_root() -> Pki {
+        let now = OffsetDateTime::now_utc();
+        Pki::with_root_dates(
+            "netdoctor future root CA",
+            now + Duration::days(10),
+            now + Duration::days(400),
+        )
+    }
+
+    fn with_root_dates(
+        common_name: &str,
+        not_before: OffsetDateTime,
+        not_after: OffsetDateTime,
+    ) -> Pki {
+        let mut params = ca_params(common_name);
+        params.not_before = not_before;
+        params.not_after = not_after;
+        let root = CertifiedIssuer::self_signed(params, KeyPair::generate().expect("root key"))
+            .expect("root cert");
+        let intermediate = CertifiedIssuer::signed_by(
+            ca_params(&format!("{common_name} intermediate")),
+            KeyPair::generate().expect("intermediate key"),
+            &root,
+        )
+        .expect("intermediate cert");
+        Pki { root, intermediate }
+    }
+
+    /// A valid leaf for `names` carrying a non-critical private extension
+    /// of `padding` bytes (a certificate of about that size), with its
+    /// intermediate.
+    pub fn huge(&self, names: &[&str], padding: usize) -> Leaf {
+        let mut params = leaf_params(names);
+        let mut octets = vec![0x04, 0x83];
+        octets.extend_from_slice(&u32::try_from(padding).expect("padding").to_be_bytes()[1..]);
+        octets.resize(octets.len() + padding, 0);
+        params
+            .custom_extensions
+            .push(CustomExtension::from_oid_content(
+                &[1, 3, 6, 1, 4, 1, 55555, 1],
+                octets,
+            ));
+        self.sign(&params, true)
+    }
+}
+
+/// A chain with `n` intermediate CAs under a fresh root: the leaf (valid
+/// for `names`) and the intermediates as a server sends them, and a file
+/// with the root.
+pub fn long_chain(n: usize, names: &[&str]) -> (Leaf, CaFile) {
+    let root = CertifiedIssuer::self_signed(
+        ca_params("netdoctor long-chain root CA"),
+        KeyPair::generate().expect("root key"),
+    )
+    .expect("root cert");
+    let mut issuers = vec![root];
+    for i in 1..=n {
+        let next = CertifiedIssuer::signed_by(
+            ca_params(&format!("netdoctor long-chain intermediate {i}")),
+            KeyPair::generate().expect("intermediate key"),
+            issuers.last().expect("an issuer"),
+        )
+        .expect("intermediate cert");
+        issuers.push(next);
+    }
+    let key = KeyPair::generate().expect("leaf key");
+    let leaf = leaf_params(names)
+        .signed_by(&key, issuers.last().expect("an issuer"))
+        .expect("sign leaf");
+    let mut chain = vec![leaf.der().clone()];
+    let mut pem = vec![leaf.pem()];
+    for ca in issuers[1..].iter().rev() {
+        chain.push(ca.der().clone());
+        pem.push(ca.pem());
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("root.pem");
+    std::fs::write(&path, issuers[0].pem()).expect("write root.pem");
+    let leaf = Leaf {
+        chain,
+        pem,
+        key_der: key.serialize_der(),
+    };
+    (leaf, CaFile { _dir: dir, path })
+}
+
 /// A self-signed leaf for `names` (no CA involved), served alone.
 pub fn self_signed(names: &[&str]) -> Leaf {
     let key = KeyPair::generate().expect("key");
