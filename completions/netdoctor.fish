@@ -52,7 +52,8 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l save-chain
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l expect-status -d 'Fail the http stage unless the response has this status' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l format -d 'Output format' -r -f -a "human\t''
 json\t''
-junit\t''"
+junit\t''
+jsonl\t'JSON Lines: each target as one line as soon as it ends, then the run (`ok`, `env`) as the last line'"
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l color -d 'When to colour the output' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -63,11 +64,12 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s 4 -l ipv4 
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s 6 -l ipv6 -d 'Use IPv6 addresses only'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s k -l insecure -d 'Go on past certificate faults (as warnings); credentials are then never sent'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s v -l verbose -d 'Show every fact of every stage'
-complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s h -l help -d 'Print help'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s V -l version -d 'Print version'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand run" -l format -d 'Output format' -r -f -a "human\t''
 json\t''
-junit\t''"
+junit\t''
+jsonl\t'JSON Lines: each target as one line as soon as it ends, then the run (`ok`, `env`) as the last line'"
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand run" -l color -d 'When to colour the output' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -75,7 +77,7 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand run" -l jobs -d 'How
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand run" -l repeat -d 'Probe every target N times and report per-layer outcomes and latencies' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand run" -l interval -d 'Pause between repeats, e.g. 500ms, 2s' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand run" -s v -l verbose -d 'Show every fact of every stage'
-complete -c netdoctor -n "__fish_netdoctor_using_subcommand run" -s h -l help -d 'Print help'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand run" -s V -l version -d 'Print version'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l region -d 'The resource\'s region, e.g. westeurope (china*/usgov* regions use their clouds\' hosts)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l endpoint -d 'A custom domain or private endpoint, e.g. https://NAME.cognitiveservices.azure.com' -r
@@ -94,7 +96,8 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l sav
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l expect-status -d 'Fail the http stage unless the response has this status' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l format -d 'Output format' -r -f -a "human\t''
 json\t''
-junit\t''"
+junit\t''
+jsonl\t'JSON Lines: each target as one line as soon as it ends, then the run (`ok`, `env`) as the last line'"
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l color -d 'When to colour the output' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -106,7 +109,7 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -s 4 -
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -s 6 -l ipv6 -d 'Use IPv6 addresses only'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -s k -l insecure -d 'Go on past certificate faults (as warnings); credentials are then never sent'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -s v -l verbose -d 'Show every fact of every stage'
-complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -s h -l help -d 'Print help'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -s V -l version -d 'Print version'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l base-url -d 'The API base URL' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l key -d 'The API key, sent as Authorization: Bearer; never printed' -r
@@ -124,7 +127,8 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l save-chai
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l expect-status -d 'Fail the http stage unless the response has this status' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l format -d 'Output format' -r -f -a "human\t''
 json\t''
-junit\t''"
+junit\t''
+jsonl\t'JSON Lines: each target as one line as soon as it ends, then the run (`ok`, `env`) as the last line'"
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l color -d 'When to colour the output' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -137,7 +141,7 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -s 4 -l ipv4
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -s 6 -l ipv6 -d 'Use IPv6 addresses only'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -s k -l insecure -d 'Go on past certificate faults (as warnings); credentials are then never sent'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -s v -l verbose -d 'Show every fact of every stage'
-complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -s h -l help -d 'Print help'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -s V -l version -d 'Print version'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l endpoint -d 'The resource endpoint, e.g. https://NAME.openai.azure.com' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l deployment -d 'The deployment name' -r
@@ -156,7 +160,8 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l sav
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l expect-status -d 'Fail the http stage unless the response has this status' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l format -d 'Output format' -r -f -a "human\t''
 json\t''
-junit\t''"
+junit\t''
+jsonl\t'JSON Lines: each target as one line as soon as it ends, then the run (`ok`, `env`) as the last line'"
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l color -d 'When to colour the output' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -168,16 +173,17 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -s 4 -
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -s 6 -l ipv6 -d 'Use IPv6 addresses only'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -s k -l insecure -d 'Go on past certificate faults (as warnings); credentials are then never sent'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -s v -l verbose -d 'Show every fact of every stage'
-complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -s h -l help -d 'Print help'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -s V -l version -d 'Print version'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand env" -l format -d 'Output format' -r -f -a "human\t''
 json\t''
-junit\t''"
+junit\t''
+jsonl\t'JSON Lines: each target as one line as soon as it ends, then the run (`ok`, `env`) as the last line'"
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand env" -l color -d 'When to colour the output' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand env" -s v -l verbose -d 'Also show what clients print for each finding'
-complete -c netdoctor -n "__fish_netdoctor_using_subcommand env" -s h -l help -d 'Print help'
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand env" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand env" -s V -l version -d 'Print version'
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand explain" -l format -d 'Output format' -r -f -a "human\t''
 json\t''"

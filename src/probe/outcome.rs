@@ -150,6 +150,19 @@ impl<T> StageResult<T> {
         }
     }
 
+    /// A warning after which nothing can go on (netdoctor's own limit, not
+    /// a fault of the path): no product, so the pipeline stops.
+    pub fn warn_stop(diagnosis: Diagnosis, facts: impl Into<Facts>) -> Self {
+        StageResult {
+            summary: diagnosis.summary.clone(),
+            facts: facts.into(),
+            diagnosis: Some(diagnosis),
+            warnings: Vec::new(),
+            product: None,
+            internal: None,
+        }
+    }
+
     /// The same failure with another product type.
     pub(super) fn fail_from<U>(other: StageResult<U>) -> Self {
         StageResult {

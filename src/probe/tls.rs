@@ -338,14 +338,7 @@ where
             if matches!(err, TlsError::VerifierLimit) {
                 // A warning with no session: the pipeline stops here
                 // without blaming the server (see STOPPED_BY_LIMIT).
-                let d = err.diagnosis();
-                return StageResult {
-                    summary: d.summary.clone(),
-                    facts: facts.into(),
-                    diagnosis: Some(d),
-                    warnings: Vec::new(),
-                    product: None,
-                };
+                return StageResult::warn_stop(err.diagnosis(), facts);
             }
             StageResult::fail(err.diagnosis(), facts)
         }
