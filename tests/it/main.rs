@@ -30,6 +30,7 @@ mod revocation;
 mod run;
 mod runtime_stores;
 mod snapshots;
+mod stream;
 mod strict;
 mod tcp;
 mod tls;
