@@ -409,5 +409,18 @@ pub(super) fn catalogue(code: Code) -> &'static Entry {
         C::StreamRequestFailed => entry!(Stream, Fail,
             "the chat request itself is refused, with or without `stream`: read the service's error (the model or deployment name, the api-version, the key's scope, a quota or content filter); streaming is not the cause",
             []),
+        C::StreamTruncated => entry!(Stream, Fail,
+            "the body ended before `data: [DONE]`: something cut the stream — a proxy's or load balancer's read or idle timeout (nginx `proxy_read_timeout`, an ALB's idle timeout), a response size limit, or the service closing early; check every hop's timeouts for long-lived responses",
+            ["curl: (18) transfer closed with outstanding read data remaining",
+             "httpx.RemoteProtocolError: peer closed connection without sending complete message body (incomplete chunked read)"]),
+        C::StreamErrorEvent => entry!(Stream, Fail,
+            "the service accepted the stream, then streamed an error instead of the completion (the network path works): read its message — an overloaded or failing model (retry, check the service's status), a content filter, a quota",
+            []),
+        C::StreamTimeout => entry!(Stream, Fail,
+            "the stream is text/event-stream but did not reach `data: [DONE]` in time: the service (or a proxy trickling the stream) is slower than the deadline; raise --timeout to see whether it ends, and check what holds it back (a slow model, a proxy pacing or buffering)",
+            ["curl: (28) Operation timed out after <N> milliseconds with <N> bytes received"]),
+        C::StreamTooLarge => entry!(Stream, Fail,
+            "the stream is text/event-stream but goes over netdoctor's limit (the summary names it: the stream's bytes after gunzipping, or one line): an endless or runaway stream, a gzip'd body that inflates without end, or a proxy injecting data; check what the server sends",
+            []),
     }
 }

@@ -169,6 +169,10 @@ pub enum Code {
     StreamBuffered,
     StreamRejected,
     StreamRequestFailed,
+    StreamTruncated,
+    StreamErrorEvent,
+    StreamTimeout,
+    StreamTooLarge,
 }
 
 impl Code {
@@ -274,11 +278,15 @@ impl Code {
         Code::StreamBuffered,
         Code::StreamRejected,
         Code::StreamRequestFailed,
+        Code::StreamTruncated,
+        Code::StreamErrorEvent,
+        Code::StreamTimeout,
+        Code::StreamTooLarge,
     ];
 }
 
 // Every variant is listed: a code added last must be added to ALL too.
-const _: () = assert!(Code::ALL.len() == Code::StreamRequestFailed as usize + 1);
+const _: () = assert!(Code::ALL.len() == Code::StreamTooLarge as usize + 1);
 
 /// A catalogue entry: what a code means independently of the run.
 #[derive(Debug)]

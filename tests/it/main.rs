@@ -32,6 +32,7 @@ mod run;
 mod runtime_stores;
 mod secrets;
 mod snapshots;
+mod stream;
 mod strict;
 mod tcp;
 mod tls;

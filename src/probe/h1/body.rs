@@ -1,5 +1,11 @@
 //! Response bodies: the framing (RFC 9112 §6.3), gunzipping and the byte
 //! budget without I/O ([`Decoder`]), and the reader over a stream.
+//!
+//! The budget counts decoded bytes — after gunzipping — so a small gzip'd
+//! body that inflates to gigabytes stops at the budget ([`Capped`]), and
+//! inflating goes in steps of at most 32 KiB of output (one `write` to
+//! flate2's decoder: its buffer's size) with the deadline checked between
+//! them, not only between reads.
 
 use super::{read_some, start_of, Error, MAX_CHUNK_LINE, MAX_TRAILERS};
 use std::io::{self, Write as _};
@@ -71,7 +77,9 @@ pub(super) struct Decoder {
     budget: usize,
     produced: usize,
     /// Body bytes received (framing included).
-    received: u64,
+    pub(super) received: u64,
+    /// When decoding (inflating) must stop.
+    pub(super) deadline: Option<Instant>,
 }
 
 impl Decoder {
@@ -89,6 +97,7 @@ impl Decoder {
             budget,
             produced: 0,
             received: 0,
+            deadline: None,
         }
     }
 
@@ -216,8 +225,26 @@ impl Decoder {
             };
         };
         gz.get_mut().room = room;
-        let written = gz.write_all(data).and_then(|()| gz.flush());
-        self.take_gunzipped(out, written)
+        // One `write` inflates at most one buffer (32 KiB) of flate2's, so
+        // the deadline is checked between bounded steps.
+        let mut rest = data;
+        while !rest.is_empty() {
+            if self.deadline.is_some_and(|d| Instant::now() >= d) {
+                let received = usize::try_from(self.received).unwrap_or(usize::MAX);
+                self.take_gunzipped(out, Ok(()))?;
+                return Err(Error::Timeout { received });
+            }
+            match gz.write(rest) {
+                Ok(0) => {
+                    let e = io::Error::from(io::ErrorKind::WriteZero);
+                    return self.take_gunzipped(out, Err(e));
+                }
+                Ok(n) => rest = &rest[n..],
+                Err(e) => return self.take_gunzipped(out, Err(e)),
+            }
+        }
+        let flushed = gz.flush();
+        self.take_gunzipped(out, flushed)
     }
 
     fn take_gunzipped(&mut self, out: &mut Vec<u8>, written: io::Result<()>) -> Result<(), Error> {
@@ -325,6 +352,7 @@ impl BodyReader {
                 return Ok(None);
             }
             let mut out = Vec::new();
+            self.decoder.deadline = deadline;
             let result = if self.pending.is_empty() {
                 let received = usize::try_from(self.decoder.received).unwrap_or(usize::MAX);
                 match read_some(stream, &mut chunk, deadline, received).await? {

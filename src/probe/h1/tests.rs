@@ -273,3 +273,82 @@ fn incremental_reads_give_bytes_as_they_come() {
         assert_eq!(body.next(&mut client, None).await.unwrap(), None);
     });
 }
+
+/// A gzip'd body that inflates to `mib` MiB of zeros, about 1 KiB on the
+/// wire per MiB: one raw-deflate segment of 1 MiB ended by a full flush
+/// (which resets the dictionary, so the segment stands alone), repeated,
+/// behind a gzip header. Never finished: the trailer is never reached.
+fn gzip_bomb(mib: usize) -> Vec<u8> {
+    let mut c = flate2::Compress::new(flate2::Compression::best(), false);
+    let mut segment = Vec::with_capacity(64 * 1024);
+    c.compress_vec(
+        &vec![0u8; 1 << 20],
+        &mut segment,
+        flate2::FlushCompress::Full,
+    )
+    .unwrap();
+    assert_eq!(c.total_in(), 1 << 20);
+    let mut bomb = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
+    for _ in 0..mib {
+        bomb.extend_from_slice(&segment);
+    }
+    bomb
+}
+
+#[test]
+fn a_gzip_bomb_of_a_gibibyte_stops_at_the_budget_of_decoded_bytes() {
+    let bomb = gzip_bomb(1024);
+    assert!(bomb.len() < 2 << 20, "{} bytes on the wire", bomb.len());
+    // The segments decode (a small bomb, whole, within a big budget).
+    let small = gzip_bomb(3);
+    let mut wire = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n".to_vec();
+    wire.extend_from_slice(&small);
+    let (_, body, _) = run(exchange(&wire, 8 << 20));
+    assert_eq!(body.len(), 3 << 20);
+    assert!(body.iter().all(|b| *b == 0));
+    // The gibibyte: cut at the budget, with a few KiB read off the wire.
+    let mut wire = format!(
+        "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n",
+        bomb.len()
+    )
+    .into_bytes();
+    wire.extend_from_slice(&bomb);
+    let started = Instant::now();
+    let mut stream = wire.as_slice();
+    let (head, rest) = run(read_head(&mut stream, None)).unwrap();
+    let mut reader = BodyReader::new(head.framing("GET"), rest, 1 << 20).gunzip(true);
+    let mut body = Vec::new();
+    let result = run(reader.read_to_end(&mut stream, None, &mut body));
+    assert_eq!(body.len(), 1 << 20);
+    assert!(
+        matches!(result, Err(Error::BodyTooLarge { budget: 1_048_576 })),
+        "{result:?}"
+    );
+    assert!(
+        reader.decoder.received < 64 * 1024,
+        "{}",
+        reader.decoder.received
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+#[test]
+fn inflating_stops_at_the_deadline_not_only_between_reads() {
+    // A budget too big to bind: only the deadline can stop the inflating.
+    let mut wire = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n".to_vec();
+    wire.extend_from_slice(&gzip_bomb(1024));
+    let mut stream = wire.as_slice();
+    let (head, rest) = run(read_head(&mut stream, None)).unwrap();
+    let mut reader = BodyReader::new(head.framing("GET"), rest, 2 << 30).gunzip(true);
+    let mut body = Vec::new();
+    let started = Instant::now();
+    let until = started + Duration::from_millis(100);
+    let result = run(reader.read_to_end(&mut stream, Some(until), &mut body));
+    assert!(matches!(result, Err(Error::Timeout { .. })), "{result:?}");
+    assert!(body.len() < 1 << 30, "inflated {} bytes", body.len());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
