@@ -115,7 +115,7 @@ pub(super) fn catalogue(code: Code) -> &'static Entry {
              "getaddrinfo EAI_AGAIN <host>",
              SPEECH_IO_OPEN_FAILED]),
         C::DnsNoEntropy => entry!(Dns, Fail,
-            "netdoctor's own limit, not the network's: its static binary reads /dev/random and /dev/urandom to seed DNS query IDs, and this root has neither; mount /dev (`-v /dev:/dev`, or the runtime's default /dev) or run netdoctor outside the chroot; names pinned with --resolve or in /etc/hosts need no nameserver",
+            "netdoctor's own limit, not the network's: the kernel refused it random bytes for DNS query IDs (getrandom() blocked by a seccomp profile, or a kernel older than 3.17); allow the getrandom syscall or run netdoctor outside that sandbox; names pinned with --resolve or in /etc/hosts need no nameserver",
             []),
         C::TcpRefused => entry!(Tcp, Fail,
             "nothing listens on that port at that address: check the port, that the service is up, and that --resolve/DNS gives the right address",

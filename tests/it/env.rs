@@ -641,5 +641,19 @@ fn a_root_without_dev_never_aborts() {
     assert_eq!(out.status.code(), Some(11), "{dump}");
     let json: Value = serde_json::from_str(&stdout).expect("JSON report");
     assert_eq!(json["targets"][0]["failed_layer"], "dns", "{dump}");
+
+    // A real lookup in that root: the random source of the DNS client is
+    // the kernel's getrandom(), not a file under /dev (.cargo/config.toml).
+    let dns = crate::support::dns_server::DnsServer::start();
+    let url = format!("tcp://good.test:{port}");
+    let Some(out) = chroot(
+        root.path(),
+        &["check", &url, "--resolver", &dns.resolver_arg(), "--format", "json"],
+    ) else {
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let dump = format!("{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{dump}");
     drop(listener);
 }
