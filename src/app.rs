@@ -196,7 +196,7 @@ fn probe_and_report(cfg: Config) -> u8 {
             verbose: output.verbose,
         }),
     };
-    let (text, code) = runtime.block_on(async move {
+    runtime.block_on(async move {
         let sysroot = Sysroot::from_env();
         let mut env = crate::env::inspect(
             &sysroot,
@@ -234,10 +234,15 @@ fn probe_and_report(cfg: Config) -> u8 {
         }
         let dates = collector.server_dates();
         crate::env::clock::check_server_dates(&mut env, dates, std::time::SystemTime::now());
-        collector.finish(&env)
-    });
-    if Printer::stdout().write(&text).is_err() {
-        return crate::exit::INTERNAL;
-    }
-    code
+        let mut printer = Printer::stdout();
+        let mut failed = false;
+        let code = collector.finish(&env, &mut |text| {
+            failed |= printer.write(text).is_err();
+        });
+        if failed {
+            crate::exit::INTERNAL
+        } else {
+            code
+        }
+    })
 }

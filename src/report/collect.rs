@@ -92,8 +92,9 @@ impl Collector {
         }
     }
 
-    /// The whole output, in report order, and the exit code.
-    pub fn finish(mut self, env: &EnvReport) -> (String, u8) {
+    /// Writes the whole output into `out`, piece by piece, in report order;
+    /// returns the exit code.
+    pub fn finish(mut self, env: &EnvReport, out: &mut impl FnMut(&str)) -> u8 {
         let mut whole: Vec<Option<&mut TargetReport>> = self
             .kept
             .iter_mut()
@@ -113,27 +114,24 @@ impl Collector {
         }
         let briefs = || parts.iter().map(|(_, b)| *b);
         let texts = || parts.iter().map(|(t, _)| t.as_str());
-        let text = match self.kind {
+        match self.kind {
             Kind::Human(style) => {
-                let mut out = human::env_block(env, style);
-                texts().for_each(|t| out.push_str(t));
-                out.push_str(&human::tail(briefs(), style));
-                out
+                out(&human::env_block(env, style));
+                texts().for_each(&mut *out);
+                out(&human::tail(briefs(), style));
             }
-            Kind::Json => json::document(briefs().all(|b| b.met), env, texts()),
-            Kind::Junit => junit::document(briefs(), texts()),
+            Kind::Json => json::document(briefs().all(|b| b.met), env, texts(), out),
+            Kind::Junit => junit::document(briefs(), texts(), out),
             Kind::Jsonl => {
-                let mut out: String = texts().collect();
-                out.push_str(&json::head_line(briefs().all(|b| b.met), env));
-                out
+                texts().for_each(&mut *out);
+                out(&json::head_line(briefs().all(|b| b.met), env));
             }
-        };
-        let code = if self.write_failed {
+        }
+        if self.write_failed {
             crate::exit::INTERNAL
         } else {
             super::exit_code(briefs())
-        };
-        (text, code)
+        }
     }
 }
 
@@ -177,7 +175,8 @@ mod tests {
             for (i, r) in reports().into_iter().enumerate().rev() {
                 c.add(i, r);
             }
-            let (text, code) = c.finish(&EnvReport::default());
+            let mut text = String::new();
+            let code = c.finish(&EnvReport::default(), &mut |t| text.push_str(t));
             assert_eq!(text, expected, "{kind:?}");
             assert_eq!(code, whole.exit_code());
             assert_eq!(code, 12);

@@ -68,32 +68,34 @@ pub fn head_line(ok: bool, env: &EnvReport) -> String {
 }
 
 /// The whole document from its head and the targets rendered by [`target`],
-/// in report order.
+/// in report order, written piece by piece into `out`.
 pub fn document<'a>(
     ok: bool,
     env: &EnvReport,
     targets: impl IntoIterator<Item = &'a str>,
-) -> String {
+    out: &mut impl FnMut(&str),
+) {
     let head = Head {
         schema: "netdoctor/v1",
         version: env!("CARGO_PKG_VERSION"),
         ok,
         env,
     };
-    let Ok(mut out) = serde_json::to_string_pretty(&head) else {
-        return "{\"schema\":\"netdoctor/v1\",\"error\":\"cannot serialise report\"}\n".to_owned();
+    let Ok(mut open) = serde_json::to_string_pretty(&head) else {
+        out("{\"schema\":\"netdoctor/v1\",\"error\":\"cannot serialise report\"}\n");
+        return;
     };
     // Reopen the head's object for the `targets` member.
-    out.truncate(out.trim_end_matches('}').trim_end().len());
-    out.push_str(",\n  \"targets\": [");
+    open.truncate(open.trim_end_matches('}').trim_end().len());
+    open.push_str(",\n  \"targets\": [");
+    out(&open);
     let mut any = false;
     for t in targets {
-        out.push_str(if any { ",\n" } else { "\n" });
-        out.push_str(t);
+        out(if any { ",\n" } else { "\n" });
+        out(t);
         any = true;
     }
-    out.push_str(if any { "\n  ]\n}\n" } else { "]\n}\n" });
-    out
+    out(if any { "\n  ]\n}\n" } else { "]\n}\n" });
 }
 
 #[cfg(test)]
@@ -119,7 +121,10 @@ mod tests {
         for n in [0, 1, 3] {
             let r = report(n);
             let parts: Vec<String> = r.targets.iter().map(target).collect();
-            let joined = document(r.ok, &r.env, parts.iter().map(String::as_str));
+            let mut joined = String::new();
+            document(r.ok, &r.env, parts.iter().map(String::as_str), &mut |t| {
+                joined.push_str(t);
+            });
             assert_eq!(joined, render(&r), "{n} targets");
         }
     }

@@ -80,10 +80,13 @@ fn failure_body(t: &TargetReport) -> String {
 #[cfg(test)]
 pub fn render(report: &Report) -> String {
     let cases: Vec<String> = report.targets.iter().map(testcase).collect();
+    let mut text = String::new();
     document(
         report.targets.iter().map(TargetReport::brief),
         cases.iter().map(String::as_str),
-    )
+        &mut |t| text.push_str(t),
+    );
+    text
 }
 
 /// One target's `<testcase>`, for a caller that renders targets as they end.
@@ -123,7 +126,8 @@ pub fn testcase(t: &TargetReport) -> String {
 pub fn document<'a>(
     briefs: impl IntoIterator<Item = Brief>,
     cases: impl IntoIterator<Item = &'a str>,
-) -> String {
+    out: &mut impl FnMut(&str),
+) {
     let (mut tests, mut failures, mut skipped, mut total) = (0, 0, 0, 0.0_f64);
     for b in briefs {
         tests += 1;
@@ -134,20 +138,20 @@ pub fn document<'a>(
         }
         total += b.seconds;
     }
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let mut head = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
-        out,
+        head,
         "<testsuites name=\"netdoctor\" tests=\"{tests}\" failures=\"{failures}\" time=\"{total:.3}\">"
     );
     let _ = writeln!(
-        out,
+        head,
         "  <testsuite name=\"netdoctor\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{total:.3}\">"
     );
+    out(&head);
     for case in cases {
-        out.push_str(case);
+        out(case);
     }
-    out.push_str("  </testsuite>\n</testsuites>\n");
-    out
+    out("  </testsuite>\n</testsuites>\n");
 }
 
 /// Renders `netdoctor env` as JUnit: one testcase per finding, failing

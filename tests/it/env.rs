@@ -648,7 +648,14 @@ fn a_root_without_dev_never_aborts() {
     let url = format!("tcp://good.test:{port}");
     let Some(out) = chroot(
         root.path(),
-        &["check", &url, "--resolver", &dns.resolver_arg(), "--format", "json"],
+        &[
+            "check",
+            &url,
+            "--resolver",
+            &dns.resolver_arg(),
+            "--format",
+            "json",
+        ],
     ) else {
         return;
     };
