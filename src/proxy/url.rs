@@ -142,14 +142,12 @@ impl ProxyUrl {
         })
     }
 
-    /// The user name as messages may name it: only beside a password; a
-    /// lone user name (`http://TOKEN@proxy`) is a secret, shown as `***`.
+    /// The user name as messages may name it: never (`***`); a lone user
+    /// name (`http://TOKEN@proxy`) is often a token.
     pub fn shown_user(&self) -> Option<String> {
-        let user = self.username.as_deref()?;
-        Some(match self.password {
-            Some(_) => crate::redact::bounded(user, 40),
-            None => MASK.to_owned(),
-        })
+        // The userinfo is masked whole in every message (a user name may be
+        // a token, and says who to attack): only that one was sent.
+        self.username.as_ref().map(|_| MASK.to_owned())
     }
 
     /// Every secret of the URL (user, password, the `Basic` token): to

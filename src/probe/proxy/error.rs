@@ -61,7 +61,7 @@ pub enum ProxyError {
         credentials_sent: bool,
     },
     /// The SOCKS5 proxy rejected the user name or password.
-    #[error("{proxy} rejected the SOCKS5 credentials sent for `{user}`")]
+    #[error("{proxy} rejected the SOCKS5 user name and password of its URL")]
     SocksCredentialsRejected { proxy: String, user: String },
     /// The proxy refused the operation: `reply` its status and the
     /// headers quoted, or the SOCKS5 reply.
@@ -211,7 +211,7 @@ fn offered_text(offered: &[String]) -> String {
 /// What was sent with the request a 407 answered.
 fn sent_text(user: Option<&str>) -> String {
     match user {
-        Some(user) => format!("the credentials sent for `{user}` were rejected"),
+        Some(_) => "the credentials of the proxy URL were sent and rejected".to_owned(),
         None => "no credentials were sent (the proxy URL has none)".to_owned(),
     }
 }
