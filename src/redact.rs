@@ -167,6 +167,15 @@ impl Secrets {
         self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
     }
 
+    /// Adds a header value, and the credential after its scheme word
+    /// (`Bearer TOKEN`: a server may echo the token alone).
+    pub fn add_header_value(&mut self, value: &str) {
+        self.add(value);
+        if let Some((_, credential)) = value.trim().split_once(char::is_whitespace) {
+            self.add(credential.trim());
+        }
+    }
+
     /// Adds the secrets of a URL's userinfo (as sent: percent-decoded) and
     /// the `Basic` token they make.
     pub fn add_userinfo(&mut self, user: &str, password: Option<&str>) {

@@ -32,6 +32,9 @@ pub struct Exchange {
     pub ws_key: Option<String>,
     pub stream: Box<dyn Io>,
     pub leftover: Vec<u8>,
+    /// The secrets sent, to scrub from what the server says later (a
+    /// WebSocket close reason).
+    pub secrets: redact::Secrets,
 }
 
 impl Exchange {
@@ -223,7 +226,7 @@ fn add_credentials(
     for (name, value) in &spec.headers {
         request.header(name, value);
         sent_headers.push(format!("{name}: {}", redact::MASK));
-        secrets.add(value);
+        secrets.add_header_value(value);
         // Every -H header counts as a credential (DESIGN).
         credential_sent = true;
     }
@@ -495,6 +498,7 @@ pub async fn stage(
         ws_key: req.ws_key,
         stream,
         leftover,
+        secrets: req.secrets,
     };
     judge(exchange, summary, facts, target, cfg)
 }

@@ -264,6 +264,7 @@ fn check_upgrade(ex: &Exchange) -> Result<(), WsError> {
 /// Hands the upgraded stream to tungstenite, sends one ping and waits for
 /// its pong (until `deadline`): the round trip.
 async fn ping(ex: Exchange, deadline: Instant) -> Result<Duration, WsError> {
+    let secrets = ex.secrets.clone();
     let raw = Prefixed {
         prefix: ex.leftover,
         inner: ex.stream,
@@ -282,7 +283,7 @@ async fn ping(ex: Exchange, deadline: Instant) -> Result<Duration, WsError> {
                 Ok(Message::Close(Some(f))) => {
                     return Err(WsError::Closed {
                         code: u16::from(f.code),
-                        reason: f.reason.to_string(),
+                        reason: secrets.scrub(&f.reason),
                     })
                 }
                 Ok(Message::Close(None)) => return Err(WsError::Dropped),

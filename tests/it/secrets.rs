@@ -148,3 +148,74 @@ fn a_reflected_request_body_is_scrubbed() {
         "the body was sent"
     );
 }
+
+/// A server that echoes the credential of the request's `Authorization`
+/// (or `X-Key`) header alone, without its scheme word: for the
+/// streaming completion in a plain-text 200, in a WebSocket close reason
+/// after a 101, else in a plain-text body.
+fn echoing_the_token() -> Server {
+    use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+    spawn_server(bind_loopback(), |mut stream, log| async move {
+        let Some(request) = read_request(&mut stream).await else {
+            return;
+        };
+        log.lock().unwrap().push(request.clone());
+        let header = |name: &str| {
+            request.lines().find_map(|l| {
+                let (n, v) = l.split_once(':')?;
+                n.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+            })
+        };
+        let token = header("authorization")
+            .or_else(|| header("x-key"))
+            .unwrap_or_default();
+        let token = token.rsplit(' ').next().unwrap_or_default().to_owned();
+        let reply = if let Some(key) = header("sec-websocket-key") {
+            let accept = derive_accept_key(key.as_bytes());
+            let reason = format!("bad key {token}");
+            let mut frame = vec![0x88, u8::try_from(reason.len() + 2).unwrap_or(0), 0x03, 0xf0];
+            frame.extend_from_slice(reason.as_bytes());
+            let mut out = format!("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n").into_bytes();
+            out.extend(frame);
+            out
+        } else if request.starts_with("GET /v1/models ") {
+            let json = r#"{"object":"list","data":[]}"#;
+            format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}", json.len()).into_bytes()
+        } else {
+            let body = format!("the token was {token}, the request {request}");
+            format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).into_bytes()
+        };
+        let _ = stream.write_all(&reply).await;
+        let _ = stream.shutdown().await;
+    })
+}
+
+#[test]
+fn a_token_echoed_without_its_scheme_is_scrubbed_in_every_stage() {
+    let token = "sk-t0kenS3cret";
+    let server = echoing_the_token();
+    // The http stage's body (-H Authorization: Bearer TOKEN).
+    let mut args = pinned(&server, "http", "/x");
+    args.extend(strings(&["-H", &format!("Authorization: Bearer {token}")]));
+    assert_hidden(&args, &[], &[token]);
+    // The stream stage's quote of a reply that is not an event stream.
+    let args = strings(&[
+        "openai",
+        "--stream",
+        "--key",
+        token,
+        "--base-url",
+        &format!("http://api.test:{}/v1", server.port()),
+        "--resolve",
+        &server.resolve("api.test"),
+        "--timeout",
+        "2s",
+    ]);
+    let codes = assert_hidden(&args, &[], &[token]);
+    assert!(codes.iter().all(|c| *c == 19), "{codes:?}");
+    // A WebSocket close reason.
+    let mut args = pinned(&server, "ws", "/ws");
+    args.extend(strings(&["-H", &format!("X-Key: {token}")]));
+    let codes = assert_hidden(&args, &[], &[token]);
+    assert!(codes.iter().all(|c| *c == 18), "{codes:?}");
+}

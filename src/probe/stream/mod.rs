@@ -106,26 +106,39 @@ async fn send(
 }
 
 /// Reads a short error body (for quoting).
-async fn short_body(ctx: &Context, a: &mut Answer, until: Instant) -> String {
+async fn short_body(ctx: &Context, spec: &StreamSpec, a: &mut Answer, until: Instant) -> String {
     let mut raw = Vec::new();
     // A broken or slow body is quoted as far as it came.
     let _ = a
         .body(SHORT_BODY)
         .read_to_end(&mut a.stream, Some(until), &mut raw)
         .await;
-    quote(ctx, &String::from_utf8_lossy(&raw))
+    quote(ctx, spec, &String::from_utf8_lossy(&raw))
+}
+
+/// The secrets of the streaming request (its credential headers, the
+/// proxies' credentials), scrubbed from whatever of the reply is quoted.
+fn secrets(ctx: &Context, spec: &StreamSpec) -> redact::Secrets {
+    let mut secrets = super::http::run_secrets(&ctx.cfg);
+    for (_, v) in &spec.headers {
+        secrets.add_header_value(v);
+    }
+    secrets
 }
 
 /// The service's error in `text` (its own shape, when the profile knows
-/// it), else the text folded and bounded.
-fn quote(ctx: &Context, text: &str) -> String {
+/// it), else the text folded and bounded; the request's secrets masked.
+fn quote(ctx: &Context, spec: &StreamSpec, text: &str) -> String {
+    let secrets = secrets(ctx, spec);
+    let text = secrets.scrub(text);
     let service = ctx.cfg.profile.as_ref();
-    service
-        .and_then(|p| p.service_error(text))
+    let quoted = service
+        .and_then(|p| p.service_error(&text))
         .unwrap_or_else(|| {
             let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
             format!("\"{}\"", redact::bounded(&folded, 160))
-        })
+        });
+    secrets.scrub(&quoted)
 }
 
 /// How the stage's deadline is named: `--max-time` when the run's end came
@@ -192,7 +205,7 @@ pub async fn stage(ctx: &Context, spec: &StreamSpec, deadline: Instant) -> Stage
     let mime = content_type.split(';').next().unwrap_or("").trim();
     if !mime.eq_ignore_ascii_case("text/event-stream") {
         let until = (Instant::now() + Duration::from_millis(1500)).min(deadline);
-        let quoted = short_body(ctx, &mut ex, until).await;
+        let quoted = short_body(ctx, spec, &mut ex, until).await;
         let err = StreamError::NotSse {
             status,
             content_type,
@@ -203,7 +216,7 @@ pub async fn stage(ctx: &Context, spec: &StreamSpec, deadline: Instant) -> Stage
     let gzip = encoding.contains("gzip");
     let events = read::read_events(&mut ex, gzip, deadline).await;
     let named = deadline_name(ctx, begun, deadline);
-    read::judge(events, gzip, |t| quote(ctx, t), &named, facts)
+    read::judge(events, gzip, |t| quote(ctx, spec, t), &named, facts)
 }
 
 /// The streaming request was refused: the same request without `stream`
@@ -223,13 +236,14 @@ async fn rejected(
         Some(to) if (300..400).contains(&status) => {
             format!("redirect to {}", redact::location(&spec.target.url, to))
         }
-        _ => short_body(ctx, &mut ex, until).await,
+        _ => short_body(ctx, spec, &mut ex, until).await,
     };
     facts.stream_error = Some(quoted.clone());
     let plain = match send(ctx, spec, &spec.plain_body, deadline).await {
         Ok(mut p) => {
             let _ = short_body(
                 ctx,
+                spec,
                 &mut p,
                 (Instant::now() + Duration::from_millis(500)).min(deadline),
             )
