@@ -145,6 +145,8 @@ pub struct Secrets {
 /// Secrets shorter than this are not scrubbed: they would mask ordinary
 /// words (a one-letter user, a `-d x`).
 const MIN_SECRET: usize = 3;
+/// The most values of a request body added as secrets of their own.
+const MAX_BODY_PARTS: usize = 256;
 
 impl Secrets {
     /// Adds a secret, and the forms a server echoes it in: as a JSON string
@@ -165,6 +167,34 @@ impl Secrets {
             }
         }
         self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    }
+
+    /// Adds a request body (`-d`) and the values inside it that a server
+    /// may echo on their own: a form's decoded values and a JSON body's
+    /// string values (httpbin-style echoes quote them as parsed fields).
+    pub fn add_body(&mut self, body: &[u8]) {
+        let text = String::from_utf8_lossy(body);
+        self.add(&text);
+        if let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) {
+            let mut stack = vec![&value];
+            let mut budget = MAX_BODY_PARTS;
+            while let Some(v) = stack.pop() {
+                match v {
+                    serde_json::Value::String(s) if budget > 0 => {
+                        budget -= 1;
+                        self.add(s);
+                    }
+                    serde_json::Value::Array(items) => stack.extend(items),
+                    serde_json::Value::Object(map) => stack.extend(map.values()),
+                    _ => {}
+                }
+            }
+            return;
+        }
+        let pairs = url::form_urlencoded::parse(body).take(MAX_BODY_PARTS);
+        for (_, value) in pairs {
+            self.add(&value);
+        }
     }
 
     /// Adds a header value, and the credential after its scheme word

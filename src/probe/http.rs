@@ -184,7 +184,7 @@ fn build_request(
         && add_credentials(&mut request, target, spec, &mut sent_headers, &mut secrets);
     if let Some(body) = &spec.body {
         // The body is a secret in echoes (a prompt, a form with a password).
-        secrets.add(&String::from_utf8_lossy(body));
+        secrets.add_body(body);
         if !user_set("content-type") {
             request.header("Content-Type", "application/x-www-form-urlencoded");
         }

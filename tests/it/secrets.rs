@@ -173,7 +173,12 @@ fn echoing_the_token() -> Server {
         let reply = if let Some(key) = header("sec-websocket-key") {
             let accept = derive_accept_key(key.as_bytes());
             let reason = format!("bad key {token}");
-            let mut frame = vec![0x88, u8::try_from(reason.len() + 2).unwrap_or(0), 0x03, 0xf0];
+            let mut frame = vec![
+                0x88,
+                u8::try_from(reason.len() + 2).unwrap_or(0),
+                0x03,
+                0xf0,
+            ];
             frame.extend_from_slice(reason.as_bytes());
             let mut out = format!("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n").into_bytes();
             out.extend(frame);
@@ -218,4 +223,41 @@ fn a_token_echoed_without_its_scheme_is_scrubbed_in_every_stage() {
     args.extend(strings(&["-H", &format!("X-Key: {token}")]));
     let codes = assert_hidden(&args, &[], &[token]);
     assert!(codes.iter().all(|c| *c == 18), "{codes:?}");
+}
+
+/// A server that echoes the body's parsed fields, as httpbin's `/post`
+/// does (`form` for a form, `json` for JSON), in a 400.
+fn echoing_parsed_fields() -> Server {
+    spawn_server(bind_loopback(), |mut stream, _| async move {
+        if let Some(request) = read_request(&mut stream).await {
+            let body_start = request.find("\r\n\r\n").map_or(0, |i| i + 4);
+            let sent = &request[body_start..];
+            let json: serde_json::Value = serde_json::from_str(sent).unwrap_or_default();
+            let form: serde_json::Map<String, serde_json::Value> =
+                url::form_urlencoded::parse(sent.as_bytes())
+                    .map(|(k, v)| (k.into_owned(), serde_json::Value::from(v.into_owned())))
+                    .collect();
+            let reply = serde_json::json!({ "form": form, "json": json }).to_string();
+            let head = format!(
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                reply.len()
+            );
+            let _ = stream.write_all(head.as_bytes()).await;
+            let _ = stream.write_all(reply.as_bytes()).await;
+        }
+    })
+}
+
+#[test]
+fn the_parsed_fields_of_a_request_body_are_scrubbed_when_echoed() {
+    let server = echoing_parsed_fields();
+    for body in [
+        "user=bob&password=hunter2xyz%21",
+        r#"{"user":"bob","auth":{"password":"hunter2xyz!"}}"#,
+    ] {
+        let mut args = pinned(&server, "http", "/post");
+        args.extend(["-d".to_owned(), body.to_owned()]);
+        let codes = assert_hidden(&args, &[], &["hunter2xyz"]);
+        assert!(codes.iter().all(|c| *c == 0), "{codes:?}");
+    }
 }
