@@ -140,10 +140,19 @@ fn is_error_object(data: &str) -> bool {
     if !data.contains("\"error\"") {
         return false;
     }
-    serde_json::from_str::<serde_json::Value>(data)
-        .ok()
-        .and_then(|v| v.get("error").map(|e| !e.is_null()))
-        .unwrap_or(false)
+    match serde_json::from_str::<serde_json::Value>(data) {
+        Ok(v) => v.get("error").is_some_and(|e| !e.is_null()),
+        // Not JSON as sent (a raw control byte in the message, say), but an
+        // object whose first member is an error object: still the service's
+        // error, not an ordinary event.
+        Err(_) => {
+            let rest = data.trim_start().strip_prefix('{').map(str::trim_start);
+            rest.and_then(|r| r.strip_prefix("\"error\""))
+                .map(str::trim_start)
+                .and_then(|r| r.strip_prefix(':'))
+                .is_some_and(|r| r.trim_start().starts_with('{'))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -158,6 +167,18 @@ mod tests {
         }
         p.finish(&mut out);
         Ok(out)
+    }
+
+    #[test]
+    fn an_error_object_that_is_not_valid_json_is_still_an_error() {
+        assert!(is_error_object(
+            "{\"error\":{\"message\":\"boom \u{1b}[31m\"}}"
+        ));
+        assert!(is_error_object("{ \"error\" : {\"message\":\"cut"));
+        assert!(!is_error_object(
+            "{\"choices\":[{\"delta\":{\"content\":\"\\\"error\\\"\"}}]}"
+        ));
+        assert!(!is_error_object("{\"error\":null}"));
     }
 
     #[test]
