@@ -140,19 +140,17 @@ fn is_error_object(data: &str) -> bool {
     if !data.contains("\"error\"") {
         return false;
     }
-    match serde_json::from_str::<serde_json::Value>(data) {
-        Ok(v) => v.get("error").is_some_and(|e| !e.is_null()),
-        // Not JSON as sent (a raw control byte in the message, say), but an
-        // object whose first member is an error object: still the service's
-        // error, not an ordinary event.
-        Err(_) => {
-            let rest = data.trim_start().strip_prefix('{').map(str::trim_start);
-            rest.and_then(|r| r.strip_prefix("\"error\""))
-                .map(str::trim_start)
-                .and_then(|r| r.strip_prefix(':'))
-                .is_some_and(|r| r.trim_start().starts_with('{'))
-        }
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(data) {
+        return v.get("error").is_some_and(|e| !e.is_null());
     }
+    // Not JSON as sent (a raw control byte in the message, say), but an
+    // object whose first member is an error object: still the service's
+    // error, not an ordinary event.
+    let rest = data.trim_start().strip_prefix('{').map(str::trim_start);
+    rest.and_then(|r| r.strip_prefix("\"error\""))
+        .map(str::trim_start)
+        .and_then(|r| r.strip_prefix(':'))
+        .is_some_and(|r| r.trim_start().starts_with('{'))
 }
 
 #[cfg(test)]
