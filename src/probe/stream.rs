@@ -273,15 +273,15 @@ impl Break {
 /// The events of a stream: when each arrived, when `[DONE]` did, and why
 /// reading stopped early.
 #[derive(Default)]
-struct Events {
-    at: Vec<Duration>,
-    done_at: Option<Duration>,
+pub(crate) struct Events {
+    pub(crate) at: Vec<Duration>,
+    pub(crate) done_at: Option<Duration>,
     broken: Option<Break>,
 }
 
 impl Events {
     /// Takes the complete events at the start of `text`, arrived `at`.
-    fn take(&mut self, text: &mut Vec<u8>, at: Duration) {
+    pub(crate) fn take(&mut self, text: &mut Vec<u8>, at: Duration) {
         // Events end with a blank line.
         while let Some((end, sep)) = find_event_end(text) {
             let event = String::from_utf8_lossy(&text[..end]).into_owned();
@@ -480,7 +480,7 @@ async fn rejected(
 }
 
 /// The end of the first complete event and the length of its separator.
-fn find_event_end(text: &[u8]) -> Option<(usize, usize)> {
+pub(crate) fn find_event_end(text: &[u8]) -> Option<(usize, usize)> {
     let lf = text.windows(2).position(|w| w == b"\n\n").map(|p| (p, 2));
     let crlf = text
         .windows(4)
