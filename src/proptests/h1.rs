@@ -2,7 +2,7 @@
 //! [`h1::read_head`]) and bodies ([`h1::BodyReader`]: `Content-Length`,
 //! chunked, close-delimited, gzip'd), over every split of the wire.
 
-use super::{block_on, bytes, config, cuts, mutate, texty, timed, Drip};
+use super::{block_on, bytes, config, cuts, heavy, mutate, texty, timed, Drip};
 use crate::diagnosis::Code;
 use crate::probe::h1::{self, BodyReader, Framing};
 use crate::probe::http::HttpError;
@@ -317,7 +317,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(6))]
+    #![proptest_config(heavy(6))]
 
     /// A small gzip stream that inflates to megabytes: cut at the budget,
     /// whatever the split.

@@ -53,6 +53,16 @@ pub(crate) fn config(cases: u32) -> ProptestConfig {
     }
 }
 
+/// The config of a costly property (megabytes per case): `cases` in CI,
+/// a 250th of `PROPTEST_CASES` (at least `cases`) when set.
+pub(crate) fn heavy(cases: u32) -> ProptestConfig {
+    let mut c = config(cases);
+    if c.cases != cases {
+        c.cases = (c.cases / 250).max(cases);
+    }
+    c
+}
+
 /// Runs `f`, failing the case when it takes longer than [`LIMIT`].
 pub(crate) fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
     let started = Instant::now();

@@ -1,7 +1,7 @@
 //! SSE framing of the stream stage ([`Events::take`], [`find_event_end`]):
 //! events split anywhere on the wire, arbitrary bytes, endless lines.
 
-use super::{bytes, config, cuts, timed, Drip};
+use super::{bytes, config, cuts, heavy, timed, Drip};
 use crate::probe::stream::{find_event_end, Events};
 use proptest::prelude::*;
 use std::time::Duration;
@@ -85,7 +85,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(8))]
+    #![proptest_config(heavy(8))]
 
     /// A line that never ends costs a scan per read, not more.
     #[test]
