@@ -26,6 +26,9 @@ mod sysroot;
 mod target;
 pub mod trust;
 
+#[cfg(test)]
+mod proptests;
+
 mod app;
 mod args;
 mod duration;

@@ -322,23 +322,32 @@ fn catalogue_candidates<'a>(stripped: &str, raw: &'a str, out: &mut Vec<Candidat
 /// specific matched) generic ones dropped.
 fn rank(candidates: Vec<Candidate<'_>>) -> Vec<Candidate<'_>> {
     // A match hides a less specific one whose text it contains (at equal
-    // specificity, a rule hides the catalogue string it copies).
-    let hidden: Vec<bool> = candidates
+    // specificity, a rule hides the catalogue string it copies). Decided once
+    // per distinct pattern: a long paste repeats the same few on many lines,
+    // and comparing every candidate with every other was quadratic in them.
+    let mut kinds: Vec<(&'static str, usize, u8)> = candidates
         .iter()
-        .map(|m| {
-            let pieces = split_pattern(m.pattern).0;
-            candidates.iter().any(|n| {
-                let stronger = n.specificity > m.specificity
-                    || (n.specificity == m.specificity && n.rank == 0 && m.rank > 0);
-                stronger && pieces.iter().all(|p| n.pattern.contains(p))
+        .map(|c| (c.pattern, c.specificity, c.rank))
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let hidden: Vec<bool> = kinds
+        .iter()
+        .map(|&(pattern, specificity, rank)| {
+            let pieces = split_pattern(pattern).0;
+            kinds.iter().any(|&(other, other_specificity, other_rank)| {
+                let stronger = other_specificity > specificity
+                    || (other_specificity == specificity && other_rank == 0 && rank > 0);
+                stronger && pieces.iter().all(|p| other.contains(p))
             })
         })
         .collect();
-    let mut kept: Vec<Candidate> = candidates
-        .into_iter()
-        .zip(hidden)
-        .filter_map(|(c, h)| (!h).then_some(c))
-        .collect();
+    let is_hidden = |c: &Candidate<'_>| {
+        kinds
+            .binary_search(&(c.pattern, c.specificity, c.rank))
+            .is_ok_and(|i| hidden[i])
+    };
+    let mut kept: Vec<Candidate> = candidates.into_iter().filter(|c| !is_hidden(c)).collect();
     // A wrapper only counts when nothing specific matched.
     if kept.iter().any(|c| !c.generic) {
         kept.retain(|c| !c.generic);

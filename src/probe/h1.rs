@@ -353,6 +353,23 @@ where
     })
 }
 
+/// How much of a head is parsed on every read, so that bytes that are not
+/// HTTP fail at once; past it, a head is parsed again only once its end
+/// may have come (else a head arriving a byte at a time costs a parse of
+/// the whole buffer per byte: quadratic).
+const EARLY: usize = 1024;
+
+/// Whether `buf` (of which `before` bytes were there already) should be
+/// parsed now: while it is short, or when the new bytes may end the head.
+fn worth_parsing(buf: &[u8], before: usize) -> bool {
+    if buf.len() <= EARLY {
+        return true;
+    }
+    let fresh = &buf[before.saturating_sub(3)..];
+    memchr::memmem::find(fresh, b"\n\r\n").is_some()
+        || memchr::memmem::find(fresh, b"\n\n").is_some()
+}
+
 /// Reads the final response head (interim 1xx skipped, `101` kept) under
 /// [`MAX_HEAD`], and the bytes read past it. Without a deadline, the
 /// caller's cuts a slow server.
@@ -377,7 +394,17 @@ where
                 }
             });
         }
+        let before = buf.len();
         buf.extend_from_slice(&chunk[..n]);
+        if !worth_parsing(&buf, before) {
+            if buf.len() > MAX_HEAD {
+                return Err(Error::HeadTooLarge {
+                    limit: MAX_HEAD,
+                    start: start_of(&buf),
+                });
+            }
+            continue;
+        }
         while let Some((head, len)) = parse_head(&buf)? {
             let rest = buf.split_off(len);
             if (100..200).contains(&head.status) && head.status != 101 {

@@ -17,7 +17,7 @@
 
 mod error;
 mod read;
-mod sse;
+pub(crate) mod sse;
 
 pub use error::{StreamError, StreamFacts};
 
