@@ -153,14 +153,8 @@ impl<T> StageResult<T> {
     /// A warning after which nothing can go on (netdoctor's own limit, not
     /// a fault of the path): no product, so the pipeline stops.
     pub fn warn_stop(diagnosis: Diagnosis, facts: impl Into<Facts>) -> Self {
-        StageResult {
-            summary: diagnosis.summary.clone(),
-            facts: facts.into(),
-            diagnosis: Some(diagnosis),
-            warnings: Vec::new(),
-            product: None,
-            internal: None,
-        }
+        // A stage's status is its diagnosis's: this one says warn.
+        Self::fail(diagnosis, facts)
     }
 
     /// The same failure with another product type.

@@ -120,7 +120,7 @@ fn canonical_text(text: &str) -> String {
 }
 
 /// A DER TLV.
-fn der(tag: u8, content: &[u8]) -> Vec<u8> {
+pub(crate) fn der(tag: u8, content: &[u8]) -> Vec<u8> {
     let mut out = vec![tag];
     let len = content.len();
     if len < 0x80 {

@@ -154,18 +154,7 @@ fn der_contents(der: &[u8]) -> &[u8] {
 
 /// `contents` wrapped as a DER SEQUENCE.
 fn der_sequence(contents: &[u8]) -> Vec<u8> {
-    let len = contents.len();
-    let mut out = vec![0x30];
-    if len < 0x80 {
-        out.push(u8::try_from(len).unwrap_or(0));
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | u8::try_from(bytes.len() - skip).unwrap_or(0));
-        out.extend_from_slice(&bytes[skip..]);
-    }
-    out.extend_from_slice(contents);
-    out
+    crate::trust::hash::der(0x30, contents)
 }
 
 /// A moment inside every certificate's validity, if there is one; else now.
