@@ -155,7 +155,7 @@ fn render_target(out: &mut String, t: &TargetReport, style: Style) {
     if let Some(reason) = &t.not_started {
         let _ = writeln!(
             out,
-            "  {} {}",
+            "  {} {}\n  hint: raise --max-time, or --jobs to probe more targets at once",
             style.paint("error:", Status::Fail),
             terminal_safe(reason, 300)
         );
