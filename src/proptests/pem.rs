@@ -87,6 +87,9 @@ fn stores() -> TrustStores {
             node: false,
         },
         runtimes: Vec::new(),
+        // Not the host: no Rust view (it would read the machine's files).
+        sysroot: crate::sysroot::Sysroot::at("/nonexistent-netdoctor-root"),
+        rust_view: std::sync::OnceLock::new(),
     }
 }
 

@@ -217,7 +217,24 @@ pub struct TrustStores {
     pub image: Image,
     /// The runtimes' own stores (certifi, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE,
     /// Node): judged beside the container's view, never deciding the verdict.
+    /// See [`TrustStores::runtimes`] for all of them.
     pub runtimes: Vec<runtime::RuntimeStore>,
+    /// The root the stores were read under (for the Rust view).
+    pub sysroot: Sysroot,
+    /// What Rust clients with native roots trust, loaded on first use: the
+    /// crate reads every file of the certificate directory, which the env
+    /// look and plain-http targets never need.
+    pub rust_view: std::sync::OnceLock<Option<runtime::RuntimeStore>>,
+}
+
+impl TrustStores {
+    /// Every runtime's own store, the Rust view last (loaded on first call).
+    pub fn runtimes(&self) -> Vec<&runtime::RuntimeStore> {
+        let rust = self
+            .rust_view
+            .get_or_init(|| runtime::rust_native_view(&self.sysroot));
+        self.runtimes.iter().chain(rust.iter()).collect()
+    }
 }
 
 /// The parts of the image a trust fix depends on: the distribution and the
@@ -354,6 +371,8 @@ impl TrustStores {
             cacert,
             image,
             runtimes,
+            sysroot: sysroot.clone(),
+            rust_view: std::sync::OnceLock::new(),
         }
     }
 }

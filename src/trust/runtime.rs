@@ -125,7 +125,9 @@ fn load(sysroot: &Sysroot, source: String, path: &str) -> FileStore {
     FileStore::load(source, &sysroot.path(PathBuf::from(path)))
 }
 
-/// Finds the runtimes' stores of the image under `sysroot`.
+/// Finds the runtimes' stores of the image under `sysroot` (all but the
+/// Rust view, which [`super::TrustStores::runtimes`] loads when a chain is
+/// judged: it reads every file of the certificate directory).
 pub fn discover(sysroot: &Sysroot, image: &Image) -> Vec<RuntimeStore> {
     let mut out = Vec::new();
     for bundle in certifi_bundles(sysroot) {
@@ -174,9 +176,6 @@ pub fn discover(sysroot: &Sysroot, image: &Image) -> Vec<RuntimeStore> {
             mozilla: true,
         });
     }
-    if let Some(rust) = rust_native_view(sysroot) {
-        out.push(rust);
-    }
     out
 }
 
@@ -184,7 +183,7 @@ pub fn discover(sysroot: &Sysroot, image: &Image) -> Vec<RuntimeStore> {
 /// and every certificate file of `SSL_CERT_DIR` (hash links or not), else
 /// the distribution bundle. The crate reads the machine's own files, so the
 /// view exists only on the real root, not under a test's fake image.
-fn rust_native_view(sysroot: &Sysroot) -> Option<RuntimeStore> {
+pub(crate) fn rust_native_view(sysroot: &Sysroot) -> Option<RuntimeStore> {
     if !sysroot.is_host() {
         return None;
     }

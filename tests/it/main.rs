@@ -17,6 +17,7 @@ mod auth;
 mod certificate;
 mod cli;
 mod clients;
+mod cold_start;
 mod completions;
 mod dns;
 mod env;

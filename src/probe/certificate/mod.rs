@@ -99,8 +99,8 @@ pub fn stage(
         None => path.clone(),
     };
     let runtime_verdicts: Vec<(&RuntimeStore, StoreVerdict)> = stores
-        .runtimes
-        .iter()
+        .runtimes()
+        .into_iter()
         .map(|r| (r, runtime_verdict(chain, &certs, r, j.at, now)))
         .collect();
     let intercepted = (!public).then(|| j.interception()).flatten();
