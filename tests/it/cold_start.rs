@@ -52,7 +52,11 @@ fn a_plain_http_check_and_the_env_look_open_no_file_of_the_certificate_directory
         };
         // Before: every file of /etc/ssl/certs (293 here) on every run.
         let read = in_cert_dir(&files);
-        assert!(read.len() <= 2, "{args:?} opened {} files: {read:?}", read.len());
+        assert!(
+            read.len() <= 2,
+            "{args:?} opened {} files: {read:?}",
+            read.len()
+        );
         assert!(files.len() < 250, "{args:?} opened {} files", files.len());
     }
 }
