@@ -197,12 +197,13 @@ fn probe_and_report(cfg: Config) -> u8 {
         }),
     };
     runtime.block_on(async move {
-        let sysroot = Sysroot::from_env();
-        let mut env = crate::env::inspect(
-            &sysroot,
-            &TrustStores::load(&sysroot, &[]),
-            crate::env::Depth::Quick,
-        );
+        // The container look runs beside the probes (it reads files only);
+        // its findings join the report at the end.
+        let look = tokio::task::spawn_blocking(|| {
+            let sysroot = Sysroot::from_env();
+            let trust = TrustStores::load(&sysroot, &[]);
+            crate::env::inspect(&sysroot, &trust, crate::env::Depth::Quick)
+        });
         let progress = show_progress(output.format).then(|| {
             let names: Vec<String> = checks
                 .iter()
@@ -232,6 +233,10 @@ fn probe_and_report(cfg: Config) -> u8 {
         if let Some(p) = &progress {
             p.clear();
         }
+        let Ok(mut env) = look.await else {
+            let _ = writeln!(std::io::stderr(), "error: the look at the container failed");
+            return crate::exit::INTERNAL;
+        };
         let dates = collector.server_dates();
         crate::env::clock::check_server_dates(&mut env, dates, std::time::SystemTime::now());
         let mut printer = Printer::stdout();
