@@ -100,6 +100,23 @@ fn self_signed_leaf() {
 }
 
 #[test]
+fn a_self_signed_ca_certificate_as_the_leaf_is_self_signed_unless_trusted() {
+    // `openssl req -x509` certificates are CA:TRUE: webpki rejects them as
+    // a leaf before it looks for an anchor. Before, that rejection was a
+    // warning ("OpenSSL-based clients may accept it") and the target
+    // passed, though curl fails (60) "self-signed certificate".
+    let leaf = crate::support::pki::self_signed_ca(GOOD_NAMES);
+    let (run, _server) = check_trusted(&leaf);
+    run.assert_fail(15, "certificate", "CERT_SELF_SIGNED");
+    // Trusted by --cacert, OpenSSL accepts it (curl exits 0): a warning.
+    let ca = leaf.as_ca_file();
+    let server = TlsServer::new(&leaf).http(Response::ok());
+    let run = run_check(&pinned_trusted(&server, "https", "/", &ca));
+    assert_eq!(run.code, 0, "{}", run.dump());
+    run.assert_warn("certificate", "CERT_INVALID");
+}
+
+#[test]
 fn failed_chain_skips_http_auth_and_websocket_and_sends_no_credential() {
     let ca = pki().root_file();
     let server = TlsServer::new(&pki().expired(GOOD_NAMES)).websocket(WsOptions::echo());

@@ -124,6 +124,13 @@ impl Judge<'_, '_> {
                 None => err = webpki::Error::UnknownIssuer,
             }
         }
+        // webpki judges the leaf (a CA certificate as the leaf, an
+        // algorithm outside its set) before it looks for an anchor; OpenSSL
+        // still needs one: a chain no store anchors is judged unanchored
+        // (a self-signed `openssl req -x509` certificate is CA:TRUE).
+        if only_webpki_rejects(&err) && !container.iter().any(|a| anchors_cert(a, last)) {
+            err = webpki::Error::UnknownIssuer;
+        }
         if err != webpki::Error::UnknownIssuer {
             let openssl_may_accept = only_webpki_rejects(&err) && !openssl_rejects_too(certs);
             return Some(CertFault::Invalid {

@@ -421,6 +421,31 @@ pub fn self_signed(names: &[&str]) -> Leaf {
     }
 }
 
+/// A self-signed certificate that is also a CA (`basicConstraints
+/// CA:TRUE`), as `openssl req -x509` makes by default.
+pub fn self_signed_ca(names: &[&str]) -> Leaf {
+    let key = KeyPair::generate().expect("key");
+    let mut params = leaf_params(names);
+    params.use_authority_key_identifier_extension = false;
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let cert = params.self_signed(&key).expect("self-signed");
+    Leaf {
+        chain: vec![cert.der().clone()],
+        pem: vec![cert.pem()],
+        key_der: key.serialize_der(),
+    }
+}
+
+impl Leaf {
+    /// The leaf's own PEM as a `--cacert` file.
+    pub fn as_ca_file(&self) -> CaFile {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("self.pem");
+        std::fs::write(&path, &self.pem[0]).expect("write pem");
+        CaFile { _dir: dir, path }
+    }
+}
+
 /// A PEM file in a temporary directory (removed on drop).
 pub struct CaFile {
     _dir: tempfile::TempDir,
