@@ -3,7 +3,8 @@
 # against `curl` on the same local HTTPS server, in one run.
 #
 # Prints the median wall time of each, their ratio (netdoctor / curl) and
-# netdoctor's peak RSS. Targets: ratio <= 1.0, peak RSS <= 20 MB.
+# netdoctor's peak RSS, and the syscalls and files opened by one run of each
+# (with strace). Targets: ratio <= 1.0, peak RSS <= 20 MB.
 #
 #   benches/vs_curl.sh [RUNS]      (default 50; needs openssl, curl, python3)
 set -euo pipefail
@@ -51,6 +52,22 @@ peak = subprocess.run([sys.executable, "-c",
     "import resource,subprocess,sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
     "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"] + cmds["netdoctor"],
     env=env, capture_output=True, text=True).stdout.strip()
+# Syscalls and files opened by one run of each (strace, when installed):
+# a regression in what a run reads shows here before it shows in time.
+import os, shutil, tempfile
+def traced(cmd):
+    if not shutil.which("strace"):
+        return None
+    with tempfile.TemporaryDirectory() as d:
+        calls, opens = os.path.join(d, "c"), os.path.join(d, "o")
+        subprocess.run(["strace", "-f", "-qq", "-c", "-o", calls] + cmd, env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(["strace", "-f", "-qq", "-e", "trace=openat,open", "-o", opens] + cmd,
+                       env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        total = [l.split() for l in open(calls) if l.strip().endswith("total")]
+        n_calls = int(total[0][3]) if total else 0
+        n_opens = sum(1 for l in open(opens) if "open" in l)
+        return n_calls, n_opens
 nd_ms = statistics.median(times["netdoctor"]) * 1000
 curl_ms = statistics.median(times["curl"]) * 1000
 print(f"runs:              {runs}")
@@ -58,4 +75,10 @@ print(f"netdoctor median:  {nd_ms:.2f} ms")
 print(f"curl median:       {curl_ms:.2f} ms")
 print(f"ratio:             {nd_ms / curl_ms:.2f} (target <= 1.0)")
 print(f"netdoctor peak RSS: {int(peak) / 1024:.1f} MB (target <= 20 MB)")
+for name, cmd in cmds.items():
+    t = traced(cmd)
+    if t is None:
+        print(f"{name + ' syscalls:':<19} n/a (no strace)")
+    else:
+        print(f"{name + ' syscalls:':<19} {t[0]}, files opened {t[1]}")
 PY
