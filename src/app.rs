@@ -198,10 +198,24 @@ fn probe_and_report(cfg: Config) -> u8 {
     };
     runtime.block_on(async move {
         // The container look runs beside the probes (it reads files only);
-        // its findings join the report at the end.
-        let look = tokio::task::spawn_blocking(|| {
+        // its findings join the report at the end. When a certificate will
+        // be judged, the same thread first loads the stores the verdict
+        // needs, while the probes resolve, connect and shake hands.
+        let judges = checks.iter().any(|c| {
+            c.target
+                .scheme
+                .layers()
+                .contains(&crate::diagnosis::Layer::Certificate)
+        });
+        let prefetch = judges.then(|| {
+            tokio::task::spawn_blocking(|| TrustStores::load(&Sysroot::from_env(), &[]).prefetch())
+        });
+        let look = tokio::task::spawn_blocking(move || {
             let sysroot = Sysroot::from_env();
             let trust = TrustStores::load(&sysroot, &[]);
+            if judges {
+                trust.prefetch_runtimes();
+            }
             crate::env::inspect(&sysroot, &trust, crate::env::Depth::Quick)
         });
         let progress = show_progress(output.format).then(|| {
@@ -232,6 +246,10 @@ fn probe_and_report(cfg: Config) -> u8 {
         .await;
         if let Some(p) = &progress {
             p.clear();
+        }
+        if let Some(prefetch) = prefetch {
+            // Done long before (the verdicts waited for what they needed).
+            let _ = prefetch.await;
         }
         let Ok(mut env) = look.await else {
             let _ = writeln!(std::io::stderr(), "error: the look at the container failed");

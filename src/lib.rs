@@ -22,6 +22,7 @@ mod probe;
 mod proxy;
 mod redact;
 mod report;
+mod sites;
 mod sysroot;
 mod target;
 pub mod trust;

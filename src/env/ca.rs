@@ -11,7 +11,7 @@ use super::facts::{BundleFile, CaBundle, CaDir, CaVariable, CertDir};
 use super::{var, Depth, Look};
 use crate::diagnosis::{Code, Status};
 use crate::sysroot::Sysroot;
-use crate::trust::{TrustStores, BUNDLE_PATHS};
+use crate::trust::{is_hash_name, TrustStores, BUNDLE_PATHS};
 use rustls_pki_types::CertificateDer;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -76,15 +76,6 @@ fn file_problem(path: &Path) -> String {
     }
 }
 
-/// Whether a file name is an OpenSSL `<hash>.N` (or CRL `<hash>.rN`) entry.
-fn is_hash_name(name: &str) -> bool {
-    name.split_once('.').is_some_and(|(h, n)| {
-        h.len() == 8
-            && h.bytes().all(|b| b.is_ascii_hexdigit())
-            && n.trim_start_matches('r').parse::<u32>().is_ok()
-    })
-}
-
 /// What a certificate directory holds.
 #[derive(Debug, Default)]
 struct DirContents {
@@ -143,7 +134,7 @@ pub fn inspect(
     let counted = distribution_bundles(sysroot, depth, look);
     let dir = directory_store(sysroot, trust, look);
     let file_usable = file_store(sysroot, trust, image, &dir, look);
-    if let Some(store) = &trust.file {
+    if let Some(store) = trust.file() {
         let c = counted
             .get(store.source.as_str())
             .copied()
@@ -228,7 +219,7 @@ fn directory_store(sysroot: &Sysroot, trust: &TrustStores, look: &mut Look) -> D
         .map(|p| sysroot.path(p))
         .chain(var("SSL_CERT_FILE").map(|p| sysroot.path(p)))
         .collect();
-    for (shown, real) in &trust.dir.dirs {
+    for (shown, real) in &trust.dir().dirs {
         let c = scan_dir(real, &bundle_files);
         dir_hashed += c.hashed;
         dir_facts.push(CertDir {
@@ -251,7 +242,7 @@ fn directory_store(sysroot: &Sysroot, trust: &TrustStores, look: &mut Look) -> D
     look.facts.ca_dir = CaDir {
         directories: dir_facts,
         hashed: dir_hashed > 0,
-        source: trust.dir.source.clone(),
+        source: trust.dir().source.clone(),
     };
     DirStoreLook {
         explicit: explicit_dir.is_some(),
@@ -270,10 +261,9 @@ fn file_store(
     look: &mut Look,
 ) -> bool {
     let file_usable = trust
-        .file
-        .as_ref()
+        .file()
         .is_some_and(|s| s.error.is_none() && !s.certs.is_empty());
-    match (&trust.file, var("SSL_CERT_FILE")) {
+    match (trust.file(), var("SSL_CERT_FILE")) {
         (Some(_), Some(v)) if !file_usable => {
             let (status, why) = if dir.hashed > 0 {
                 (Status::Warn, "OpenSSL's default paths (Python's ssl) still find CAs through the hashed directory, but a client that loads this file by itself fails")
@@ -346,19 +336,4 @@ fn ca_variables(sysroot: &Sysroot, look: &mut Look) {
         }
     }
     look.facts.ca_variables = vars;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_hash_name;
-
-    #[test]
-    fn hash_names() {
-        assert!(is_hash_name("9d6523ce.0"));
-        assert!(is_hash_name("9d6523ce.12"));
-        assert!(is_hash_name("9d6523ce.r0"));
-        assert!(!is_hash_name("ca-certificates.crt"));
-        assert!(!is_hash_name("9d6523c.0"));
-        assert!(!is_hash_name("9d6523ce.pem"));
-    }
 }

@@ -16,6 +16,7 @@ pub mod ca;
 pub mod clock;
 pub mod container;
 pub mod dns;
+mod elf;
 pub mod facts;
 pub mod openssl;
 mod report;
@@ -59,6 +60,18 @@ impl Look {
     #[cfg(test)]
     pub fn has(&self, code: Code) -> bool {
         self.findings.iter().any(|f| f.code == code)
+    }
+
+    /// Takes the findings and facts of the libraries' look, made apart.
+    fn absorb_libraries(&mut self, own: Look) {
+        self.findings.extend(own.findings);
+        let f = own.facts;
+        self.facts.libssl = f.libssl;
+        self.facts.libcrypto = f.libcrypto;
+        self.facts.openssl_libraries = f.openssl_libraries;
+        self.facts.openssl_conf = f.openssl_conf;
+        self.facts.speech_sdk = f.speech_sdk;
+        self.facts.speech_sdk_note = f.speech_sdk_note;
     }
 
     fn into_report(self) -> EnvReport {
@@ -112,8 +125,28 @@ pub enum Depth {
 pub fn inspect(sysroot: &Sysroot, trust: &TrustStores, depth: Depth) -> EnvReport {
     let mut look = Look::default();
     let image = container::inspect(sysroot, &mut look);
-    ca::inspect(sysroot, trust, &image, depth, &mut look);
-    openssl::inspect(sysroot, &image, depth, &mut look);
+    if depth == Depth::Full {
+        // The libraries' look (directory listings, libcrypto's version) and
+        // the CA look are most of `netdoctor env` and share nothing: on two
+        // cores they run at once. (A probing command's look already runs
+        // beside the probes.)
+        let libraries = std::thread::scope(|s| {
+            let libraries = s.spawn(|| {
+                let mut own = Look::default();
+                openssl::inspect(sysroot, &image, depth, &mut own);
+                own
+            });
+            ca::inspect(sysroot, trust, &image, depth, &mut look);
+            libraries.join()
+        });
+        match libraries {
+            Ok(own) => look.absorb_libraries(own),
+            Err(_) => openssl::inspect(sysroot, &image, depth, &mut look),
+        }
+    } else {
+        ca::inspect(sysroot, trust, &image, depth, &mut look);
+        openssl::inspect(sysroot, &image, depth, &mut look);
+    }
     dns::inspect(sysroot, &mut look);
     clock::inspect(SystemTime::now(), &mut look);
     look.facts.proxy_variables = [

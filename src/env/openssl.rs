@@ -30,23 +30,6 @@ const LIB_DIRS: &[&str] = &[
     "/usr/lib/aarch64-linux-gnu",
 ];
 
-/// Where Python packages are installed; `*` matches within one component.
-const SITE_PACKAGES: &[&str] = &[
-    "/usr/lib/python3*/site-packages",
-    "/usr/lib/python3*/dist-packages",
-    "/usr/lib64/python3*/site-packages",
-    "/usr/local/lib/python3*/site-packages",
-    "/usr/local/lib/python3*/dist-packages",
-    "/opt/*/lib/python3*/site-packages",
-    "/root/.local/lib/python3*/site-packages",
-    "/home/*/.local/lib/python3*/site-packages",
-    "/root/.pyenv/versions/*/lib/python3*/site-packages",
-    "/venv/lib/python3*/site-packages",
-    "/.venv/lib/python3*/site-packages",
-    "/app/.venv/lib/python3*/site-packages",
-    "/app/venv/lib/python3*/site-packages",
-];
-
 /// The Speech SDK's native library.
 const SPEECH_CORE: &str = "libMicrosoft.CognitiveServices.Speech.core.so";
 
@@ -85,38 +68,6 @@ impl Library {
         }
         self.soname.clone()
     }
-}
-
-/// Expands a pattern whose components may hold one `*` (prefix*suffix).
-fn expand(sysroot: &Sysroot, pattern: &str) -> Vec<String> {
-    let mut found = vec![String::new()];
-    for comp in pattern.split('/').filter(|c| !c.is_empty()) {
-        let mut next = Vec::new();
-        for base in &found {
-            if let Some((pre, suf)) = comp.split_once('*') {
-                let dir = if base.is_empty() { "/" } else { base.as_str() };
-                let Ok(rd) = std::fs::read_dir(sysroot.path(dir)) else {
-                    continue;
-                };
-                let mut names: Vec<String> = rd
-                    .flatten()
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .filter(|n| {
-                        n.starts_with(pre) && n.ends_with(suf) && n.len() >= pre.len() + suf.len()
-                    })
-                    .collect();
-                names.sort();
-                next.extend(names.into_iter().map(|n| format!("{base}/{n}")));
-            } else {
-                next.push(format!("{base}/{comp}"));
-            }
-        }
-        found = next;
-    }
-    found
-        .into_iter()
-        .filter(|p| sysroot.path(p).exists())
-        .collect()
 }
 
 /// The directories of the libraries listed in `/etc/ld.so.cache`: its
@@ -168,12 +119,36 @@ fn version_string(bytes: &[u8]) -> Option<String> {
     })
 }
 
+/// The largest library read whole when its sections cannot be found.
+const MAX_LIBRARY: u64 = 64 << 20;
+
+/// libcrypto's version, from its `.rodata` section (a tenth of the file),
+/// else from the whole file.
+fn crypto_version(path: &std::path::Path) -> Option<String> {
+    if let Some(rodata) = super::elf::section_bytes(path, ".rodata", MAX_LIBRARY) {
+        if let Some(v) = version_string(&rodata) {
+            return Some(v);
+        }
+    }
+    let file = std::fs::File::open(path).ok()?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_LIBRARY), &mut bytes).ok()?;
+    version_string(&bytes)
+}
+
 /// Every `libssl.so.*` and `libcrypto.so.*` the loader can find.
 fn find_libraries(sysroot: &Sysroot, dirs: &[String], versions: bool) -> Vec<Library> {
     let mut libs: Vec<Library> = Vec::new();
     let mut seen_files = BTreeSet::new();
+    let mut seen_dirs = BTreeSet::new();
     for dir in dirs {
-        let Ok(rd) = std::fs::read_dir(sysroot.path(dir)) else {
+        // `/lib/x86_64-linux-gnu` is `/usr/lib/x86_64-linux-gnu` in a
+        // merged-/usr image: a directory is listed once.
+        let real_dir = sysroot.path(dir);
+        if !seen_dirs.insert(std::fs::canonicalize(&real_dir).unwrap_or(real_dir.clone())) {
+            continue;
+        }
+        let Ok(rd) = std::fs::read_dir(real_dir) else {
             continue;
         };
         let mut names: Vec<String> = rd
@@ -215,11 +190,7 @@ fn find_libraries(sysroot: &Sysroot, dirs: &[String], versions: bool) -> Vec<Lib
         let major = lib.soname.split('.').next().unwrap_or("");
         lib.version = read
             .entry(crypto)
-            .or_insert_with_key(|p| {
-                std::fs::read(sysroot.path(p))
-                    .ok()
-                    .and_then(|b| version_string(&b))
-            })
+            .or_insert_with_key(|p| crypto_version(&sysroot.path(p)))
             .clone()
             .filter(|v| v.split('.').next() == Some(major));
     }
@@ -250,24 +221,8 @@ fn version_parts(v: &str) -> [u32; 3] {
 }
 
 fn find_speech_sdk(sysroot: &Sysroot, lib_dirs: &[String]) -> Option<SpeechSdk> {
-    let mut sites: Vec<String> = SITE_PACKAGES
-        .iter()
-        .flat_map(|p| expand(sysroot, p))
-        .collect();
-    if let Some(venv) = var("VIRTUAL_ENV") {
-        sites.extend(expand(
-            sysroot,
-            &format!("{venv}/lib/python3*/site-packages"),
-        ));
-    }
-    if let Some(pp) = var("PYTHONPATH") {
-        sites.extend(
-            pp.split(':')
-                .filter(|d| d.starts_with('/'))
-                .map(str::to_owned),
-        );
-    }
-    for site in &sites {
+    let sites = crate::sites::python_sites(sysroot);
+    for site in sites.iter() {
         let dist =
             super::container::entries_starting(sysroot, site, "azure_cognitiveservices_speech-")
                 .into_iter()

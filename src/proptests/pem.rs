@@ -9,7 +9,7 @@ use crate::distro::Family;
 use crate::probe::certificate::{stage, wants_direct_comparison};
 use crate::trust::hash::name_hash;
 use crate::trust::strict::lint;
-use crate::trust::{anchors_of, DirStore, FileStore, Image, TrustStores};
+use crate::trust::{anchors_of, Certs, DirStore, FileStore, Image, TrustStores};
 use proptest::prelude::*;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType, IsCa, KeyPair,
@@ -70,27 +70,24 @@ fn part() -> impl Strategy<Value = String> {
 
 /// The stores of a container that trusts the test root.
 fn stores() -> TrustStores {
-    TrustStores {
-        file: Some(FileStore {
+    TrustStores::of_parts(
+        // Not the host: no Rust view (it would read the machine's files).
+        &crate::sysroot::Sysroot::at("/nonexistent-netdoctor-root"),
+        Some(FileStore {
             source: "proptest".to_owned(),
-            certs: vec![pki().root.clone()],
+            certs: Certs::new(vec![pki().root.clone()]),
             error: None,
         }),
-        dir: DirStore {
+        DirStore {
             source: "none".to_owned(),
             dirs: Vec::new(),
         },
-        cacert: Vec::new(),
-        image: Image {
+        Image {
             family: Family::Unknown,
             python: false,
             node: false,
         },
-        runtimes: Vec::new(),
-        // Not the host: no Rust view (it would read the machine's files).
-        sysroot: crate::sysroot::Sysroot::at("/nonexistent-netdoctor-root"),
-        rust_view: std::sync::OnceLock::new(),
-    }
+    )
 }
 
 /// Every check of one certificate's DER that netdoctor runs on it.
@@ -116,7 +113,7 @@ proptest! {
         let begins = file.windows(11).filter(|w| w == b"-----BEGIN ").count();
         prop_assert!(store.certs.len() <= begins);
         prop_assert_eq!(store.error.is_some(), store.certs.is_empty());
-        for c in &store.certs {
+        for c in store.certs.iter() {
             prop_assert!(c.len() <= file.len());
             timed("inspect", || inspect(c));
         }

@@ -18,7 +18,7 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, TrustAnchor};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Distribution CA bundles, in the order OpenSSL builds and Go look for them.
 pub const BUNDLE_PATHS: &[&str] = &[
@@ -33,12 +33,137 @@ pub const BUNDLE_PATHS: &[&str] = &[
 /// The default OpenSSL certificate directory.
 pub const DEFAULT_CERT_DIR: &str = "/etc/ssl/certs";
 
+/// The certificates of one PEM file (or one list), with their trust
+/// anchors parsed on first use: every store, view and target that holds
+/// the same file shares one parse.
+///
+/// An anchor's dates and subject (a full X.509 parse) are read only for
+/// the anchors a chain can end in, those whose subject is one of its
+/// issuers: no other anchor changes a verdict, and a bundle holds about
+/// 150 of them.
+#[derive(Debug, Default)]
+pub struct Certs {
+    list: Vec<CertificateDer<'static>>,
+    anchors: OnceLock<Arc<Vec<Anchor>>>,
+    dates: OnceLock<Box<[OnceLock<Dates>]>>,
+}
+
+/// A trust anchor and its certificate's place in its list.
+#[derive(Debug, Clone)]
+pub struct Anchor {
+    pub anchor: TrustAnchor<'static>,
+    pub index: usize,
+}
+
+/// A certificate's subject (as reports name it) and validity.
+#[derive(Debug, Clone)]
+struct Dates {
+    subject: String,
+    not_before: i64,
+    not_after: i64,
+}
+
+impl Dates {
+    fn of(der: &CertificateDer<'_>) -> Self {
+        match x509_parser::parse_x509_certificate(der) {
+            Ok((_, x)) => Dates {
+                subject: x.subject().to_string(),
+                not_before: x.validity().not_before.timestamp(),
+                not_after: x.validity().not_after.timestamp(),
+            },
+            Err(_) => Dates {
+                subject: String::new(),
+                not_before: i64::MIN,
+                not_after: i64::MAX,
+            },
+        }
+    }
+}
+
+impl Certs {
+    /// A list whose anchors are not parsed yet.
+    pub fn new(list: Vec<CertificateDer<'static>>) -> Arc<Self> {
+        Arc::new(Certs {
+            list,
+            ..Certs::default()
+        })
+    }
+
+    /// The lists one after the other, their anchors taken from each list
+    /// (parsed once per list, not again for the whole).
+    pub fn joined(parts: &[&Arc<Certs>]) -> Arc<Self> {
+        let mut list = Vec::new();
+        let mut anchors = Vec::new();
+        for part in parts {
+            let offset = list.len();
+            anchors.extend(part.anchors().iter().map(|a| Anchor {
+                anchor: a.anchor.clone(),
+                index: a.index + offset,
+            }));
+            list.extend(part.list.iter().cloned());
+        }
+        Arc::new(Certs {
+            list,
+            anchors: OnceLock::from(Arc::new(anchors)),
+            dates: OnceLock::new(),
+        })
+    }
+
+    /// Every certificate's trust anchor (unparsable ones left out).
+    pub fn anchors(&self) -> Arc<Vec<Anchor>> {
+        self.anchors
+            .get_or_init(|| {
+                Arc::new(
+                    self.list
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(index, c)| {
+                            let anchor = webpki::anchor_from_trusted_cert(c).ok()?.to_owned();
+                            Some(Anchor { anchor, index })
+                        })
+                        .collect(),
+                )
+            })
+            .clone()
+    }
+
+    /// The anchors whose subject (DER contents, as webpki's anchors hold
+    /// it) is one of `subjects`, with their certificates' dates.
+    pub fn dated_for(&self, subjects: &[&[u8]]) -> Vec<DatedAnchor> {
+        let dates = self
+            .dates
+            .get_or_init(|| (0..self.list.len()).map(|_| OnceLock::new()).collect());
+        self.anchors()
+            .iter()
+            .filter(|a| subjects.contains(&a.anchor.subject.as_ref()))
+            .map(|a| {
+                let d = dates[a.index].get_or_init(|| Dates::of(&self.list[a.index]));
+                DatedAnchor {
+                    anchor: a.anchor.clone(),
+                    index: a.index,
+                    subject: d.subject.clone(),
+                    not_before: d.not_before,
+                    not_after: d.not_after,
+                }
+            })
+            .collect()
+    }
+}
+
+impl std::ops::Deref for Certs {
+    type Target = [CertificateDer<'static>];
+
+    fn deref(&self) -> &Self::Target {
+        &self.list
+    }
+}
+
 /// A store of certificates loaded from one source.
 #[derive(Debug, Clone)]
 pub struct FileStore {
     /// How the store is named in reports, e.g. `SSL_CERT_FILE=/x.pem`.
     pub source: String,
-    pub certs: Vec<CertificateDer<'static>>,
+    pub certs: Arc<Certs>,
     /// Why the store could not be read, if it could not.
     pub error: Option<String>,
 }
@@ -50,12 +175,12 @@ impl FileStore {
     pub fn load(source: String, path: &Path) -> Self {
         let (certs, error) = match read_pem(path) {
             Ok(certs) if certs.is_empty() => (
-                Vec::new(),
+                certs,
                 Some(format!("{} holds no PEM certificate", path.display())),
             ),
-            Ok(certs) => (certs.to_vec(), None),
+            Ok(certs) => (certs, None),
             Err(e) => (
-                Vec::new(),
+                Arc::default(),
                 Some(format!("cannot read {}: {e}", path.display())),
             ),
         };
@@ -66,30 +191,13 @@ impl FileStore {
         }
     }
 
-    /// Trust anchors from the store's certificates (parsed once per file
-    /// content and run).
+    /// Trust anchors from the store's certificates.
     pub fn anchors(&self) -> Vec<TrustAnchor<'static>> {
-        self.dated_anchors()
+        self.certs
+            .anchors()
             .iter()
             .map(|a| a.anchor.clone())
             .collect()
-    }
-
-    /// The store's anchors with their certificates' validity (parsed once
-    /// per file content and run).
-    pub fn dated_anchors(&self) -> Arc<Vec<DatedAnchor>> {
-        static ANCHORS: Mutex<Vec<(u64, Arc<Vec<DatedAnchor>>)>> = Mutex::new(Vec::new());
-        let key = fingerprint(&self.certs);
-        if let Ok(cache) = ANCHORS.lock() {
-            if let Some((_, a)) = cache.iter().find(|(k, _)| *k == key) {
-                return a.clone();
-            }
-        }
-        let anchors = Arc::new(dated_anchors_of(&self.certs));
-        if let Ok(mut cache) = ANCHORS.lock() {
-            cache.push((key, anchors.clone()));
-        }
-        anchors
     }
 }
 
@@ -101,6 +209,8 @@ impl FileStore {
 #[derive(Debug, Clone)]
 pub struct DatedAnchor {
     pub anchor: TrustAnchor<'static>,
+    /// The certificate's place in the list it was made from.
+    pub index: usize,
     /// The certificate's subject, as reports name it.
     pub subject: String,
     /// Unix seconds (`i64::MIN` when the dates cannot be read).
@@ -116,70 +226,38 @@ impl DatedAnchor {
     }
 }
 
-/// Dated trust anchors from certificates; unparsable ones are left out.
-pub fn dated_anchors_of(certs: &[CertificateDer<'_>]) -> Vec<DatedAnchor> {
-    certs
-        .iter()
-        .filter_map(|c| {
-            let anchor = webpki::anchor_from_trusted_cert(c).ok()?.to_owned();
-            let parsed = x509_parser::parse_x509_certificate(c).ok();
-            let (subject, not_before, not_after) = parsed.map_or_else(
-                || (String::new(), i64::MIN, i64::MAX),
-                |(_, x)| {
-                    let v = x.validity();
-                    (
-                        x.subject().to_string(),
-                        v.not_before.timestamp(),
-                        v.not_after.timestamp(),
-                    )
-                },
-            );
-            Some(DatedAnchor {
-                anchor,
-                subject,
-                not_before,
-                not_after,
-            })
-        })
-        .collect()
-}
-
-type Loaded = Result<Arc<Vec<CertificateDer<'static>>>, Arc<std::io::Error>>;
+type Loaded = Result<Arc<Certs>, Arc<std::io::Error>>;
 
 /// The PEM certificates of a file, read and parsed once per path and run
-/// (the env look, every target's stores and the runtime views share it).
+/// (the env look, every target's stores and the runtime views share it;
+/// a second thread asking for a file being read waits for that read).
 pub fn read_pem(path: &Path) -> Loaded {
-    static FILES: Mutex<Vec<(PathBuf, Loaded)>> = Mutex::new(Vec::new());
-    if let Ok(cache) = FILES.lock() {
-        if let Some((_, loaded)) = cache.iter().find(|(p, _)| p == path) {
-            return loaded.clone();
+    type Cell = Arc<OnceLock<Loaded>>;
+    static FILES: Mutex<Vec<(PathBuf, Cell)>> = Mutex::new(Vec::new());
+    let cell: Cell = {
+        let mut files = FILES
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, cell)) = files.iter().find(|(p, _)| p == path) {
+            cell.clone()
+        } else {
+            let cell = Cell::default();
+            files.push((path.to_path_buf(), cell.clone()));
+            cell
         }
-    }
-    let loaded: Loaded = std::fs::read(path)
-        .map(|bytes| {
-            Arc::new(
-                CertificateDer::pem_slice_iter(&bytes)
-                    .filter_map(Result::ok)
-                    .collect(),
-            )
-        })
-        .map_err(Arc::new);
-    if let Ok(mut cache) = FILES.lock() {
-        cache.push((path.to_path_buf(), loaded.clone()));
-    }
-    loaded
-}
-
-/// An identity of a certificate list (a hash of its bytes), to share parsed
-/// anchors between stores with the same content.
-fn fingerprint(certs: &[CertificateDer<'_>]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    certs.len().hash(&mut h);
-    for c in certs {
-        c.as_ref().hash(&mut h);
-    }
-    h.finish()
+    };
+    cell.get_or_init(|| {
+        std::fs::read(path)
+            .map(|bytes| {
+                Certs::new(
+                    CertificateDer::pem_slice_iter(&bytes)
+                        .filter_map(Result::ok)
+                        .collect(),
+                )
+            })
+            .map_err(Arc::new)
+    })
+    .clone()
 }
 
 /// OpenSSL's hashed directory store: `<subject-hash>.N` lookups only.
@@ -193,47 +271,254 @@ pub struct DirStore {
 impl DirStore {
     /// The certificates whose subject hashes to `hash` (files `hash.0`, `hash.1`, …).
     pub fn lookup(&self, hash: &str) -> Vec<CertificateDer<'static>> {
-        let mut out = Vec::new();
-        for (_, dir) in &self.dirs {
-            for n in 0.. {
-                let Ok(bytes) = std::fs::read(dir.join(format!("{hash}.{n}"))) else {
-                    break;
-                };
-                out.extend(CertificateDer::pem_slice_iter(&bytes).filter_map(Result::ok));
-            }
-        }
-        out
+        lookup_hashed(self.dirs.iter().map(|(_, d)| d.as_path()), hash)
     }
 }
 
-/// The stores a run judges certificates against.
-#[derive(Debug, Clone)]
+/// Whether a file name is an OpenSSL `<hash>.N` (or CRL `<hash>.rN`) entry.
+pub fn is_hash_name(name: &str) -> bool {
+    name.split_once('.').is_some_and(|(h, n)| {
+        h.len() == 8
+            && h.bytes().all(|b| b.is_ascii_hexdigit())
+            && n.trim_start_matches('r').parse::<u32>().is_ok()
+    })
+}
+
+/// The certificates of `<hash>.0`, `<hash>.1`, … in `dirs`, as OpenSSL
+/// looks a subject up in a directory: never a file more.
+pub fn lookup_hashed<'a>(
+    dirs: impl Iterator<Item = &'a Path>,
+    hash: &str,
+) -> Vec<CertificateDer<'static>> {
+    let mut out = Vec::new();
+    for dir in dirs {
+        for n in 0..MAX_HASH_LINKS {
+            let Ok(bytes) = std::fs::read(dir.join(format!("{hash}.{n}"))) else {
+                break;
+            };
+            out.extend(CertificateDer::pem_slice_iter(&bytes).filter_map(Result::ok));
+        }
+    }
+    out
+}
+
+/// OpenSSL stops at the first missing `<hash>.N`; a directory with more
+/// links for one subject than this is not a store anyone keeps.
+const MAX_HASH_LINKS: usize = 256;
+
+/// The stores a run judges certificates against: the image's (shared by
+/// every target of the run, see [`ImageStores`]) and the `--cacert` files.
+///
+/// Nothing is read when the stores are made: each part is loaded when a
+/// verdict first needs it, or ahead of time by [`TrustStores::prefetch`]
+/// on another thread while the first probes connect.
+#[derive(Debug)]
 pub struct TrustStores {
+    image: Arc<ImageStores>,
+    cacert_paths: Vec<PathBuf>,
+    cacert: OnceLock<Vec<FileStore>>,
+}
+
+/// The image's own stores under one root, loaded once per run and shared
+/// by every [`TrustStores`] of that root.
+#[derive(Debug)]
+pub struct ImageStores {
+    sysroot: Sysroot,
     /// The file store; `None` when no bundle exists and `SSL_CERT_FILE` is unset.
-    pub file: Option<FileStore>,
-    pub dir: DirStore,
-    pub cacert: Vec<FileStore>,
-    /// What the image holds that the trust hints depend on.
-    pub image: Image,
-    /// The runtimes' own stores (certifi, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE,
-    /// Node): judged beside the container's view, never deciding the verdict.
-    /// See [`TrustStores::runtimes`] for all of them.
-    pub runtimes: Vec<runtime::RuntimeStore>,
-    /// The root the stores were read under (for the Rust view).
-    pub sysroot: Sysroot,
-    /// What Rust clients with native roots trust, loaded on first use: the
-    /// crate reads every file of the certificate directory, which the env
-    /// look and plain-http targets never need.
-    pub rust_view: std::sync::OnceLock<Option<runtime::RuntimeStore>>,
+    file: OnceLock<Option<FileStore>>,
+    dir: DirStore,
+    /// The image's kind and the runtimes' own stores (they are found
+    /// together: a certifi bundle says Python is there).
+    found: OnceLock<(Image, Vec<runtime::RuntimeStore>)>,
+    /// What Rust clients with native roots trust (the machine's root only).
+    rust: OnceLock<Option<runtime::RustView>>,
+}
+
+impl ImageStores {
+    fn new(sysroot: &Sysroot) -> Self {
+        let dir = match std::env::var("SSL_CERT_DIR") {
+            Ok(v) if !v.is_empty() => DirStore {
+                source: format!("SSL_CERT_DIR={v}"),
+                dirs: v
+                    .split(':')
+                    .filter(|d| !d.is_empty())
+                    .map(|d| (d.to_owned(), sysroot.path(d)))
+                    .collect(),
+            },
+            _ => DirStore {
+                source: DEFAULT_CERT_DIR.to_owned(),
+                dirs: vec![(DEFAULT_CERT_DIR.to_owned(), sysroot.path(DEFAULT_CERT_DIR))],
+            },
+        };
+        ImageStores {
+            sysroot: sysroot.clone(),
+            file: OnceLock::new(),
+            dir,
+            found: OnceLock::new(),
+            rust: OnceLock::new(),
+        }
+    }
+
+    /// The image stores of `sysroot` for this run (made on first call).
+    fn of(sysroot: &Sysroot) -> Arc<Self> {
+        static ROOTS: Mutex<Vec<Arc<ImageStores>>> = Mutex::new(Vec::new());
+        let mut roots = ROOTS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(found) = roots.iter().find(|r| r.sysroot == *sysroot) {
+            return found.clone();
+        }
+        let made = Arc::new(ImageStores::new(sysroot));
+        roots.push(made.clone());
+        made
+    }
+
+    fn file(&self) -> Option<&FileStore> {
+        self.file
+            .get_or_init(|| {
+                let sysroot = &self.sysroot;
+                match std::env::var("SSL_CERT_FILE") {
+                    Ok(p) if !p.is_empty() => Some(FileStore::load(
+                        format!("SSL_CERT_FILE={p}"),
+                        &sysroot.path(&p),
+                    )),
+                    _ => BUNDLE_PATHS
+                        .iter()
+                        .map(|p| (p, sysroot.path(p)))
+                        .find(|(_, real)| real.is_file())
+                        .map(|(p, real)| FileStore::load((*p).to_owned(), &real)),
+                }
+            })
+            .as_ref()
+    }
+
+    fn found(&self) -> &(Image, Vec<runtime::RuntimeStore>) {
+        self.found.get_or_init(|| {
+            let mut image = Image::detect(&self.sysroot);
+            let runtimes = runtime::discover(&self.sysroot, &image);
+            if runtimes
+                .iter()
+                .any(|r| r.runtime == runtime::Runtime::Certifi)
+            {
+                image.python = true;
+            }
+            (image, runtimes)
+        })
+    }
+
+    fn rust(&self) -> Option<&runtime::RustView> {
+        self.rust
+            .get_or_init(|| runtime::RustView::find(&self.sysroot))
+            .as_ref()
+    }
 }
 
 impl TrustStores {
-    /// Every runtime's own store, the Rust view last (loaded on first call).
-    pub fn runtimes(&self) -> Vec<&runtime::RuntimeStore> {
-        let rust = self
-            .rust_view
-            .get_or_init(|| runtime::rust_native_view(&self.sysroot));
-        self.runtimes.iter().chain(rust.iter()).collect()
+    /// The container's stores (under `sysroot`) and `--cacert` files; reads
+    /// nothing yet.
+    pub fn load(sysroot: &Sysroot, cacert: &[PathBuf]) -> Self {
+        TrustStores {
+            image: ImageStores::of(sysroot),
+            cacert_paths: cacert.to_vec(),
+            cacert: OnceLock::new(),
+        }
+    }
+
+    /// Stores made of the given parts (tests: no file is read).
+    #[cfg(test)]
+    pub fn of_parts(
+        sysroot: &Sysroot,
+        file: Option<FileStore>,
+        dir: DirStore,
+        image: Image,
+    ) -> Self {
+        let stores = ImageStores {
+            sysroot: sysroot.clone(),
+            file: OnceLock::from(file),
+            dir,
+            found: OnceLock::from((image, Vec::new())),
+            rust: OnceLock::from(None),
+        };
+        TrustStores {
+            image: Arc::new(stores),
+            cacert_paths: Vec::new(),
+            cacert: OnceLock::from(Vec::new()),
+        }
+    }
+
+    /// The file store (`SSL_CERT_FILE`, else the first distribution bundle);
+    /// `None` when neither exists.
+    pub fn file(&self) -> Option<&FileStore> {
+        self.image.file()
+    }
+
+    /// The directory store (`SSL_CERT_DIR`, else `/etc/ssl/certs`).
+    pub fn dir(&self) -> &DirStore {
+        &self.image.dir
+    }
+
+    /// The `--cacert` files' stores.
+    pub fn cacert(&self) -> &[FileStore] {
+        self.cacert.get_or_init(|| {
+            self.cacert_paths
+                .iter()
+                .map(|p| FileStore::load(format!("--cacert {}", p.display()), p))
+                .collect()
+        })
+    }
+
+    /// What the image holds that the trust hints depend on.
+    pub fn image(&self) -> &Image {
+        &self.image.found().0
+    }
+
+    /// The runtimes' own stores (certifi, `REQUESTS_CA_BUNDLE`,
+    /// `CURL_CA_BUNDLE`, Node): judged beside the container's view, never
+    /// deciding the verdict. The Rust view is judged by
+    /// [`TrustStores::runtime_verdicts`].
+    pub fn runtimes(&self) -> &[runtime::RuntimeStore] {
+        &self.image.found().1
+    }
+
+    /// Every runtime's verdict on a chain (`judge`), the Rust view last.
+    /// `issuers` are the subject hashes of the chain's issuers: the Rust
+    /// view is read only as far as its verdict needs (see
+    /// [`runtime::RustView::judge`]).
+    pub fn runtime_verdicts<V>(
+        &self,
+        issuers: &[String],
+        judge: impl Fn(&runtime::RuntimeStore) -> V,
+        trusted: impl Fn(&V) -> bool,
+    ) -> Vec<(&runtime::RuntimeStore, V)> {
+        let mut out: Vec<(&runtime::RuntimeStore, V)> =
+            self.runtimes().iter().map(|r| (r, judge(r))).collect();
+        if let Some(rust) = self.image.rust() {
+            out.push((rust.named(), rust.judge(issuers, &judge, &trusted)));
+        }
+        out
+    }
+
+    /// Finds the runtimes' own stores and parses their anchors, ahead of
+    /// the first verdict (see [`TrustStores::prefetch`]).
+    pub fn prefetch_runtimes(&self) {
+        for r in self.runtimes() {
+            if let Some(s) = &r.store {
+                s.certs.anchors();
+            }
+        }
+    }
+
+    /// Loads what every https target's verdict needs from the image's CA
+    /// files (the file store and its anchors, `--cacert`, the Rust view's
+    /// files), so that a thread beside the probes does it while they
+    /// connect; [`TrustStores::prefetch_runtimes`] does the rest on another.
+    pub fn prefetch(&self) {
+        if let Some(f) = self.file() {
+            f.certs.anchors();
+        }
+        if let Some(rust) = self.image.rust() {
+            rust.prefetch();
+        }
     }
 }
 
@@ -325,58 +610,6 @@ impl Image {
     }
 }
 
-impl TrustStores {
-    /// Loads the container's stores (under `sysroot`) and `--cacert` files.
-    pub fn load(sysroot: &Sysroot, cacert: &[PathBuf]) -> Self {
-        let file = match std::env::var("SSL_CERT_FILE") {
-            Ok(p) if !p.is_empty() => Some(FileStore::load(
-                format!("SSL_CERT_FILE={p}"),
-                &sysroot.path(&p),
-            )),
-            _ => BUNDLE_PATHS
-                .iter()
-                .map(|p| (p, sysroot.path(p)))
-                .find(|(_, real)| real.is_file())
-                .map(|(p, real)| FileStore::load((*p).to_owned(), &real)),
-        };
-        let dir = match std::env::var("SSL_CERT_DIR") {
-            Ok(v) if !v.is_empty() => DirStore {
-                source: format!("SSL_CERT_DIR={v}"),
-                dirs: v
-                    .split(':')
-                    .filter(|d| !d.is_empty())
-                    .map(|d| (d.to_owned(), sysroot.path(d)))
-                    .collect(),
-            },
-            _ => DirStore {
-                source: DEFAULT_CERT_DIR.to_owned(),
-                dirs: vec![(DEFAULT_CERT_DIR.to_owned(), sysroot.path(DEFAULT_CERT_DIR))],
-            },
-        };
-        let cacert = cacert
-            .iter()
-            .map(|p| FileStore::load(format!("--cacert {}", p.display()), p))
-            .collect();
-        let mut image = Image::detect(sysroot);
-        let runtimes = runtime::discover(sysroot, &image);
-        if runtimes
-            .iter()
-            .any(|r| r.runtime == runtime::Runtime::Certifi)
-        {
-            image.python = true;
-        }
-        TrustStores {
-            file,
-            dir,
-            cacert,
-            image,
-            runtimes,
-            sysroot: sysroot.clone(),
-            rust_view: std::sync::OnceLock::new(),
-        }
-    }
-}
-
 /// Trust anchors from certificates; unparsable ones are left out.
 pub fn anchors_of(certs: &[CertificateDer<'_>]) -> Vec<TrustAnchor<'static>> {
     certs
@@ -392,4 +625,19 @@ pub fn anchors_of(certs: &[CertificateDer<'_>]) -> Vec<TrustAnchor<'static>> {
 /// The public Mozilla roots: a reference, not a trust source.
 pub fn mozilla_anchors() -> &'static [TrustAnchor<'static>] {
     webpki_roots::TLS_SERVER_ROOTS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_hash_name;
+
+    #[test]
+    fn hash_names() {
+        assert!(is_hash_name("9d6523ce.0"));
+        assert!(is_hash_name("9d6523ce.12"));
+        assert!(is_hash_name("9d6523ce.r0"));
+        assert!(!is_hash_name("ca-certificates.crt"));
+        assert!(!is_hash_name("9d6523c.0"));
+        assert!(!is_hash_name("9d6523ce.pem"));
+    }
 }

@@ -121,25 +121,35 @@ fn targets_left_unstarted_by_max_time_alone_exit_1_and_show_in_junit_as_skipped(
         format!("tcp://127.0.0.1:{}", silent.port()),
         format!("http://127.0.0.1:{}/late", web.port()),
     ];
-    // The look at the container alone takes longer than 1 ms: every
-    // target is left unstarted.
+    // The first target passes at once, then waits for its repeat until
+    // the run's deadline; the two others are left unstarted (one job).
+    let paced = [
+        "--max-time",
+        "1500ms",
+        "--jobs",
+        "1",
+        "--repeat",
+        "2",
+        "--interval",
+        "10s",
+    ];
     let mut cmd = netdoctor();
-    cmd.args(&args)
-        .args(["--max-time", "1ms", "--jobs", "1", "--format", "junit"]);
+    cmd.args(&args).args(paced).args(["--format", "junit"]);
     let r = run(&mut cmd);
+    r.assert_within(Duration::from_secs(8));
     assert_eq!(r.code, 1, "not a network diagnosis\n{}", r.dump());
-    assert!(r.stdout.contains("skipped=\"3\""), "{}", r.stdout);
+    assert!(r.stdout.contains("skipped=\"2\""), "{}", r.stdout);
     assert!(r
         .stdout
-        .contains("<skipped message=\"not started: --max-time 0.001s"));
+        .contains("<skipped message=\"not started: --max-time 1.5s"));
     let mut cmd = netdoctor();
-    cmd.args(&args).args(["--max-time", "1ms"]);
+    cmd.args(&args).args(paced);
     let human = run(&mut cmd);
-    assert_eq!(human.code, 1);
+    assert_eq!(human.code, 1, "{}", human.dump());
     assert!(
         human
             .stdout
-            .contains("error: not started: --max-time 0.001s ended the run"),
+            .contains("error: not started: --max-time 1.5s ended the run"),
         "{}",
         human.stdout
     );

@@ -48,7 +48,7 @@ impl Judge<'_, '_> {
             ca,
             trusted,
         };
-        let fix = self.stores.image.trust_fix();
+        let fix = self.stores.image().trust_fix();
         let save = "take the proxy's root CA from the chain (`--save-chain chain.pem`: the last certificate, or its issuer, which your IT can give you) and name it corp-root.crt";
         let hint = if trusted {
             format!(
@@ -94,7 +94,7 @@ impl Judge<'_, '_> {
                 let hint = format!(
                     "{} A proxy is in the path: if this CA is your proxy's (TLS inspection), save the chain with --save-chain and add the proxy's root to the image: {}",
                     d.hint,
-                    self.stores.image.trust_fix()
+                    self.stores.image().trust_fix()
                 );
                 d.with_hint(hint)
             }
@@ -291,7 +291,7 @@ impl Judge<'_, '_> {
         let mut out = Vec::new();
         // Runtimes are compared with the image's own stores: a CA given
         // only with --cacert is not in the image for anyone.
-        let own: Vec<TrustAnchor<'static>> = views[..views.len() - self.stores.cacert.len()]
+        let own: Vec<TrustAnchor<'static>> = views[..views.len() - self.stores.cacert().len()]
             .iter()
             .flat_map(|v| v.anchors.iter().cloned())
             .collect();
@@ -314,7 +314,7 @@ impl Judge<'_, '_> {
             .iter()
             .map(|(r, v)| format!("{} (used by {}): {v}", r.source, r.clients))
             .collect();
-        let bundle = self.stores.image.system_bundle();
+        let bundle = self.stores.image().system_bundle();
         let mut fixes: Vec<String> = Vec::new();
         for (r, _) in &failing {
             let fix = runtime_fix(r.runtime, bundle);

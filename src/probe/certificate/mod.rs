@@ -29,7 +29,10 @@ use super::StageResult;
 use crate::diagnosis::{Diagnosis, Status};
 use crate::trust::runtime::RuntimeStore;
 use crate::trust::{interception, mozilla_anchors, TrustStores};
-use path::{now_unix, path_time, runtime_verdict, store_views, verify_path, view_verdict, vouched};
+use path::{
+    issuer_hashes, now_unix, path_time, runtime_verdict, store_views, verify_path, view_verdict,
+    vouched,
+};
 use rustls_pki_types::{CertificateDer, TrustAnchor};
 use std::collections::BTreeMap;
 use x509::{openssl_rejects_too, parse_chain, Cert};
@@ -98,11 +101,11 @@ pub fn stage(
         Some((used, _)) => Ok(used.clone()),
         None => path.clone(),
     };
-    let runtime_verdicts: Vec<(&RuntimeStore, StoreVerdict)> = stores
-        .runtimes()
-        .into_iter()
-        .map(|r| (r, runtime_verdict(chain, &certs, r, j.at, now)))
-        .collect();
+    let runtime_verdicts: Vec<(&RuntimeStore, StoreVerdict)> = stores.runtime_verdicts(
+        &issuer_hashes(&certs),
+        |r| runtime_verdict(chain, &certs, r, j.at, now),
+        StoreVerdict::is_trusted,
+    );
     let intercepted = (!public).then(|| j.interception()).flatten();
     let mut faults = j.anchor_faults(&judged, &container, public, intercepted.as_ref());
     faults.extend(stale.map(|(_, fault)| fault.diagnosis()));

@@ -15,7 +15,7 @@
 use super::facts::StoreVerdict;
 use super::x509::Cert;
 use crate::trust::runtime::RuntimeStore;
-use crate::trust::{dated_anchors_of, hash, mozilla_anchors, DatedAnchor, FileStore, TrustStores};
+use crate::trust::{hash, mozilla_anchors, Certs, DatedAnchor, FileStore, TrustStores};
 use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use webpki::{EndEntityCert, KeyUsage};
@@ -170,7 +170,8 @@ pub(super) fn path_time(certs: &[Cert<'_>], now: i64) -> i64 {
     }
 }
 
-/// One of the container's stores, as far as this chain is concerned.
+/// One of the container's stores, as far as this chain is concerned: the
+/// anchors it can end in (those named like one of the chain's issuers).
 pub(super) struct StoreView {
     pub(super) source: String,
     /// Why the store could not be read, if it could not.
@@ -180,17 +181,32 @@ pub(super) struct StoreView {
     /// The anchors whose certificates are expired or not yet valid now:
     /// OpenSSL does not anchor a chain in them.
     pub(super) stale: Vec<DatedAnchor>,
+    /// The store holds any anchor at all (for this chain or not).
+    pub(super) held: bool,
 }
 
 impl StoreView {
-    fn new(source: String, error: Option<String>, dated: &[DatedAnchor], now: i64) -> Self {
-        let (current, stale): (Vec<&DatedAnchor>, Vec<&DatedAnchor>) =
-            dated.iter().partition(|a| a.in_date(now));
+    fn new(
+        source: String,
+        error: Option<String>,
+        store: &Certs,
+        certs: &[Cert<'_>],
+        now: i64,
+    ) -> Self {
+        let subjects: Vec<&[u8]> = certs
+            .iter()
+            .map(|c| der_contents(c.x.issuer().as_raw()))
+            .collect();
+        let (current, stale): (Vec<DatedAnchor>, Vec<DatedAnchor>) = store
+            .dated_for(&subjects)
+            .into_iter()
+            .partition(|a| a.in_date(now));
         StoreView {
             source,
             error,
-            anchors: current.into_iter().map(|a| a.anchor.clone()).collect(),
-            stale: stale.into_iter().cloned().collect(),
+            anchors: current.into_iter().map(|a| a.anchor).collect(),
+            stale,
+            held: !store.anchors().is_empty(),
         }
     }
 }
@@ -200,40 +216,50 @@ impl StoreView {
 /// anchors judged in date at `now`.
 pub(super) fn store_views(stores: &TrustStores, certs: &[Cert<'_>], now: i64) -> Vec<StoreView> {
     let mut views = Vec::new();
-    if let Some(f) = &stores.file {
+    if let Some(f) = stores.file() {
         views.push(StoreView::new(
             f.source.clone(),
             f.error.clone(),
-            &f.dated_anchors(),
+            &f.certs,
+            certs,
             now,
         ));
     }
+    let found: Vec<CertificateDer<'static>> = issuer_hashes(certs)
+        .iter()
+        .flat_map(|h| stores.dir().lookup(h))
+        .collect();
+    let dir = Certs::new(found);
     views.push(StoreView::new(
-        stores.dir.source.clone(),
+        stores.dir().source.clone(),
         None,
-        &dir_anchors(stores, certs),
+        &dir,
+        certs,
         now,
     ));
-    for c in &stores.cacert {
+    for c in stores.cacert() {
         views.push(StoreView::new(
             c.source.clone(),
             c.error.clone(),
-            &c.dated_anchors(),
+            &c.certs,
+            certs,
             now,
         ));
     }
     views
 }
 
-fn dir_anchors(stores: &TrustStores, certs: &[Cert<'_>]) -> Vec<DatedAnchor> {
-    let mut hashes: Vec<String> = certs
-        .iter()
-        .map(|c| hash::name_hash(c.x.issuer()))
-        .collect();
-    hashes.dedup();
-    let found: Vec<CertificateDer<'static>> =
-        hashes.iter().flat_map(|h| stores.dir.lookup(h)).collect();
-    dated_anchors_of(&found)
+/// The subject hashes of the chain's issuers (each once): the names a
+/// directory store is asked for.
+pub(super) fn issuer_hashes(certs: &[Cert<'_>]) -> Vec<String> {
+    let mut hashes: Vec<String> = Vec::new();
+    for c in certs {
+        let h = hash::name_hash(c.x.issuer());
+        if !hashes.contains(&h) {
+            hashes.push(h);
+        }
+    }
+    hashes
 }
 
 /// A store's verdict on the chain, from the anchors it offers: those in
@@ -243,6 +269,7 @@ pub(super) fn store_verdict(
     certs: &[Cert<'_>],
     anchors: &[TrustAnchor<'_>],
     stale: &[DatedAnchor],
+    held: bool,
     at: i64,
 ) -> StoreVerdict {
     let Err(err) = verify_path(chain, anchors, at) else {
@@ -261,7 +288,7 @@ pub(super) fn store_verdict(
             }
         };
     }
-    let empty = anchors.is_empty() && stale.is_empty();
+    let empty = !held;
     match err {
         webpki::Error::UnknownIssuer if empty => StoreVerdict::Empty,
         webpki::Error::UnknownIssuer => StoreVerdict::LacksIssuer,
@@ -295,7 +322,7 @@ pub(super) fn view_verdict(
 ) -> StoreVerdict {
     match &view.error {
         Some(why) => StoreVerdict::Unreadable(why.clone()),
-        None => store_verdict(chain, certs, &view.anchors, &view.stale, at),
+        None => store_verdict(chain, certs, &view.anchors, &view.stale, view.held, at),
     }
 }
 
@@ -307,23 +334,27 @@ pub(super) fn runtime_verdict(
     at: i64,
     now: i64,
 ) -> StoreVerdict {
-    let mut view = StoreView::new(String::new(), None, &[], now);
+    let mut view = StoreView::new(String::new(), None, &Certs::default(), certs, now);
     if let Some(store) = &r.store {
         if let (Some(e), false) = (&store.error, r.mozilla) {
             return StoreVerdict::Unreadable(e.clone());
         }
-        view = StoreView::new(String::new(), None, &store.dated_anchors(), now);
+        view = StoreView::new(String::new(), None, &store.certs, certs, now);
     }
     if r.mozilla {
         view.anchors.extend(mozilla_anchors().iter().cloned());
+        view.held = true;
     }
-    store_verdict(chain, certs, &view.anchors, &view.stale, at)
+    store_verdict(chain, certs, &view.anchors, &view.stale, view.held, at)
 }
 
 /// Whether the chain's anchor was given with `--cacert` (the user vouches).
 pub(super) fn vouched(chain: &[CertificateDer<'static>], stores: &TrustStores, at: i64) -> bool {
-    let cacert: Vec<TrustAnchor<'static>> =
-        stores.cacert.iter().flat_map(FileStore::anchors).collect();
+    let cacert: Vec<TrustAnchor<'static>> = stores
+        .cacert()
+        .iter()
+        .flat_map(FileStore::anchors)
+        .collect();
     !cacert.is_empty() && verify_path(chain, &cacert, at).is_ok()
 }
 
@@ -331,18 +362,23 @@ pub(super) fn vouched(chain: &[CertificateDer<'static>], stores: &TrustStores, a
 /// one is there as a certificate (the file store, the directory store or
 /// `--cacert`).
 pub(super) fn anchor_cert(stores: &TrustStores, top: &Cert<'_>) -> Option<CertificateDer<'static>> {
-    let mut candidates: Vec<CertificateDer<'static>> = Vec::new();
-    if let Some(f) = &stores.file {
-        candidates.extend(f.certs.iter().cloned());
+    let held = |store: &FileStore| {
+        store
+            .certs
+            .anchors()
+            .iter()
+            .find(|a| anchors_cert(&a.anchor, top))
+            .and_then(|a| store.certs.get(a.index).cloned())
+    };
+    if let Some(found) = stores.file().and_then(held) {
+        return Some(found);
     }
-    candidates.extend(stores.dir.lookup(&hash::name_hash(top.x.issuer())));
-    for c in &stores.cacert {
-        candidates.extend(c.certs.iter().cloned());
-    }
-    candidates.into_iter().find(|der| {
+    let dir = stores.dir().lookup(&hash::name_hash(top.x.issuer()));
+    let from_dir = dir.into_iter().find(|der| {
         x509_parser::parse_x509_certificate(der).is_ok_and(|(_, ca)| {
             ca.subject().as_raw() == top.x.issuer().as_raw()
                 && top.x.verify_signature(Some(ca.public_key())).is_ok()
         })
-    })
+    });
+    from_dir.or_else(|| stores.cacert().iter().find_map(held))
 }
