@@ -84,6 +84,10 @@ if ! kill -0 "$server" 2>/dev/null; then
   exit 2
 fi
 
+# The machine, for the figures' record (other load makes every figure worse).
+echo "date:   $(date -u +%FT%TZ); $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1); Linux $(uname -r)"
+echo "tools:  $("$bin" --version); $(curl --version | head -1 | cut -d' ' -f1-2,5); $(nginx -v 2>&1 | cut -d' ' -f3)"
+echo "load:   $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) before the runs"
 python3 - "$runs" "$bin" "$port" <<'PY'
 import os, re, shutil, statistics, subprocess, sys, tempfile, time
 runs, nd, port = int(sys.argv[1]), sys.argv[2], sys.argv[3]
@@ -185,4 +189,5 @@ for name in ("check", "env"):
 t = traced(pairs["100 URLs"][0])
 if t is not None:
     print(f"{'netdoctor 100:':<17} {t[0]} syscalls, {t[1]} files opened, {t[2]} threads started")
+print(f"load:   {' '.join(open('/proc/loadavg').read().split()[:3])} after the runs")
 PY
