@@ -174,9 +174,14 @@ const MAX_WORKERS: usize = 8;
 /// core (at most [`MAX_WORKERS`], never more than `jobs`), so that many
 /// targets' handshakes and chain checks use every core.
 fn runtime(checks: usize, jobs: usize) -> std::io::Result<tokio::runtime::Runtime> {
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let workers = cores.min(MAX_WORKERS).min(jobs);
-    if checks > 1 && workers > 1 {
+    // Asked only for many checks: it reads the cgroup's CPU quota files.
+    let workers = if checks > 1 && jobs > 1 {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        cores.min(MAX_WORKERS).min(jobs)
+    } else {
+        1
+    };
+    if workers > 1 {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(workers)
             .enable_all()
