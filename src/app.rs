@@ -166,11 +166,42 @@ fn show_progress(format: Format) -> bool {
     format == Format::Human && std::io::stderr().is_terminal()
 }
 
+/// Worker threads of a many-target run: one per core, at most this many.
+const MAX_WORKERS: usize = 8;
+
+/// The run's async runtime. One check (or `--jobs 1`) runs on the current
+/// thread, so a cold start spawns no workers; more run on one worker per
+/// core (at most [`MAX_WORKERS`], never more than `jobs`), so that many
+/// targets' handshakes and chain checks use every core.
+fn runtime(checks: usize, jobs: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    // Asked only for many checks: it reads the cgroup's CPU quota files.
+    let workers = if checks > 1 && jobs > 1 {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        cores.min(MAX_WORKERS).min(jobs)
+    } else {
+        1
+    };
+    if workers > 1 {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    }
+}
+
 fn probe_and_report(cfg: Config) -> u8 {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let Config { checks, output } = cfg;
+    let schedule = Schedule {
+        jobs: crate::limits::jobs(output.jobs, &checks),
+        repeat: output.repeat,
+        interval: output.interval,
+        started: std::time::Instant::now(),
+    };
+    let runtime = match runtime(checks.len(), schedule.jobs) {
         Ok(rt) => rt,
         Err(e) => {
             let _ = writeln!(
@@ -179,13 +210,6 @@ fn probe_and_report(cfg: Config) -> u8 {
             );
             return crate::exit::INTERNAL;
         }
-    };
-    let Config { checks, output } = cfg;
-    let schedule = Schedule {
-        jobs: crate::limits::jobs(output.jobs, &checks),
-        repeat: output.repeat,
-        interval: output.interval,
-        started: std::time::Instant::now(),
     };
     let kind = match output.format {
         Format::Json => Kind::Json,

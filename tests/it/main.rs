@@ -26,6 +26,7 @@ mod hardening;
 mod http;
 mod interception;
 mod limits;
+mod many;
 mod presets;
 mod proxy;
 mod revocation;
