@@ -223,8 +223,9 @@ fn probe_and_report(cfg: Config) -> u8 {
     runtime.block_on(async move {
         // The container look runs beside the probes (it reads files only);
         // its findings join the report at the end. When a certificate will
-        // be judged, the same thread first loads the stores the verdict
-        // needs, while the probes resolve, connect and shake hands.
+        // be judged, what the verdict needs is loaded beside them too, while
+        // the probes resolve, connect and shake hands: the CA files on one
+        // blocking thread, the runtimes' stores first on the look's.
         let judges = checks.iter().any(|c| {
             c.target
                 .scheme
