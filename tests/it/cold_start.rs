@@ -93,6 +93,10 @@ fn an_https_check_opens_hash_names_not_every_certificate_of_the_directory() {
         }),
         "a certificate file was opened by name, not by hash: {read:?}"
     );
-    assert!(read.len() <= 12, "opened {} hash names: {read:?}", read.len());
+    assert!(
+        read.len() <= 12,
+        "opened {} hash names: {read:?}",
+        read.len()
+    );
     assert!(files.len() < 150, "opened {} files: {files:?}", files.len());
 }
