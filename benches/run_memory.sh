@@ -4,7 +4,7 @@
 # [[check]] has its own options, as in a real file). Memory must follow
 # --jobs, not the file's length (issue 11): tens of MB for 10,000 checks.
 #
-#   benches/run_memory.sh [JOBS] [SIZES...]   (default 32; 100 1000 10000; needs python3)
+#   benches/run_memory.sh [JOBS] [SIZES...]   (default 32; 100 1000 10000; needs python3, GNU time)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${1:-32}
@@ -32,11 +32,13 @@ for n in sizes:
             f.write(f'[[check]]\nname = "c{i}"\nurl = "http://127.0.0.1:{port}/"\n')
     for fmt in ("json", "jsonl"):
         t0 = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c",
-            "import resource,subprocess,sys; r=subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
-            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)",
+        # GNU time forks from its own small process: a child spawned by
+        # Python would carry Python's RSS high-water mark across exec.
+        r = subprocess.run(["/usr/bin/time", "-f", "%M %x",
             nd, "run", f"c{n}.toml", "--jobs", jobs, "--format", fmt],
-            env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True).stdout.split()
+            env={"PATH": "/usr/bin:/bin"}, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True)
         wall = time.perf_counter() - t0
-        print(f"{n:>7} {fmt:>6} {wall:>7.2f} {int(out[0]) / 1024:>12.1f} {out[1]:>4}")
+        rss, code = r.stderr.strip().splitlines()[-1].split()[-2:]
+        print(f"{n:>7} {fmt:>6} {wall:>7.2f} {int(rss) / 1024:>12.1f} {code:>4}")
 PY

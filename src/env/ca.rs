@@ -40,7 +40,7 @@ fn count(certs: &[CertificateDer<'_>], depth: Depth) -> Count {
     let now = x509_parser::time::ASN1Time::now();
     let mut c = Count::default();
     for der in certs {
-        if let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) {
+        if let Some(cert) = crate::trust::parse_shallow(der) {
             c.parsed += 1;
             if cert.validity().not_after < now {
                 c.expired += 1;

@@ -223,6 +223,11 @@ fn version_parts(v: &str) -> [u32; 3] {
 fn find_speech_sdk(sysroot: &Sysroot, lib_dirs: &[String]) -> Option<SpeechSdk> {
     let sites = crate::sites::python_sites(sysroot);
     for site in sites.iter() {
+        // The package lives under `azure/`: a site without it is not listed
+        // (a site-packages holds hundreds of entries).
+        if !sysroot.path(format!("{site}/azure")).is_dir() {
+            continue;
+        }
         let dist =
             super::container::entries_starting(sysroot, site, "azure_cognitiveservices_speech-")
                 .into_iter()

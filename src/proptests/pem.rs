@@ -15,6 +15,7 @@ use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType, IsCa, KeyPair,
     KeyUsagePurpose,
 };
+use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 use std::sync::OnceLock;
 
@@ -68,6 +69,37 @@ fn part() -> impl Strategy<Value = String> {
     ]
 }
 
+/// What CA bundles hold: certificates (wrapped at 64 or 76 columns, CRLF
+/// or LF), comments, blank lines, and now and then one odd character.
+fn plain_part() -> impl Strategy<Value = String> {
+    let pem = prop_oneof![Just(pki().root_pem.clone()), Just(pki().leaf_pem.clone())];
+    prop_oneof![
+        4 => (pem.clone(), any::<bool>(), any::<bool>()).prop_map(|(p, crlf, wide)| {
+            let body: String = p.lines().filter(|l| !l.starts_with("-----")).collect();
+            let width = if wide { 76 } else { 64 };
+            let nl = if crlf { "\r\n" } else { "\n" };
+            let mut out = format!("-----BEGIN CERTIFICATE-----{nl}");
+            for chunk in body.as_bytes().chunks(width) {
+                out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+                out.push_str(nl);
+            }
+            out.push_str("-----END CERTIFICATE-----");
+            out.push_str(nl);
+            out
+        }),
+        2 => "# [A-Za-z: =]{0,40}\n",
+        1 => Just("\n".to_owned()),
+        1 => (pem, any::<usize>(), prop::sample::select(vec![' ', '\t', '*', '=', '-'])).prop_map(|(p, at, c)| {
+            let mut p = p;
+            let at = at % p.len();
+            if p.is_char_boundary(at) {
+                p.insert(at, c);
+            }
+            p
+        }),
+    ]
+}
+
 /// The stores of a container that trusts the test root.
 fn stores() -> TrustStores {
     TrustStores::of_parts(
@@ -118,6 +150,18 @@ proptest! {
             timed("inspect", || inspect(c));
         }
         prop_assert!(timed("anchors_of", || anchors_of(&store.certs)).len() <= store.certs.len());
+        // The fast reader of plain files gives rustls-pki-types' result.
+        let reference: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_slice_iter(&file).filter_map(Result::ok).collect();
+        prop_assert_eq!(&store.certs[..], &reference[..]);
+    }
+
+    #[test]
+    fn plain_pem_bundles_read_alike(parts in prop::collection::vec(plain_part(), 0..6)) {
+        let file = parts.concat().into_bytes();
+        let reference: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_slice_iter(&file).filter_map(Result::ok).collect();
+        prop_assert_eq!(crate::trust::pem::certificates(&file), reference);
     }
 }
 

@@ -8,8 +8,6 @@
 
 use super::{Certs, FileStore, Image};
 use crate::sysroot::Sysroot;
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::CertificateDer;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
@@ -306,11 +304,7 @@ impl RustView {
             let certs = files
                 .iter()
                 .filter_map(|path| std::fs::read(path).ok())
-                .flat_map(|bytes| {
-                    CertificateDer::pem_slice_iter(&bytes)
-                        .filter_map(Result::ok)
-                        .collect::<Vec<_>>()
-                })
+                .flat_map(|bytes| super::pem::certificates(&bytes))
                 .collect();
             Certs::new(certs)
         })
@@ -370,6 +364,7 @@ impl RustView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rustls_pki_types::CertificateDer;
 
     /// The parts of the Rust view hold every certificate of the crate's
     /// own view of this machine whose subject is asked for, and nothing
