@@ -51,3 +51,10 @@ impl Sysroot {
         }
     }
 }
+
+/// A file's identity (device and inode): one file under several paths (a
+/// merged `/usr`, a symlink, a hash link) is one file.
+pub fn file_id(m: &std::fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (m.dev(), m.ino())
+}

@@ -145,8 +145,9 @@ fn find_libraries(sysroot: &Sysroot, dirs: &[String], versions: bool) -> Vec<Lib
         // `/lib/x86_64-linux-gnu` is `/usr/lib/x86_64-linux-gnu` in a
         // merged-/usr image: a directory is listed once.
         let real_dir = sysroot.path(dir);
-        if !seen_dirs.insert(std::fs::canonicalize(&real_dir).unwrap_or(real_dir.clone())) {
-            continue;
+        match std::fs::metadata(&real_dir) {
+            Ok(m) if seen_dirs.insert(crate::sysroot::file_id(&m)) => {}
+            _ => continue,
         }
         let Ok(rd) = std::fs::read_dir(real_dir) else {
             continue;
@@ -165,9 +166,9 @@ fn find_libraries(sysroot: &Sysroot, dirs: &[String], versions: bool) -> Vec<Lib
             };
             let real = sysroot.path(format!("{dir}/{name}"));
             // The same file through a merged /usr or a symlink counts once.
-            let key = std::fs::canonicalize(&real).unwrap_or(real.clone());
-            if !real.is_file() || !seen_files.insert(key) {
-                continue;
+            match std::fs::metadata(&real) {
+                Ok(m) if m.is_file() && seen_files.insert(crate::sysroot::file_id(&m)) => {}
+                _ => continue,
             }
             libs.push(Library {
                 name: name.clone(),

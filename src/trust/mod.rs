@@ -291,22 +291,45 @@ pub fn is_hash_name(name: &str) -> bool {
 }
 
 /// The certificates of `<hash>.0`, `<hash>.1`, … in `dirs`, as OpenSSL
-/// looks a subject up in a directory: never a file more.
+/// looks a subject up in a directory: never a file more. Each directory is
+/// asked for a hash once per run (every target of a run asks for the same
+/// issuers).
 pub fn lookup_hashed<'a>(
     dirs: impl Iterator<Item = &'a Path>,
     hash: &str,
 ) -> Vec<CertificateDer<'static>> {
+    type Found = Arc<Vec<CertificateDer<'static>>>;
+    static ASKED: Mutex<Vec<(PathBuf, String, Found)>> = Mutex::new(Vec::new());
     let mut out = Vec::new();
     for dir in dirs {
-        for n in 0..MAX_HASH_LINKS {
-            let Ok(bytes) = std::fs::read(dir.join(format!("{hash}.{n}"))) else {
-                break;
-            };
-            out.extend(pem::certificates(&bytes));
-        }
+        let asked = ASKED.lock().ok().and_then(|a| {
+            a.iter()
+                .find(|(d, h, _)| d == dir && h == hash)
+                .map(|(_, _, f)| f.clone())
+        });
+        let found = asked.unwrap_or_else(|| {
+            let mut found = Vec::new();
+            for n in 0..MAX_HASH_LINKS {
+                let Ok(bytes) = std::fs::read(dir.join(format!("{hash}.{n}"))) else {
+                    break;
+                };
+                found.extend(pem::certificates(&bytes));
+            }
+            let found = Arc::new(found);
+            if let Ok(mut a) = ASKED.lock() {
+                if a.len() < MAX_ASKED {
+                    a.push((dir.to_path_buf(), hash.to_owned(), found.clone()));
+                }
+            }
+            found
+        });
+        out.extend(found.iter().cloned());
     }
     out
 }
+
+/// Directory lookups remembered in a run, at most.
+const MAX_ASKED: usize = 4096;
 
 /// OpenSSL stops at the first missing `<hash>.N`; a directory with more
 /// links for one subject than this is not a store anyone keeps.

@@ -34,22 +34,25 @@ pub fn certificates(bytes: &[u8]) -> Vec<CertificateDer<'static>> {
 /// The certificates of a plain file, or `None` when it is not plain.
 fn plain(bytes: &[u8]) -> Option<Vec<CertificateDer<'static>>> {
     let mut out = Vec::new();
-    let mut block: Option<Vec<u8>> = None;
+    // The open block's base64 (one buffer for every block of the file).
+    let mut b64 = Vec::with_capacity(4096);
+    let mut open = false;
     // Lines end at `\n` or `\r`, as rustls-pki-types splits them (CRLF
     // makes empty lines, which change nothing).
     for line in bytes.split(|b| *b == b'\n' || *b == b'\r') {
-        match &mut block {
-            None if line == BEGIN_CERT => block = Some(Vec::with_capacity(2048)),
-            None if line.starts_with(BEGIN) => return None,
-            None => {}
-            Some(b64) if line == END_CERT => {
+        match open {
+            false if line == BEGIN_CERT => open = true,
+            false if line.starts_with(BEGIN) => return None,
+            false => {}
+            true if line == END_CERT => {
                 let der = base64::engine::general_purpose::STANDARD
                     .decode(&b64)
                     .ok()?;
                 out.push(CertificateDer::from(der));
-                block = None;
+                b64.clear();
+                open = false;
             }
-            Some(b64) => {
+            true => {
                 if !line
                     .iter()
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
@@ -60,7 +63,7 @@ fn plain(bytes: &[u8]) -> Option<Vec<CertificateDer<'static>>> {
             }
         }
     }
-    block.is_none().then_some(out)
+    (!open).then_some(out)
 }
 
 #[cfg(test)]

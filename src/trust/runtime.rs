@@ -7,7 +7,7 @@
 //! certificate stage warns `CERT_RUNTIME_STORE_MISMATCH`.
 
 use super::{Certs, FileStore, Image};
-use crate::sysroot::Sysroot;
+use crate::sysroot::{file_id, Sysroot};
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
@@ -109,13 +109,6 @@ pub fn discover(sysroot: &Sysroot, image: &Image) -> Vec<RuntimeStore> {
         });
     }
     out
-}
-
-/// A file's identity (device and inode): the crate reads a file once
-/// however many names it has.
-fn file_id(m: &std::fs::Metadata) -> (u64, u64) {
-    use std::os::unix::fs::MetadataExt;
-    (m.dev(), m.ino())
 }
 
 /// The files of `dir` that no `<hash>.N` entry names and that are not
