@@ -6,28 +6,13 @@
 //! opens a few hash names, never the directory's certificates, and the env
 //! look and plain-http targets open none.
 
-use crate::support::{http_server, pki, skip, Response, TlsServer, GOOD_NAMES};
+use crate::support::{http_server, pki, strace, Response, TlsServer, GOOD_NAMES};
 
 /// The files `netdoctor ARGS` opens (strace's `openat` lines), or `None`
 /// without strace.
 fn files_opened(args: &[&str]) -> Option<Vec<String>> {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("trace");
-    let status = std::process::Command::new("strace")
-        .args(["-f", "-qq", "-e", "trace=openat,open", "-o"])
-        .arg(&log)
-        .arg(env!("CARGO_BIN_EXE_netdoctor"))
-        .args(args)
-        .env_clear()
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status();
-    let Ok(status) = status else {
-        skip("no strace: files opened not counted", "strace");
-        return None;
-    };
-    assert!(status.code().is_some(), "netdoctor did not exit by itself");
-    let text = std::fs::read_to_string(&log).unwrap();
+    let (code, text) = strace(args, "openat,open")?;
+    assert!(code.is_some(), "netdoctor did not exit by itself");
     Some(
         text.lines()
             .filter_map(|l| l.split('"').nth(1).map(str::to_owned))

@@ -3,28 +3,13 @@
 //! and the report keeps the command line's order. Threads are counted
 //! (strace), never timed.
 
-use crate::support::{pki, run_check, skip, Response, TlsServer, GOOD_NAMES};
+use crate::support::{pki, run_check, strace, Response, TlsServer, GOOD_NAMES};
 
 /// The threads that connected to `port` while `netdoctor ARGS` ran
 /// (strace's `connect` lines, by thread id), or `None` without strace.
 fn threads_connecting(args: &[String], port: u16) -> Option<usize> {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("trace");
-    let status = std::process::Command::new("strace")
-        .args(["-f", "-qq", "-e", "trace=connect", "-o"])
-        .arg(&log)
-        .arg(env!("CARGO_BIN_EXE_netdoctor"))
-        .args(args)
-        .env_clear()
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status();
-    let Ok(status) = status else {
-        skip("no strace: threads not counted", "strace");
-        return None;
-    };
-    assert_eq!(status.code(), Some(0), "netdoctor under strace");
-    let text = std::fs::read_to_string(&log).unwrap();
+    let (code, text) = strace(args, "connect")?;
+    assert_eq!(code, Some(0), "netdoctor under strace");
     let port = format!("htons({port})");
     let mut tids: Vec<&str> = text
         .lines()

@@ -377,6 +377,32 @@ pub fn skip(why: &str, install: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
+/// The syscalls `calls` (strace's `-e trace=` list) that `netdoctor ARGS`
+/// made, one line each (`-f`: every thread, the thread id first), in an
+/// empty environment; `None`, said loudly, without strace. netdoctor must
+/// exit by itself; its exit code is returned beside the lines.
+pub fn strace<S: AsRef<std::ffi::OsStr>>(args: &[S], calls: &str) -> Option<(Option<i32>, String)> {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let log = dir.path().join("trace");
+    let status = std::process::Command::new("strace")
+        .args(["-f", "-qq", "-e", &format!("trace={calls}"), "-o"])
+        .arg(&log)
+        .arg(env!("CARGO_BIN_EXE_netdoctor"))
+        .args(args)
+        .env_clear()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    let Ok(status) = status else {
+        skip(&format!("no strace: {calls} not traced"), "strace");
+        return None;
+    };
+    Some((
+        status.code(),
+        std::fs::read_to_string(&log).unwrap_or_default(),
+    ))
+}
+
 /// Build `vec![String]` from string-likes.
 #[macro_export]
 macro_rules! args {
