@@ -193,6 +193,37 @@ fn runtime(checks: usize, jobs: usize) -> std::io::Result<tokio::runtime::Runtim
     }
 }
 
+/// Starts the container look beside the probes (it reads files only; its
+/// findings join the report at the end). When a certificate will be
+/// judged, what the verdict needs is loaded beside them too, while the
+/// probes resolve, connect and shake hands: the CA files on one blocking
+/// thread, the runtimes' stores first on the look's.
+fn look_beside(
+    checks: &[crate::probe::Check],
+) -> (
+    Option<tokio::task::JoinHandle<()>>,
+    tokio::task::JoinHandle<crate::env::EnvReport>,
+) {
+    let judges = checks.iter().any(|c| {
+        c.target
+            .scheme
+            .layers()
+            .contains(&crate::diagnosis::Layer::Certificate)
+    });
+    let prefetch = judges.then(|| {
+        tokio::task::spawn_blocking(|| TrustStores::load(&Sysroot::from_env(), &[]).prefetch())
+    });
+    let look = tokio::task::spawn_blocking(move || {
+        let sysroot = Sysroot::from_env();
+        let trust = TrustStores::load(&sysroot, &[]);
+        if judges {
+            trust.prefetch_runtimes();
+        }
+        crate::env::inspect(&sysroot, &trust, crate::env::Depth::Quick)
+    });
+    (prefetch, look)
+}
+
 fn probe_and_report(cfg: Config) -> u8 {
     let Config { checks, output } = cfg;
     let schedule = Schedule {
@@ -221,28 +252,7 @@ fn probe_and_report(cfg: Config) -> u8 {
         }),
     };
     runtime.block_on(async move {
-        // The container look runs beside the probes (it reads files only);
-        // its findings join the report at the end. When a certificate will
-        // be judged, what the verdict needs is loaded beside them too, while
-        // the probes resolve, connect and shake hands: the CA files on one
-        // blocking thread, the runtimes' stores first on the look's.
-        let judges = checks.iter().any(|c| {
-            c.target
-                .scheme
-                .layers()
-                .contains(&crate::diagnosis::Layer::Certificate)
-        });
-        let prefetch = judges.then(|| {
-            tokio::task::spawn_blocking(|| TrustStores::load(&Sysroot::from_env(), &[]).prefetch())
-        });
-        let look = tokio::task::spawn_blocking(move || {
-            let sysroot = Sysroot::from_env();
-            let trust = TrustStores::load(&sysroot, &[]);
-            if judges {
-                trust.prefetch_runtimes();
-            }
-            crate::env::inspect(&sysroot, &trust, crate::env::Depth::Quick)
-        });
+        let (prefetch, look) = look_beside(&checks);
         let progress = show_progress(output.format).then(|| {
             let names: Vec<String> = checks
                 .iter()
