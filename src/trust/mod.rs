@@ -6,6 +6,12 @@
 //! `/etc/ssl/certs`, looked up by subject hash only, as OpenSSL does), plus
 //! `--cacert`. The Mozilla roots (webpki-roots) are a reference that tells a
 //! public CA from a private one, never a trust source.
+//!
+//! The image's stores are read once per run and root ([`ImageStores`]),
+//! each part when a verdict first needs it or ahead of time beside the
+//! probes ([`TrustStores::prefetch`]); a file's certificates and anchors
+//! are parsed once ([`Certs`]), an anchor's dates only when a chain can end
+//! in it.
 
 pub mod hash;
 pub(crate) mod interception;
