@@ -80,7 +80,6 @@ pub fn expand(sysroot: &Sysroot, pattern: &str) -> Vec<String> {
 /// then the known places, then `PYTHONPATH`'s entries (container paths,
 /// without duplicates). Looked up once per root and run.
 pub fn python_sites(sysroot: &Sysroot) -> Arc<Vec<String>> {
-    static FOUND: Mutex<Vec<(Sysroot, Arc<Vec<String>>)>> = Mutex::new(Vec::new());
     let mut found = FOUND
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -90,6 +89,16 @@ pub fn python_sites(sysroot: &Sysroot) -> Arc<Vec<String>> {
     let sites = Arc::new(look(sysroot));
     found.push((sysroot.clone(), sites.clone()));
     sites
+}
+
+/// The sites found so far, by root.
+static FOUND: Mutex<Vec<(Sysroot, Arc<Vec<String>>)>> = Mutex::new(Vec::new());
+
+/// Forgets the sites found so far (a long-lived process reloading).
+pub fn forget() {
+    if let Ok(mut found) = FOUND.lock() {
+        found.clear();
+    }
 }
 
 fn look(sysroot: &Sysroot) -> Vec<String> {

@@ -245,13 +245,20 @@ impl DatedAnchor {
 }
 
 type Loaded = Result<Arc<Certs>, Arc<std::io::Error>>;
+type Cell = Arc<OnceLock<Loaded>>;
+type Found = Arc<Vec<CertificateDer<'static>>>;
+
+/// The files read so far, by path (see [`read_pem`]).
+static FILES: Mutex<Vec<(PathBuf, Cell)>> = Mutex::new(Vec::new());
+/// The directory lookups so far (see [`lookup_hashed`]).
+static ASKED: Mutex<Vec<(PathBuf, String, Found)>> = Mutex::new(Vec::new());
+/// The image stores of each root (see [`ImageStores::of`]).
+static ROOTS: Mutex<Vec<Arc<ImageStores>>> = Mutex::new(Vec::new());
 
 /// The PEM certificates of a file, read and parsed once per path and run
 /// (the env look, every target's stores and the runtime views share it;
 /// a second thread asking for a file being read waits for that read).
 pub fn read_pem(path: &Path) -> Loaded {
-    type Cell = Arc<OnceLock<Loaded>>;
-    static FILES: Mutex<Vec<(PathBuf, Cell)>> = Mutex::new(Vec::new());
     let cell: Cell = {
         let mut files = FILES
             .lock()
@@ -304,8 +311,6 @@ pub fn lookup_hashed<'a>(
     dirs: impl Iterator<Item = &'a Path>,
     hash: &str,
 ) -> Vec<CertificateDer<'static>> {
-    type Found = Arc<Vec<CertificateDer<'static>>>;
-    static ASKED: Mutex<Vec<(PathBuf, String, Found)>> = Mutex::new(Vec::new());
     let mut out = Vec::new();
     for dir in dirs {
         let asked = ASKED.lock().ok().and_then(|a| {
@@ -396,7 +401,6 @@ impl ImageStores {
 
     /// The image stores of `sysroot` for this run (made on first call).
     fn of(sysroot: &Sysroot) -> Arc<Self> {
-        static ROOTS: Mutex<Vec<Arc<ImageStores>>> = Mutex::new(Vec::new());
         let mut roots = ROOTS
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -557,6 +561,72 @@ impl TrustStores {
     }
 }
 
+/// What the image's CA files and directories looked like when a run read
+/// them (modification time, size and inode of each, or "missing"): a stamp
+/// that differs means something changed — a CA added to the image, a
+/// rotated bundle, a new certifi — and a long-lived process (`netdoctor
+/// serve`) reloads with [`forget`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp(Vec<(PathBuf, Option<(i64, i64, u64, u64)>)>);
+
+impl Stamp {
+    fn of(paths: Vec<PathBuf>) -> Self {
+        use std::os::unix::fs::MetadataExt;
+        Stamp(
+            paths
+                .into_iter()
+                .map(|p| {
+                    let m = std::fs::metadata(&p).ok();
+                    let seen = m.map(|m| (m.mtime(), m.mtime_nsec(), m.size(), m.ino()));
+                    (p, seen)
+                })
+                .collect(),
+        )
+    }
+}
+
+impl TrustStores {
+    /// The stamp of every file and directory these stores read or would
+    /// read: the distribution bundles, `SSL_CERT_FILE`, the certificate
+    /// directories, `--cacert`, the runtimes' variables' files, the Python
+    /// sites and their certifi bundles.
+    pub fn stamp(&self) -> Stamp {
+        let sysroot = &self.image.sysroot;
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let mut paths: Vec<PathBuf> = BUNDLE_PATHS.iter().map(|p| sysroot.path(p)).collect();
+        for name in [
+            "SSL_CERT_FILE",
+            "REQUESTS_CA_BUNDLE",
+            "CURL_CA_BUNDLE",
+            "NODE_EXTRA_CA_CERTS",
+        ] {
+            paths.extend(var(name).map(|p| sysroot.path(p)));
+        }
+        paths.extend(self.dir().dirs.iter().map(|(_, real)| real.clone()));
+        paths.extend(self.cacert_paths.iter().cloned());
+        for site in crate::sites::python_sites(sysroot).iter() {
+            paths.push(sysroot.path(site));
+            paths.push(sysroot.path(format!("{site}/certifi/cacert.pem")));
+        }
+        Stamp::of(paths)
+    }
+}
+
+/// Forgets every file, lookup and store read so far, so that the next
+/// [`TrustStores::load`] reads the image afresh (stores already handed out
+/// keep what they read).
+pub fn forget() {
+    fn clear<T>(m: &Mutex<Vec<T>>) {
+        if let Ok(mut v) = m.lock() {
+            v.clear();
+        }
+    }
+    clear(&ROOTS);
+    clear(&FILES);
+    clear(&ASKED);
+    crate::sites::forget();
+}
+
 /// The parts of the image a trust fix depends on: the distribution and the
 /// runtimes that keep their own stores.
 #[derive(Debug, Clone)]
@@ -664,7 +734,39 @@ pub fn mozilla_anchors() -> &'static [TrustAnchor<'static>] {
 
 #[cfg(test)]
 mod tests {
-    use super::is_hash_name;
+    use super::{forget, is_hash_name, TrustStores};
+    use crate::sysroot::Sysroot;
+
+    fn ca_pem(name: &str) -> String {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut p = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name.push(rcgen::DnType::CommonName, name);
+        p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        p.self_signed(&key).unwrap().pem()
+    }
+
+    /// A CA added to the image's bundle changes the stamp; after `forget`
+    /// the next load reads it.
+    #[test]
+    fn a_changed_bundle_changes_the_stamp_and_is_read_after_forget() {
+        let root = tempfile::tempdir().unwrap();
+        let bundle = root.path().join("etc/ssl/certs/ca-certificates.crt");
+        std::fs::create_dir_all(bundle.parent().unwrap()).unwrap();
+        std::fs::write(&bundle, ca_pem("one")).unwrap();
+        let sysroot = Sysroot::at(root.path());
+        let stores = TrustStores::load(&sysroot, &[]);
+        assert_eq!(stores.file().map(|f| f.certs.len()), Some(1));
+        let before = stores.stamp();
+        assert_eq!(before, TrustStores::load(&sysroot, &[]).stamp());
+        std::fs::write(&bundle, format!("{}{}", ca_pem("one"), ca_pem("two"))).unwrap();
+        assert_ne!(before, stores.stamp());
+        // Without forget, the run's stores are the ones already read.
+        let same = TrustStores::load(&sysroot, &[]);
+        assert_eq!(same.file().map(|f| f.certs.len()), Some(1));
+        forget();
+        let fresh = TrustStores::load(&sysroot, &[]);
+        assert_eq!(fresh.file().map(|f| f.certs.len()), Some(2));
+    }
 
     #[test]
     fn hash_names() {
