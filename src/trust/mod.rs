@@ -567,7 +567,10 @@ impl TrustStores {
 /// rotated bundle, a new certifi — and a long-lived process (`netdoctor
 /// serve`) reloads with [`forget`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stamp(Vec<(PathBuf, Option<(i64, i64, u64, u64)>)>);
+pub struct Stamp(Vec<(PathBuf, Option<Seen>)>);
+
+/// A file's modification time (seconds, nanoseconds), size and inode.
+type Seen = (i64, i64, u64, u64);
 
 impl Stamp {
     fn of(paths: Vec<PathBuf>) -> Self {
