@@ -146,7 +146,7 @@ impl Collector {
                 texts().for_each(&mut *out);
                 out(&json::head_line(briefs().all(|b| b.met), env));
             }
-            Kind::Prometheus => out(&prometheus::render(series)),
+            Kind::Prometheus => prometheus::write(series, out),
         }
         if self.write_failed {
             crate::exit::INTERNAL

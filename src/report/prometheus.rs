@@ -4,47 +4,71 @@
 //! Pushgateway.
 //!
 //! A target's report is reduced to [`Series`] as it ends (the small typed
-//! facts the metrics need); [`render`] encodes them with `prometheus-client`
-//! into one registry, each metric family once. The env look's findings are
+//! facts the metrics need, in two allocations); [`write`] encodes them with
+//! `prometheus-client` into one registry, each metric family once, and
+//! streams the text out. The env look's findings are
 //! not per-target facts and are left out.
 
 use super::TargetReport;
-use crate::diagnosis::{Diagnosis, Layer, Status};
+use crate::diagnosis::{Code, Layer, Status};
 use crate::probe::Facts;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeGaugeValue, EncodeMetric};
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 
-/// What the metrics need of one target.
+/// The layers, in pipeline order: a stage's slot in [`Series`].
+const LAYERS: [Layer; 10] = [
+    Layer::Env,
+    Layer::Dns,
+    Layer::Tcp,
+    Layer::Proxy,
+    Layer::Tls,
+    Layer::Certificate,
+    Layer::Http,
+    Layer::Auth,
+    Layer::Websocket,
+    Layer::Stream,
+];
+
+/// The texts a target's series may carry, by their slot in `Series::text`.
+#[derive(Debug, Clone, Copy)]
+enum Part {
+    /// The target's URL as reports show it (secrets masked).
+    Target,
+    /// The check's name, when it has one of its own.
+    Check,
+    TlsVersion,
+    Cipher,
+    /// The interception product (`unknown` when the catalogue has no name).
+    Product,
+}
+
+/// What the metrics need of one target: kept, as a target ends, in two
+/// allocations (this and its joined texts), however many facts it has —
+/// small scattered allocations kept across thousands of targets fragment
+/// the heap of the targets still in flight.
 #[derive(Debug, Clone, Default)]
 pub struct Series {
-    /// The target's URL as reports show it (secrets masked).
-    target: String,
-    /// The check's name, when it has one of its own.
-    check: Option<String>,
+    /// The [`Part`]s joined, each present one ending at its `ends` slot.
+    text: Box<str>,
+    ends: [Option<u32>; 5],
     success: bool,
     seconds: f64,
     /// The failing stage's layer and diagnosis code.
-    failure: Option<(Layer, String)>,
-    /// Each warning's layer and code, once each.
-    warnings: Vec<(Layer, String)>,
-    /// Each stage's layer, status and (when it ran) seconds.
-    stages: Vec<(Layer, Status, Option<f64>)>,
-    /// The TLS version and cipher suite.
-    tls: Option<(String, String)>,
+    failure: Option<(Layer, Code)>,
+    /// Each warning's layer and code, once each (rarely any).
+    warnings: Vec<(Layer, Code)>,
+    /// Each stage's status and (when it ran) seconds, by [`LAYERS`] slot.
+    stages: [Option<(Status, Option<f64>)>; 10],
     /// The leaf certificate's notAfter, unix seconds.
     not_after: Option<i64>,
-    /// The interception product found (`unknown` when the catalogue has no
-    /// name for it).
-    interception: Option<String>,
     http_status: Option<u16>,
     first_event: Option<f64>,
-    /// Whether the WebSocket upgrade got its 101.
-    upgraded: bool,
     websocket_upgrade: Option<f64>,
 }
 
@@ -52,79 +76,95 @@ impl Series {
     /// The facts the metrics need of `r`.
     pub fn of(r: &TargetReport) -> Self {
         let mut s = Series {
-            target: r.target.clone(),
-            check: (r.name != r.target).then(|| r.name.clone()),
             success: r.ok,
             seconds: seconds(r.stages.iter().filter_map(|st| st.duration_ms).sum()),
-            failure: r.diagnosis.as_ref().map(key),
+            failure: r.diagnosis.as_ref().map(|d| (d.layer, d.code)),
             ..Series::default()
         };
-        for w in r.warnings.iter().map(key) {
+        let mut parts: [Option<&str>; 5] = [None; 5];
+        parts[Part::Target as usize] = Some(&r.target);
+        parts[Part::Check as usize] = (r.name != r.target).then_some(r.name.as_str());
+        for w in r.warnings.iter().map(|d| (d.layer, d.code)) {
             if !s.warnings.contains(&w) {
                 s.warnings.push(w);
             }
         }
+        let mut upgraded = false;
         for stage in &r.stages {
-            if s.stages.iter().any(|(layer, _, _)| *layer == stage.layer) {
-                continue;
+            let slot = &mut s.stages[stage.layer as usize];
+            if slot.is_none() {
+                *slot = Some((stage.status, stage.duration_ms.map(seconds)));
             }
-            let secs = stage.duration_ms.map(seconds);
-            s.stages.push((stage.layer, stage.status, secs));
-            if let Some(facts) = &stage.facts {
-                s.read_facts(facts);
+            match &stage.facts {
+                Some(Facts::Tls(t)) if t.version.is_some() => {
+                    parts[Part::TlsVersion as usize] = t.version.as_deref();
+                    parts[Part::Cipher as usize] = Some(t.cipher_suite.as_deref().unwrap_or(""));
+                }
+                Some(Facts::Certificate(c)) => {
+                    s.not_after = c.chain.first().and_then(|leaf| unix(&leaf.not_after));
+                    if let Some(Some(i)) = &c.interception {
+                        parts[Part::Product as usize] = Some(i.product.unwrap_or("unknown"));
+                    }
+                }
+                Some(Facts::Http(h)) => s.http_status = h.status,
+                Some(Facts::Stream(st)) => s.first_event = st.first_event_ms.map(seconds),
+                Some(Facts::Websocket(ws)) => upgraded = ws.status == 101,
+                _ => {}
             }
         }
-        s.websocket_upgrade = s.upgrade_seconds();
+        // The upgrade's time: the http stage, which sent the upgrade request.
+        s.websocket_upgrade = upgraded
+            .then(|| s.stages[Layer::Http as usize].and_then(|(_, secs)| secs))
+            .flatten();
+        s.join(parts);
         s
     }
 
-    /// Takes the facts a metric shows from one stage's.
-    fn read_facts(&mut self, facts: &Facts) {
-        match facts {
-            Facts::Tls(t) => {
-                if let Some(version) = &t.version {
-                    let cipher = t.cipher_suite.clone().unwrap_or_default();
-                    self.tls = Some((version.clone(), cipher));
-                }
+    /// Keeps the present `parts` in one allocation.
+    fn join(&mut self, parts: [Option<&str>; 5]) {
+        let mut text = String::with_capacity(parts.iter().flatten().map(|p| p.len()).sum());
+        for (end, part) in self.ends.iter_mut().zip(parts) {
+            if let Some(part) = part {
+                text.push_str(part);
+                *end = u32::try_from(text.len()).ok();
             }
-            Facts::Certificate(c) => {
-                self.not_after = c.chain.first().and_then(|leaf| unix(&leaf.not_after));
-                if let Some(Some(i)) = &c.interception {
-                    self.interception = Some(i.product.unwrap_or("unknown").to_owned());
-                }
-            }
-            Facts::Http(h) => self.http_status = h.status,
-            Facts::Stream(st) => self.first_event = st.first_event_ms.map(seconds),
-            Facts::Websocket(ws) => self.upgraded = ws.status == 101,
-            _ => {}
         }
+        self.text = text.into_boxed_str();
     }
 
-    /// The upgrade's time: the http stage (which sent the upgrade request)
-    /// of a target whose upgrade got its 101.
-    fn upgrade_seconds(&self) -> Option<f64> {
-        if !self.upgraded {
-            return None;
-        }
-        self.stages
+    /// One of the kept texts.
+    fn part(&self, part: Part) -> Option<&str> {
+        let i = part as usize;
+        let end = usize::try_from(self.ends[i]?).ok()?;
+        let start = self.ends[..i]
             .iter()
-            .find(|(layer, _, _)| *layer == Layer::Http)
-            .and_then(|(_, _, seconds)| *seconds)
+            .rev()
+            .find_map(|e| *e)
+            .map_or(0, |e| e as usize);
+        self.text.get(start..end)
+    }
+
+    /// The target's URL.
+    fn target(&self) -> &str {
+        self.part(Part::Target).unwrap_or_default()
     }
 
     /// The labels every series of this target carries.
-    fn labels(&self) -> Vec<(&str, &str)> {
-        let mut labels = vec![("target", self.target.as_str())];
-        if let Some(check) = &self.check {
-            labels.push(("check", check.as_str()));
+    fn labels(&self) -> Labels<'_> {
+        let mut labels = vec![("target", Cow::Borrowed(self.target()))];
+        if let Some(check) = self.part(Part::Check) {
+            labels.push(("check", Cow::Borrowed(check)));
         }
         labels
     }
-}
 
-/// A diagnosis as a (layer, code) label pair.
-fn key(d: &Diagnosis) -> (Layer, String) {
-    (d.layer, d.code.as_str())
+    /// Each stage that has a report: its layer, status and seconds.
+    fn stages(&self) -> impl Iterator<Item = (Layer, Status, Option<f64>)> + '_ {
+        LAYERS
+            .iter()
+            .zip(&self.stages)
+            .filter_map(|(layer, slot)| slot.map(|(status, secs)| (*layer, status, secs)))
+    }
 }
 
 /// Milliseconds as seconds, to the microsecond (`0.000445`, not
@@ -142,8 +182,12 @@ fn unix(text: &str) -> Option<i64> {
 }
 
 /// A diagnosis's series: its layer and code, value 1.
-fn pair((layer, code): &(Layer, String)) -> Sample<'_, i64> {
-    (vec![("layer", layer.name()), ("code", code.as_str())], 1)
+fn pair<'a>((layer, code): (Layer, Code)) -> Sample<'a, i64> {
+    let labels = vec![
+        ("layer", Cow::Borrowed(layer.name())),
+        ("code", Cow::Owned(code.as_str())),
+    ];
+    (labels, 1)
 }
 
 /// A status as the label shows it.
@@ -157,28 +201,54 @@ fn status_name(s: Status) -> &'static str {
 }
 
 /// The Prometheus text exposition (format 0.0.4) of `series`, in their
-/// order; a target whose labels repeat an earlier one's is left out (a
-/// series may appear once).
+/// order, as one string.
+#[cfg(test)]
 pub fn render(series: Vec<Series>) -> String {
+    let mut text = String::new();
+    write(series, &mut |piece| text.push_str(piece));
+    text
+}
+
+/// Writes the Prometheus text exposition (format 0.0.4) of `series`, in
+/// their order, into `out` piece by piece (the encoder's buffer, a few KiB
+/// at a time: the whole text is never held); a target whose labels repeat
+/// an earlier one's is left out (a series may appear once).
+pub fn write(series: Vec<Series>, out: &mut dyn FnMut(&str)) {
     let mut seen = HashSet::new();
     let series = series
         .into_iter()
-        .filter(|s| seen.insert((s.target.clone(), s.check.clone())))
+        .filter(|s| {
+            seen.insert((
+                s.target().to_owned(),
+                s.part(Part::Check).map(str::to_owned),
+            ))
+        })
         .collect();
     let mut registry = Registry::default();
     registry.register_collector(Box::new(Exposition(series)));
-    let mut text = String::new();
-    // Writing into a String cannot fail.
-    let _ = prometheus_client::encoding::prometheus_text::encode(&mut text, &registry);
-    text
+    // The sink never fails, nor does the encoder with it.
+    let _ = prometheus_client::encoding::prometheus_text::encode(&mut Sink(out), &registry);
+}
+
+/// The output as a `fmt::Write`.
+struct Sink<'a>(&'a mut dyn FnMut(&str));
+
+impl fmt::Write for Sink<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        (self.0)(s);
+        Ok(())
+    }
 }
 
 /// The targets' series as one `prometheus-client` collector.
 #[derive(Debug)]
 struct Exposition(Vec<Series>);
 
+/// A series' labels.
+type Labels<'a> = Vec<(&'static str, Cow<'a, str>)>;
+
 /// A series: its labels beyond the target's, and its value.
-type Sample<'a, V> = (Vec<(&'static str, &'a str)>, V);
+type Sample<'a, V> = (Labels<'a>, V);
 
 impl Exposition {
     /// Encodes one gauge family: `each` gives a target's samples; a family
@@ -234,22 +304,22 @@ impl Exposition {
             enc,
             "netdoctor_probe_failure_info",
             "The failing stage's layer and diagnosis code (netdoctor explain CODE)",
-            |s| s.failure.as_ref().map(pair),
+            |s| s.failure.map(pair),
         )?;
         self.family(
             enc,
             "netdoctor_probe_warning_info",
             "A warning's layer and diagnosis code, one series each",
-            |s| s.warnings.iter().map(pair),
+            |s| s.warnings.iter().copied().map(pair),
         )?;
         self.family(
             enc,
             "netdoctor_stage_duration_seconds",
             "Seconds each stage that ran took",
             |s| {
-                s.stages
-                    .iter()
-                    .filter_map(|(layer, _, secs)| Some((vec![("layer", layer.name())], (*secs)?)))
+                s.stages().filter_map(|(layer, _, secs)| {
+                    Some((vec![("layer", Cow::Borrowed(layer.name()))], secs?))
+                })
             },
         )?;
         self.family(
@@ -257,8 +327,11 @@ impl Exposition {
             "netdoctor_stage_status",
             "1 for each stage's status: pass, warn, fail or skipped",
             |s| {
-                s.stages.iter().map(|(layer, status, _)| {
-                    let labels = vec![("layer", layer.name()), ("status", status_name(*status))];
+                s.stages().map(|(layer, status, _)| {
+                    let labels = vec![
+                        ("layer", Cow::Borrowed(layer.name())),
+                        ("status", Cow::Borrowed(status_name(status))),
+                    ];
                     (labels, 1)
                 })
             },
@@ -272,11 +345,9 @@ impl Exposition {
             "netdoctor_tls_info",
             "The negotiated TLS version and cipher suite",
             |s| {
-                let (version, cipher) = s.tls.as_ref()?;
-                Some((
-                    vec![("version", version.as_str()), ("cipher", cipher.as_str())],
-                    1,
-                ))
+                let version = Cow::Borrowed(s.part(Part::TlsVersion)?);
+                let cipher = Cow::Borrowed(s.part(Part::Cipher).unwrap_or_default());
+                Some((vec![("version", version), ("cipher", cipher)], 1))
             },
         )?;
         self.family(
@@ -289,7 +360,7 @@ impl Exposition {
             enc,
             "netdoctor_cert_interception_info",
             "TLS interception was found: the product that re-signs the chain",
-            |s| Some((vec![("product", s.interception.as_deref()?)], 1)),
+            |s| Some((vec![("product", Cow::Borrowed(s.part(Part::Product)?))], 1)),
         )?;
         self.family(
             enc,
@@ -323,7 +394,7 @@ impl Collector for Exposition {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnosis::Code;
+    use crate::diagnosis::Diagnosis;
 
     fn report(name: &str) -> TargetReport {
         let mut r = TargetReport::from_stages(name.into(), "https://a/".into(), Vec::new());
@@ -351,6 +422,20 @@ mod tests {
         ));
         // No stage ran: no family of stage facts.
         assert!(!text.contains("netdoctor_stage_"), "{text}");
+    }
+
+    #[test]
+    fn every_layer_has_its_own_slot_and_absent_texts_are_skipped() {
+        for (i, layer) in LAYERS.iter().enumerate() {
+            assert_eq!(*layer as usize, i, "{layer}");
+        }
+        let mut s = Series::default();
+        s.join([Some("https://a/"), None, Some("TLSv1.3"), Some(""), None]);
+        assert_eq!(s.target(), "https://a/");
+        assert_eq!(s.part(Part::Check), None);
+        assert_eq!(s.part(Part::TlsVersion), Some("TLSv1.3"));
+        assert_eq!(s.part(Part::Cipher), Some(""));
+        assert_eq!(s.part(Part::Product), None);
     }
 
     #[test]
