@@ -5,6 +5,8 @@
 # --jobs, not the file's length (issue 11): tens of MB for 10,000 checks.
 #
 #   benches/run_memory.sh [JOBS] [SIZES...]   (default 32; 100 1000 10000; needs python3, GNU time)
+# Formats: json and prometheus keep a little of each target to the end
+# (its text, its metric facts); jsonl keeps nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${1:-32}
@@ -24,13 +26,13 @@ for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
 python3 - "$bin" "$port" "$jobs" ${sizes[*]} <<'PY'
 import resource, subprocess, sys, time
 nd, port, jobs, sizes = sys.argv[1], sys.argv[2], sys.argv[3], [int(s) for s in sys.argv[4:]]
-print(f"{'checks':>7} {'format':>6} {'wall s':>7} {'peak RSS MB':>12} {'exit':>4}")
+print(f"{'checks':>7} {'format':>10} {'wall s':>7} {'peak RSS MB':>12} {'exit':>4}")
 for n in sizes:
     with open(f"c{n}.toml", "w") as f:
         f.write('[defaults]\ntimeout = "5s"\n')
         for i in range(n):
             f.write(f'[[check]]\nname = "c{i}"\nurl = "http://127.0.0.1:{port}/"\n')
-    for fmt in ("json", "jsonl"):
+    for fmt in ("json", "jsonl", "prometheus"):
         t0 = time.perf_counter()
         # GNU time forks from its own small process: a child spawned by
         # Python would carry Python's RSS high-water mark across exec.
@@ -40,5 +42,5 @@ for n in sizes:
             stderr=subprocess.PIPE, text=True)
         wall = time.perf_counter() - t0
         rss, code = r.stderr.strip().splitlines()[-1].split()[-2:]
-        print(f"{n:>7} {fmt:>6} {wall:>7.2f} {int(rss) / 1024:>12.1f} {code:>4}")
+        print(f"{n:>7} {fmt:>10} {wall:>7.2f} {int(rss) / 1024:>12.1f} {code:>4}")
 PY

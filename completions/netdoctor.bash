@@ -164,7 +164,7 @@ _netdoctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit jsonl prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -258,7 +258,7 @@ _netdoctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit jsonl prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -360,7 +360,7 @@ _netdoctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit jsonl prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -676,7 +676,7 @@ _netdoctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit jsonl prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -710,7 +710,7 @@ _netdoctor() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit jsonl prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)

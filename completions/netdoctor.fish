@@ -53,7 +53,8 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l expect-sta
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l format -d 'Output format' -r -f -a "human\t''
 json\t''
 junit\t''
-jsonl\t'JSON Lines: each target as one line as soon as it ends, then the run (`ok`, `env`) as the last line'"
+jsonl\t'JSON Lines: each target as one line as soon as it ends, then the run (`ok`, `env`) as the last line'
+prometheus\t'Prometheus text exposition: each target\'s metrics (success, failure layer and code, stages, TLS, certificate expiry), a `target` label each'"
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l color -d 'When to colour the output' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -69,7 +70,8 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -s V -l versi
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand run" -l format -d 'Output format' -r -f -a "human\t''
 json\t''
 junit\t''
-jsonl\t'JSON Lines: each target as one line as soon as it ends, then the run (`ok`, `env`) as the last line'"
+jsonl\t'JSON Lines: each target as one line as soon as it ends, then the run (`ok`, `env`) as the last line'
+prometheus\t'Prometheus text exposition: each target\'s metrics (success, failure layer and code, stages, TLS, certificate expiry), a `target` label each'"
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand run" -l color -d 'When to colour the output' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -97,7 +99,8 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l exp
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l format -d 'Output format' -r -f -a "human\t''
 json\t''
 junit\t''
-jsonl\t'JSON Lines: each target as one line as soon as it ends, then the run (`ok`, `env`) as the last line'"
+jsonl\t'JSON Lines: each target as one line as soon as it ends, then the run (`ok`, `env`) as the last line'
+prometheus\t'Prometheus text exposition: each target\'s metrics (success, failure layer and code, stages, TLS, certificate expiry), a `target` label each'"
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l color -d 'When to colour the output' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -128,7 +131,8 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l expect-st
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l format -d 'Output format' -r -f -a "human\t''
 json\t''
 junit\t''
-jsonl\t'JSON Lines: each target as one line as soon as it ends, then the run (`ok`, `env`) as the last line'"
+jsonl\t'JSON Lines: each target as one line as soon as it ends, then the run (`ok`, `env`) as the last line'
+prometheus\t'Prometheus text exposition: each target\'s metrics (success, failure layer and code, stages, TLS, certificate expiry), a `target` label each'"
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l color -d 'When to colour the output' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -161,7 +165,8 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l exp
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l format -d 'Output format' -r -f -a "human\t''
 json\t''
 junit\t''
-jsonl\t'JSON Lines: each target as one line as soon as it ends, then the run (`ok`, `env`) as the last line'"
+jsonl\t'JSON Lines: each target as one line as soon as it ends, then the run (`ok`, `env`) as the last line'
+prometheus\t'Prometheus text exposition: each target\'s metrics (success, failure layer and code, stages, TLS, certificate expiry), a `target` label each'"
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l color -d 'When to colour the output' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -178,7 +183,7 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -s V -
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand env" -l format -d 'Output format' -r -f -a "human\t''
 json\t''
 junit\t''
-jsonl\t'JSON Lines: each target as one line as soon as it ends, then the run (`ok`, `env`) as the last line'"
+jsonl\t'JSON Lines: the run (`ok`, `env`) as one line'"
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand env" -l color -d 'When to colour the output' -r -f -a "auto\t''
 always\t''
 never\t''"

@@ -1,7 +1,9 @@
 //! Parse, dispatch, render, exit: the glue between the command line, the
 //! pipeline and the printer.
 
-use crate::args::flags::{Cli, ColorChoice, Command, EnvArgs, ExplainArgs, ExplainFormat, Format};
+use crate::args::flags::{
+    Cli, ColorChoice, Command, EnvArgs, EnvFormat, ExplainArgs, ExplainFormat, Format,
+};
 use crate::args::Config;
 use crate::diagnosis::{Layer, Status};
 use crate::probe::{self, Schedule};
@@ -140,10 +142,10 @@ fn env(args: &EnvArgs) -> u8 {
     let mut report = Report::new(env, Vec::new());
     report.ok = !failed;
     let text = match args.format {
-        Format::Json => json::render(&report),
-        Format::Jsonl => json::head_line(report.ok, &report.env),
-        Format::Junit => junit::render_env(&report),
-        Format::Human => human::render_env_command(
+        EnvFormat::Json => json::render(&report),
+        EnvFormat::Jsonl => json::head_line(report.ok, &report.env),
+        EnvFormat::Junit => junit::render_env(&report),
+        EnvFormat::Human => human::render_env_command(
             &report,
             human::Style {
                 color: use_color(args.color),
@@ -246,6 +248,7 @@ fn probe_and_report(cfg: Config) -> u8 {
         Format::Json => Kind::Json,
         Format::Jsonl => Kind::Jsonl,
         Format::Junit => Kind::Junit,
+        Format::Prometheus => Kind::Prometheus,
         Format::Human => Kind::Human(human::Style {
             color: use_color(output.color),
             verbose: output.verbose,

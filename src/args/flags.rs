@@ -232,8 +232,8 @@ pub(crate) struct AzureOpenaiArgs {
 #[derive(Debug, Args)]
 pub(crate) struct EnvArgs {
     /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub(crate) format: Format,
+    #[arg(long, value_enum, default_value_t = EnvFormat::Human)]
+    pub(crate) format: EnvFormat,
 
     /// When to colour the output
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -335,6 +335,21 @@ pub(crate) enum Format {
     Junit,
     /// JSON Lines: each target as one line as soon as it ends, then the
     /// run (`ok`, `env`) as the last line
+    Jsonl,
+    /// Prometheus text exposition: each target's metrics (success, failure
+    /// layer and code, stages, TLS, certificate expiry), a `target` label
+    /// each
+    Prometheus,
+}
+
+/// `netdoctor env`'s formats: the look's findings are not per-target
+/// metrics, so it has no Prometheus output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum EnvFormat {
+    Human,
+    Json,
+    Junit,
+    /// JSON Lines: the run (`ok`, `env`) as one line
     Jsonl,
 }
 

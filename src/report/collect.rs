@@ -6,9 +6,11 @@
 //! are kept whole until the end, because cross-target conclusions (the
 //! Speech SDK's direct-vs-proxy verdict) need several of them; a preset
 //! makes a handful. The output is the same text the whole report renders
-//! to.
+//! to. For Prometheus a target's metric facts ([`prometheus::Series`]) are
+//! kept instead of text: its metric families group every target's series,
+//! so they are encoded once, at the end.
 
-use super::{human, json, junit, Brief, EnvReport, TargetReport};
+use super::{human, json, junit, prometheus, Brief, EnvReport, TargetReport};
 
 /// The output being collected for.
 #[derive(Debug, Clone, Copy)]
@@ -18,12 +20,16 @@ pub enum Kind {
     Junit,
     /// JSON Lines: targets are written as they end.
     Jsonl,
+    /// Prometheus text exposition.
+    Prometheus,
 }
 
 /// A target's report, whole or as rendered.
 enum Kept {
     Whole(Box<TargetReport>),
     Rendered(String, Brief),
+    /// What the Prometheus metrics need of it.
+    Series(Box<prometheus::Series>, Brief),
 }
 
 /// The targets' results by their index in the run.
@@ -64,7 +70,7 @@ impl Collector {
             self.emit(&json::target_line(&report));
             Kept::Rendered(String::new(), report.brief())
         } else {
-            Kept::Rendered(self.render(&report), report.brief())
+            self.keep(&report)
         };
         if let Some(slot) = self.kept.get_mut(index) {
             *slot = Some(kept);
@@ -76,13 +82,18 @@ impl Collector {
         self.dates.iter().map(|(t, d)| (t.as_str(), d.as_str()))
     }
 
-    fn render(&self, t: &TargetReport) -> String {
-        match self.kind {
+    /// What is kept of a finished target: its text, or its metric facts.
+    fn keep(&self, t: &TargetReport) -> Kept {
+        let text = match self.kind {
             Kind::Human(style) => human::target_block(t, style),
             Kind::Json => json::target(t),
             Kind::Junit => junit::testcase(t),
             Kind::Jsonl => json::target_line(t),
-        }
+            Kind::Prometheus => {
+                return Kept::Series(Box::new(prometheus::Series::of(t)), t.brief());
+            }
+        };
+        Kept::Rendered(text, t.brief())
     }
 
     /// Writes a streamed line now.
@@ -105,11 +116,20 @@ impl Collector {
             .collect();
         crate::presets::conclude(&self.ids, &mut whole);
         let mut parts = Vec::with_capacity(self.kept.len());
+        let mut series = Vec::new();
         for i in crate::presets::report_order(&self.ids) {
-            match self.kept.get_mut(i).and_then(Option::take) {
-                Some(Kept::Whole(r)) => parts.push((self.render(&r), r.brief())),
-                Some(Kept::Rendered(text, brief)) => parts.push((text, brief)),
-                None => {}
+            let kept = match self.kept.get_mut(i).and_then(Option::take) {
+                Some(Kept::Whole(r)) => self.keep(&r),
+                Some(kept) => kept,
+                None => continue,
+            };
+            match kept {
+                Kept::Rendered(text, brief) => parts.push((text, brief)),
+                Kept::Series(s, brief) => {
+                    series.push(*s);
+                    parts.push((String::new(), brief));
+                }
+                Kept::Whole(_) => {}
             }
         }
         let briefs = || parts.iter().map(|(_, b)| *b);
@@ -126,6 +146,7 @@ impl Collector {
                 texts().for_each(&mut *out);
                 out(&json::head_line(briefs().all(|b| b.met), env));
             }
+            Kind::Prometheus => prometheus::write(series, out),
         }
         if self.write_failed {
             crate::exit::INTERNAL
@@ -181,5 +202,28 @@ mod tests {
             assert_eq!(code, whole.exit_code());
             assert_eq!(code, 12);
         }
+    }
+
+    #[test]
+    fn prometheus_output_is_one_exposition_in_report_order() {
+        let expected = prometheus::render(reports().iter().map(prometheus::Series::of).collect());
+        let mut c = Collector::new(Kind::Prometheus, vec![None, None]);
+        for (i, r) in reports().into_iter().enumerate().rev() {
+            c.add(i, r);
+        }
+        let mut text = String::new();
+        let code = c.finish(&EnvReport::default(), &mut |t| text.push_str(t));
+        assert_eq!(text, expected);
+        assert_eq!(code, 12);
+        let a = text.find("target=\"https://a/\"").expect("a");
+        let b = text.find("target=\"https://b/\"").expect("b");
+        assert!(a < b, "{text}");
+        assert_eq!(
+            text.matches("# TYPE netdoctor_probe_success gauge").count(),
+            1
+        );
+        assert!(text.contains(
+            "netdoctor_probe_failure_info{target=\"https://b/\",check=\"b\",layer=\"tcp\",code=\"TCP_REFUSED\"} 1"
+        ), "{text}");
     }
 }

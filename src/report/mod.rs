@@ -1,8 +1,9 @@
 //! The report model and its renderers.
 //!
 //! The model is plain serde data (the JSON contract of DESIGN "Output",
-//! schema `netdoctor/v1`, additive changes only); [`human`] and [`json`]
-//! render it; [`Printer`] is the one place that writes to stdout.
+//! schema `netdoctor/v1`, additive changes only); [`human`], [`json`],
+//! [`junit`] and [`prometheus`] render it; [`Printer`] is the one place that
+//! writes to stdout.
 //!
 //! JSON schema (`netdoctor/v1`):
 //! - `schema`, `version`, `ok` (every target ok; for `netdoctor env`: no
@@ -20,6 +21,7 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod progress;
+pub mod prometheus;
 pub mod repeat;
 
 use crate::diagnosis::{Diagnosis, Expect, Layer, Status};

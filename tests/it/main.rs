@@ -28,6 +28,7 @@ mod interception;
 mod limits;
 mod many;
 mod presets;
+mod prometheus;
 mod proxy;
 mod revocation;
 mod run;

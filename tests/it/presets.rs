@@ -10,7 +10,7 @@ use tokio::io::AsyncWriteExt;
 use tokio_rustls::TlsAcceptor;
 
 const SPEECH_KEY: &str = "speechkey0123456789abcdef";
-const OPENAI_KEY: &str = "sk-test-0123456789abcdef";
+pub(crate) const OPENAI_KEY: &str = "sk-test-0123456789abcdef";
 const AZURE_KEY: &str = "azurekey0123456789abcdef";
 
 const SPEECH_HOSTS: &[&str] = &[
@@ -151,6 +151,11 @@ fn openai_routes(req: &str) -> Reply {
 }
 
 /// A buffering proxy in front of the API: events all arrive at the end, gzip'd.
+/// A loopback api.openai.com (models, chat, stream) for other modules' tests.
+pub(crate) fn openai_server() -> Server {
+    api_server(&["api.openai.com"], openai_routes)
+}
+
 fn buffered_routes(req: &str) -> Reply {
     if req.starts_with("POST /v1/chat/completions ") && req.contains("\"stream\":true") {
         return Reply::Sse {
@@ -216,7 +221,7 @@ fn azure_routes(req: &str) -> Reply {
     )
 }
 
-fn pin(server: &Server) -> Vec<String> {
+pub(crate) fn pin(server: &Server) -> Vec<String> {
     vec![
         "--connect-to".to_owned(),
         format!(":443:127.0.0.1:{}", server.port()),

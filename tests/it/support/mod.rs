@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod dns_server;
+pub mod exposition;
 pub mod pki;
 pub mod proxy;
 pub mod servers;
