@@ -42,13 +42,24 @@ use toml::Spanned;
 
 type Options = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
     #[serde(default)]
     defaults: Options,
     #[serde(default)]
     check: Vec<Options>,
+    /// Only for `netdoctor serve`; `run` ignores it.
+    #[serde(default)]
+    serve: ServeTable,
+}
+
+/// `[serve]`: the target hosts `/probe` may reach (globs).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ServeTable {
+    #[serde(default)]
+    allow: Vec<String>,
 }
 
 /// Keys of a `[[check]]` that are not `check` options.
@@ -114,14 +125,21 @@ impl Config {
 fn load(path: &Path) -> Result<Vec<Check>, UsageError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| UsageError(format!("cannot read check file {}: {e}", path.display())))?;
-    let loc = Locator {
-        file: path,
-        text: &text,
-    };
-    let raw: RawFile = toml::from_str(&text).map_err(|e| {
+    let raw = parse_raw(path, &text)?;
+    build_all(path, &text, &raw)
+}
+
+fn parse_raw(path: &Path, text: &str) -> Result<RawFile, UsageError> {
+    let loc = Locator { file: path, text };
+    toml::from_str(text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
         loc.error(offset, e.message())
-    })?;
+    })
+}
+
+/// Every check of a parsed file, validated.
+fn build_all(path: &Path, text: &str, raw: &RawFile) -> Result<Vec<Check>, UsageError> {
+    let loc = Locator { file: path, text };
     if raw.check.is_empty() {
         return Err(UsageError(format!(
             "{}: no [[check]] table",
@@ -383,6 +401,129 @@ fn clap_error(
         .find(|(key, _)| first.contains(&format!("--{key}")))
         .map_or(at, |(_, offset)| *offset);
     loc.error(offset, first)
+}
+
+/// The key of a preset check that takes the URL a `/probe?target=` gives.
+const PRESET_URL_KEYS: &[(&str, &str)] = &[
+    ("openai", "base-url"),
+    ("azure-openai", "endpoint"),
+    ("azure-speech", "endpoint"),
+];
+
+/// A check file kept for `netdoctor serve` (DESIGN "Serving metrics"): its
+/// `[[check]]` tables are the modules, rebuilt for each probe through the
+/// same path as `run` (with the probe's URL in place of the check's own),
+/// and `[serve] allow` lists the hosts a probe may reach.
+#[derive(Default)]
+pub(crate) struct ServeFile {
+    path: PathBuf,
+    text: String,
+    raw: RawFile,
+    /// The modules' names: the check's `name`, else its `url` or preset.
+    names: Vec<String>,
+    /// The URLs of the checks as written (presets: the targets they expand to).
+    own: Vec<url::Url>,
+}
+
+impl ServeFile {
+    /// Reads and checks a check file for `serve`: every check is built
+    /// once, so a broken file stops the server before it listens.
+    pub(crate) fn load(path: &Path) -> Result<Self, UsageError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| UsageError(format!("cannot read check file {}: {e}", path.display())))?;
+        let raw = parse_raw(path, &text)?;
+        let loc = Locator {
+            file: path,
+            text: &text,
+        };
+        // A file of `[defaults]` and `[serve]` alone serves `?target=` only.
+        let checks = if raw.check.is_empty() {
+            let known = option_names(&Cli::command(), "check");
+            validate_keys(&raw.defaults, &known, &[], &loc, "[defaults]")?;
+            Vec::new()
+        } else {
+            build_all(path, &text, &raw)?
+        };
+        let mut names = Vec::with_capacity(raw.check.len());
+        for entry in &raw.check {
+            let name = ["name", "url", "preset"]
+                .iter()
+                .find_map(|k| string_value(entry, k, &loc).ok().flatten())
+                .map_or_else(String::new, |(v, _)| v.to_owned());
+            names.push(name);
+        }
+        let own = checks.into_iter().map(|c| c.target.url).collect();
+        Ok(ServeFile {
+            path: path.to_path_buf(),
+            text,
+            raw,
+            names,
+            own,
+        })
+    }
+
+    /// The modules' names, in file order.
+    pub(crate) fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// `[serve] allow`: host globs.
+    pub(crate) fn allow(&self) -> &[String] {
+        &self.raw.serve.allow
+    }
+
+    /// Whether `url` is one of the checks' own URLs.
+    pub(crate) fn is_own_url(&self, url: &url::Url) -> bool {
+        self.own.iter().any(|u| u == url)
+    }
+
+    /// The checks of module `module` (an index into [`Self::names`]; none:
+    /// `[defaults]` alone), with `url` in place of the check's own URL.
+    pub(crate) fn checks(
+        &self,
+        module: Option<usize>,
+        url: Option<&str>,
+    ) -> Result<Vec<Check>, UsageError> {
+        let loc = Locator {
+            file: &self.path,
+            text: &self.text,
+        };
+        let base = self
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut entry = module
+            .and_then(|i| self.raw.check.get(i))
+            .cloned()
+            .unwrap_or_default();
+        let preset = string_value(&entry, "preset", &loc)?.map(|(p, _)| p.to_owned());
+        if let Some(url) = url {
+            let key = match &preset {
+                Some(p) => PRESET_URL_KEYS
+                    .iter()
+                    .find(|(name, _)| name == p)
+                    .map_or("url", |(_, key)| key),
+                None => "url",
+            };
+            let value = toml::Value::String(url.to_owned());
+            entry.remove(&Spanned::new(0..0, key.to_owned()));
+            entry.insert(
+                Spanned::new(0..0, key.to_owned()),
+                Spanned::new(0..0, value),
+            );
+        }
+        match preset {
+            Some(p) => preset_checks(&self.raw.defaults, &entry, &p, &base, &loc),
+            None => Ok(vec![one_check(
+                &self.raw.defaults,
+                &entry,
+                &base,
+                &loc,
+                module.unwrap_or(0),
+            )?]),
+        }
+    }
 }
 
 #[cfg(test)]
