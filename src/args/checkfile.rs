@@ -539,4 +539,35 @@ mod tests {
         assert_eq!(last.expect, Expect::Code(Code::TcpTimeout));
         assert_eq!(last.probe.timeout, std::time::Duration::from_secs(3));
     }
+
+    #[test]
+    fn serve_modules_take_the_probes_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("checks.toml");
+        std::fs::write(
+            &path,
+            "[defaults]\ntimeout = \"3s\"\n\
+             [[check]]\nname = \"plain\"\nurl = \"https://a.test/\"\ntimeout = \"2s\"\n\
+             [[check]]\nname = \"oai\"\npreset = \"openai\"\n\
+             [serve]\nallow = [\"*.test\"]\n",
+        )
+        .unwrap();
+        let file = ServeFile::load(&path).unwrap();
+        assert_eq!(file.names(), ["plain", "oai"]);
+        assert_eq!(file.allow(), ["*.test"]);
+        let own = file.checks(Some(0), None).unwrap();
+        assert!(file.is_own_url(&own[0].target.url));
+        let moved = file.checks(Some(0), Some("https://b.test/x")).unwrap();
+        assert_eq!(moved[0].target.url.as_str(), "https://b.test/x");
+        assert_eq!(moved[0].target.name.as_deref(), Some("plain"));
+        assert_eq!(moved[0].probe.timeout, std::time::Duration::from_secs(2));
+        let defaults = file.checks(None, Some("tcp://c.test:1")).unwrap();
+        assert_eq!(defaults[0].probe.timeout, std::time::Duration::from_secs(3));
+        let preset = file.checks(Some(1), Some("https://d.test/v1")).unwrap();
+        assert!(preset[0]
+            .target
+            .url
+            .as_str()
+            .starts_with("https://d.test/v1/"));
+    }
 }
