@@ -32,6 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'netdoctor' -ScriptBlock {
             [CompletionResult]::new('azure-openai', 'azure-openai', [CompletionResultType]::ParameterValue, 'Azure OpenAI: a deployment proven at no token cost (and the SSE stream)')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Offline checks of this container (CA bundles, OpenSSL, DNS config, clock); exits 10 when one fails')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Which layers can cause a client''s error message, and the command that tells them apart')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'A Prometheus exporter (blackbox-style): /probe?target=URL&module=NAME, /metrics, /')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -216,6 +217,16 @@ Register-ArgumentCompleter -Native -CommandName 'netdoctor' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'netdoctor;serve' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'The address to listen on (loopback unless told otherwise)')
+            [CompletionResult]::new('--max-concurrent', '--max-concurrent', [CompletionResultType]::ParameterName, 'Probes in flight at most; over it, /probe answers 503')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Which probes are logged on stderr (one line each): error = netdoctor''s own faults, warn = failed probes too, info = every probe')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'netdoctor;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -238,6 +249,7 @@ Register-ArgumentCompleter -Native -CommandName 'netdoctor' -ScriptBlock {
             [CompletionResult]::new('azure-openai', 'azure-openai', [CompletionResultType]::ParameterValue, 'Azure OpenAI: a deployment proven at no token cost (and the SSE stream)')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Offline checks of this container (CA bundles, OpenSSL, DNS config, clock); exits 10 when one fails')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Which layers can cause a client''s error message, and the command that tells them apart')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'A Prometheus exporter (blackbox-style): /probe?target=URL&module=NAME, /metrics, /')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -262,6 +274,9 @@ Register-ArgumentCompleter -Native -CommandName 'netdoctor' -ScriptBlock {
             break
         }
         'netdoctor;help;explain' {
+            break
+        }
+        'netdoctor;help;serve' {
             break
         }
         'netdoctor;help;completions' {

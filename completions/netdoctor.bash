@@ -46,6 +46,9 @@ _netdoctor() {
             netdoctor,run)
                 cmd="netdoctor__subcmd__run"
                 ;;
+            netdoctor,serve)
+                cmd="netdoctor__subcmd__serve"
+                ;;
             netdoctor__subcmd__help,azure-openai)
                 cmd="netdoctor__subcmd__help__subcmd__azure__subcmd__openai"
                 ;;
@@ -76,6 +79,9 @@ _netdoctor() {
             netdoctor__subcmd__help,run)
                 cmd="netdoctor__subcmd__help__subcmd__run"
                 ;;
+            netdoctor__subcmd__help,serve)
+                cmd="netdoctor__subcmd__help__subcmd__serve"
+                ;;
             *)
                 ;;
         esac
@@ -83,7 +89,7 @@ _netdoctor() {
 
     case "${cmd}" in
         netdoctor)
-            opts="-h -V --help --version check run azure-speech openai azure-openai env explain completions man help"
+            opts="-h -V --help --version check run azure-speech openai azure-openai env explain serve completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -445,7 +451,7 @@ _netdoctor() {
             return 0
             ;;
         netdoctor__subcmd__help)
-            opts="check run azure-speech openai azure-openai env explain completions man help"
+            opts="check run azure-speech openai azure-openai env explain serve completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -598,6 +604,20 @@ _netdoctor() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        netdoctor__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         netdoctor__subcmd__man)
             opts="-h -V --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -727,6 +747,32 @@ _netdoctor() {
                     ;;
                 --interval)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdoctor__subcmd__serve)
+            opts="-h -V --listen --max-concurrent --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-concurrent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "error warn info" -- "${cur}"))
                     return 0
                     ;;
                 *)

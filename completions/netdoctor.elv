@@ -29,6 +29,7 @@ set edit:completion:arg-completer[netdoctor] = {|@words|
             cand azure-openai 'Azure OpenAI: a deployment proven at no token cost (and the SSE stream)'
             cand env 'Offline checks of this container (CA bundles, OpenSSL, DNS config, clock); exits 10 when one fails'
             cand explain 'Which layers can cause a client''s error message, and the command that tells them apart'
+            cand serve 'A Prometheus exporter (blackbox-style): /probe?target=URL&module=NAME, /metrics, /'
             cand completions 'Print a shell completion script to stdout'
             cand man 'Print the man page (roff) to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -205,6 +206,15 @@ set edit:completion:arg-completer[netdoctor] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'netdoctor;serve'= {
+            cand --listen 'The address to listen on (loopback unless told otherwise)'
+            cand --max-concurrent 'Probes in flight at most; over it, /probe answers 503'
+            cand --log-level 'Which probes are logged on stderr (one line each): error = netdoctor''s own faults, warn = failed probes too, info = every probe'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'netdoctor;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -225,6 +235,7 @@ set edit:completion:arg-completer[netdoctor] = {|@words|
             cand azure-openai 'Azure OpenAI: a deployment proven at no token cost (and the SSE stream)'
             cand env 'Offline checks of this container (CA bundles, OpenSSL, DNS config, clock); exits 10 when one fails'
             cand explain 'Which layers can cause a client''s error message, and the command that tells them apart'
+            cand serve 'A Prometheus exporter (blackbox-style): /probe?target=URL&module=NAME, /metrics, /'
             cand completions 'Print a shell completion script to stdout'
             cand man 'Print the man page (roff) to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -242,6 +253,8 @@ set edit:completion:arg-completer[netdoctor] = {|@words|
         &'netdoctor;help;env'= {
         }
         &'netdoctor;help;explain'= {
+        }
+        &'netdoctor;help;serve'= {
         }
         &'netdoctor;help;completions'= {
         }

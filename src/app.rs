@@ -53,6 +53,7 @@ pub fn main_entry() -> ExitCode {
         },
         Command::Env(args) => env(&args),
         Command::Explain(args) => explain(&args),
+        Command::Serve(args) => crate::serve::run(&args),
         Command::Completions { shell } => completions(shell),
         Command::Man => man_page(),
     })

@@ -7,7 +7,8 @@
 //! checked options of `probe::options`; `trust` loads the container's
 //! certificate stores; `diagnosis` is the code catalogue; `explain` maps a
 //! client's error text to the codes that can cause it; `report` holds the
-//! report model and the one printer; `duration` is shared by both sides.
+//! report model and the one printer; `serve` is the Prometheus exporter;
+//! `duration` is shared by both sides.
 
 pub mod diagnosis;
 mod distro;
@@ -22,6 +23,7 @@ mod probe;
 mod proxy;
 mod redact;
 mod report;
+mod serve;
 mod sites;
 mod sysroot;
 mod target;

@@ -42,13 +42,24 @@ use toml::Spanned;
 
 type Options = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
     #[serde(default)]
     defaults: Options,
     #[serde(default)]
     check: Vec<Options>,
+    /// Only for `netdoctor serve`; `run` ignores it.
+    #[serde(default)]
+    serve: ServeTable,
+}
+
+/// `[serve]`: the target hosts `/probe` may reach (globs).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ServeTable {
+    #[serde(default)]
+    allow: Vec<String>,
 }
 
 /// Keys of a `[[check]]` that are not `check` options.
@@ -114,14 +125,21 @@ impl Config {
 fn load(path: &Path) -> Result<Vec<Check>, UsageError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| UsageError(format!("cannot read check file {}: {e}", path.display())))?;
-    let loc = Locator {
-        file: path,
-        text: &text,
-    };
-    let raw: RawFile = toml::from_str(&text).map_err(|e| {
+    let raw = parse_raw(path, &text)?;
+    build_all(path, &text, &raw)
+}
+
+fn parse_raw(path: &Path, text: &str) -> Result<RawFile, UsageError> {
+    let loc = Locator { file: path, text };
+    toml::from_str(text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
         loc.error(offset, e.message())
-    })?;
+    })
+}
+
+/// Every check of a parsed file, validated.
+fn build_all(path: &Path, text: &str, raw: &RawFile) -> Result<Vec<Check>, UsageError> {
+    let loc = Locator { file: path, text };
     if raw.check.is_empty() {
         return Err(UsageError(format!(
             "{}: no [[check]] table",
@@ -385,6 +403,129 @@ fn clap_error(
     loc.error(offset, first)
 }
 
+/// The key of a preset check that takes the URL a `/probe?target=` gives.
+const PRESET_URL_KEYS: &[(&str, &str)] = &[
+    ("openai", "base-url"),
+    ("azure-openai", "endpoint"),
+    ("azure-speech", "endpoint"),
+];
+
+/// A check file kept for `netdoctor serve` (DESIGN "Serving metrics"): its
+/// `[[check]]` tables are the modules, rebuilt for each probe through the
+/// same path as `run` (with the probe's URL in place of the check's own),
+/// and `[serve] allow` lists the hosts a probe may reach.
+#[derive(Default)]
+pub(crate) struct ServeFile {
+    path: PathBuf,
+    text: String,
+    raw: RawFile,
+    /// The modules' names: the check's `name`, else its `url` or preset.
+    names: Vec<String>,
+    /// The URLs of the checks as written (presets: the targets they expand to).
+    own: Vec<url::Url>,
+}
+
+impl ServeFile {
+    /// Reads and checks a check file for `serve`: every check is built
+    /// once, so a broken file stops the server before it listens.
+    pub(crate) fn load(path: &Path) -> Result<Self, UsageError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| UsageError(format!("cannot read check file {}: {e}", path.display())))?;
+        let raw = parse_raw(path, &text)?;
+        let loc = Locator {
+            file: path,
+            text: &text,
+        };
+        // A file of `[defaults]` and `[serve]` alone serves `?target=` only.
+        let checks = if raw.check.is_empty() {
+            let known = option_names(&Cli::command(), "check");
+            validate_keys(&raw.defaults, &known, &[], &loc, "[defaults]")?;
+            Vec::new()
+        } else {
+            build_all(path, &text, &raw)?
+        };
+        let mut names = Vec::with_capacity(raw.check.len());
+        for entry in &raw.check {
+            let name = ["name", "url", "preset"]
+                .iter()
+                .find_map(|k| string_value(entry, k, &loc).ok().flatten())
+                .map_or_else(String::new, |(v, _)| v.to_owned());
+            names.push(name);
+        }
+        let own = checks.into_iter().map(|c| c.target.url).collect();
+        Ok(ServeFile {
+            path: path.to_path_buf(),
+            text,
+            raw,
+            names,
+            own,
+        })
+    }
+
+    /// The modules' names, in file order.
+    pub(crate) fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// `[serve] allow`: host globs.
+    pub(crate) fn allow(&self) -> &[String] {
+        &self.raw.serve.allow
+    }
+
+    /// Whether `url` is one of the checks' own URLs.
+    pub(crate) fn is_own_url(&self, url: &url::Url) -> bool {
+        self.own.iter().any(|u| u == url)
+    }
+
+    /// The checks of module `module` (an index into [`Self::names`]; none:
+    /// `[defaults]` alone), with `url` in place of the check's own URL.
+    pub(crate) fn checks(
+        &self,
+        module: Option<usize>,
+        url: Option<&str>,
+    ) -> Result<Vec<Check>, UsageError> {
+        let loc = Locator {
+            file: &self.path,
+            text: &self.text,
+        };
+        let base = self
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut entry = module
+            .and_then(|i| self.raw.check.get(i))
+            .cloned()
+            .unwrap_or_default();
+        let preset = string_value(&entry, "preset", &loc)?.map(|(p, _)| p.to_owned());
+        if let Some(url) = url {
+            let key = match &preset {
+                Some(p) => PRESET_URL_KEYS
+                    .iter()
+                    .find(|(name, _)| name == p)
+                    .map_or("url", |(_, key)| key),
+                None => "url",
+            };
+            let value = toml::Value::String(url.to_owned());
+            entry.remove(&Spanned::new(0..0, key.to_owned()));
+            entry.insert(
+                Spanned::new(0..0, key.to_owned()),
+                Spanned::new(0..0, value),
+            );
+        }
+        match preset {
+            Some(p) => preset_checks(&self.raw.defaults, &entry, &p, &base, &loc),
+            None => Ok(vec![one_check(
+                &self.raw.defaults,
+                &entry,
+                &base,
+                &loc,
+                module.unwrap_or(0),
+            )?]),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -397,5 +538,36 @@ mod tests {
         assert!(checks.len() >= 5, "presets expand into several targets");
         assert_eq!(last.expect, Expect::Code(Code::TcpTimeout));
         assert_eq!(last.probe.timeout, std::time::Duration::from_secs(3));
+    }
+
+    #[test]
+    fn serve_modules_take_the_probes_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("checks.toml");
+        std::fs::write(
+            &path,
+            "[defaults]\ntimeout = \"3s\"\n\
+             [[check]]\nname = \"plain\"\nurl = \"https://a.test/\"\ntimeout = \"2s\"\n\
+             [[check]]\nname = \"oai\"\npreset = \"openai\"\n\
+             [serve]\nallow = [\"*.test\"]\n",
+        )
+        .unwrap();
+        let file = ServeFile::load(&path).unwrap();
+        assert_eq!(file.names(), ["plain", "oai"]);
+        assert_eq!(file.allow(), ["*.test"]);
+        let own = file.checks(Some(0), None).unwrap();
+        assert!(file.is_own_url(&own[0].target.url));
+        let moved = file.checks(Some(0), Some("https://b.test/x")).unwrap();
+        assert_eq!(moved[0].target.url.as_str(), "https://b.test/x");
+        assert_eq!(moved[0].target.name.as_deref(), Some("plain"));
+        assert_eq!(moved[0].probe.timeout, std::time::Duration::from_secs(2));
+        let defaults = file.checks(None, Some("tcp://c.test:1")).unwrap();
+        assert_eq!(defaults[0].probe.timeout, std::time::Duration::from_secs(3));
+        let preset = file.checks(Some(1), Some("https://d.test/v1")).unwrap();
+        assert!(preset[0]
+            .target
+            .url
+            .as_str()
+            .starts_with("https://d.test/v1/"));
     }
 }

@@ -43,6 +43,8 @@ pub(crate) enum Command {
     Env(EnvArgs),
     /// Which layers can cause a client's error message, and the command that tells them apart
     Explain(ExplainArgs),
+    /// A Prometheus exporter (blackbox-style): /probe?target=URL&module=NAME, /metrics, /
+    Serve(ServeArgs),
     /// Print a shell completion script to stdout
     Completions {
         /// The shell to generate completions for
@@ -62,6 +64,34 @@ pub(crate) struct RunArgs {
 
     #[command(flatten)]
     pub(crate) output: OutputArgs,
+}
+
+/// `netdoctor serve [FILE]`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// The check file (TOML): its [[check]] tables are the modules, [serve] allow the targets
+    #[arg(value_name = "FILE")]
+    pub(crate) file: Option<PathBuf>,
+
+    /// The address to listen on (loopback unless told otherwise)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9116")]
+    pub(crate) listen: std::net::SocketAddr,
+
+    /// Probes in flight at most; over it, /probe answers 503
+    #[arg(long, value_name = "N", default_value_t = std::num::NonZeroUsize::new(64).unwrap_or(std::num::NonZeroUsize::MIN))]
+    pub(crate) max_concurrent: std::num::NonZeroUsize,
+
+    /// Which probes are logged on stderr (one line each): error = netdoctor's own faults, warn = failed probes too, info = every probe
+    #[arg(long, value_enum, default_value_t = LogLevel::Warn)]
+    pub(crate) log_level: LogLevel,
+}
+
+/// `netdoctor serve --log-level`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub(crate) enum LogLevel {
+    Error,
+    Warn,
+    Info,
 }
 
 /// How a run is reported and repeated (not per target).

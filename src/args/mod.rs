@@ -24,7 +24,7 @@
 //! module knows clap: the pipeline reads only the checked types of
 //! [`crate::probe::options`].
 
-mod checkfile;
+pub(crate) mod checkfile;
 pub(crate) mod config;
 pub(crate) mod flags;
 mod values;

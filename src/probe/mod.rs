@@ -37,7 +37,7 @@ use tcp::SocketOptions;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 pub use options::{Check, ConnectTo, Family, ProbeConfig, RequestSpec, ResolveEntry, ResolverAddr};
-pub use schedule::{run_all, NotRun, Observer, Runs, Schedule};
+pub use schedule::{run_all, run_all_with, NotRun, Observer, Runs, Schedule, TrustSource};
 
 /// A byte stream a stage can hand on (TCP or TLS over TCP).
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}

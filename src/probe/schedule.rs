@@ -53,6 +53,10 @@ pub enum NotRun {
 /// repeats short), or why there are none.
 pub type Runs = Result<Vec<TargetOutcome>, NotRun>;
 
+/// Where a run's trust stores come from when they outlive the run (`serve`
+/// loads them once for every probe): by the root and the `--cacert` files.
+pub type TrustSource = Arc<dyn Fn(&Sysroot, &[PathBuf]) -> Arc<TrustStores> + Send + Sync>;
+
 /// Probes every check, `jobs` at a time, and hands each check's runs to
 /// `done` as soon as they end (so in the order they end, with the check's
 /// index in the input).
@@ -60,12 +64,27 @@ pub async fn run_all<F>(
     checks: Vec<Check>,
     schedule: Schedule,
     observer: Option<Arc<dyn super::Observer>>,
+    done: F,
+) where
+    F: FnMut(usize, &Check, Runs),
+{
+    run_all_with(checks, schedule, observer, None, done).await;
+}
+
+/// [`run_all`], with the trust stores of `source` when given (else loaded
+/// for this run).
+pub async fn run_all_with<F>(
+    checks: Vec<Check>,
+    schedule: Schedule,
+    observer: Option<Arc<dyn super::Observer>>,
+    source: Option<TrustSource>,
     mut done: F,
 ) where
     F: FnMut(usize, &Check, Runs),
 {
     let jobs = schedule.jobs.max(1);
     let mut contexts = Contexts::new(schedule.started);
+    contexts.source = source;
     let mut queue = checks.into_iter().enumerate();
     let mut running = JoinSet::new();
     let mut in_flight: HashMap<Id, (usize, Check)> = HashMap::with_capacity(jobs);
@@ -148,6 +167,8 @@ struct Contexts {
     /// `check` command share one `Arc<ProbeConfig>`).
     live: Vec<Weak<Context>>,
     trust: TrustCache,
+    /// Stores that outlive the run, when the caller keeps them.
+    source: Option<TrustSource>,
 }
 
 impl Contexts {
@@ -156,6 +177,7 @@ impl Contexts {
             started,
             live: Vec::new(),
             trust: TrustCache::default(),
+            source: None,
         }
     }
 
@@ -167,9 +189,15 @@ impl Contexts {
             return ctx;
         }
         let trust = &mut self.trust;
-        let ctx = Arc::new(Context::new(cfg.clone(), self.started, |cacert| {
-            trust.get(&cfg.sysroot, cacert)
-        }));
+        let source = self.source.as_ref();
+        let ctx = Arc::new(Context::new(
+            cfg.clone(),
+            self.started,
+            |cacert| match source {
+                Some(source) => source(&cfg.sysroot, cacert),
+                None => trust.get(&cfg.sysroot, cacert),
+            },
+        ));
         self.live.push(Arc::downgrade(&ctx));
         ctx
     }

@@ -34,6 +34,7 @@ mod revocation;
 mod run;
 mod runtime_stores;
 mod secrets;
+mod serve;
 mod snapshots;
 mod stream;
 mod strict;
