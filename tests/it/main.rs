@@ -29,6 +29,7 @@ mod limits;
 mod many;
 mod presets;
 mod prometheus;
+mod prometheus_tier;
 mod proxy;
 mod revocation;
 mod run;
