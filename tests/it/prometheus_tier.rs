@@ -1,5 +1,6 @@
 //! The Prometheus tier: the example configuration of `examples/prometheus/`
-//! checked by Debian's `promtool check config` / `check rules`, and a real
+//! checked by Debian's `promtool check config` / `check rules` (and its
+//! rules by `promtool test rules` on synthetic series), and a real
 //! Prometheus (Debian's `prometheus`) scraping a real `netdoctor serve` with
 //! that example's multi-target relabelling and alerting rules, against an
 //! expired-certificate fixture on loopback — the stored series and the
@@ -46,16 +47,16 @@ fn installed(tool: &str) -> bool {
     found
 }
 
-/// `promtool check WHAT FILE` succeeds; its output is the panic message.
-fn promtool(what: &str, file: &Path) {
+/// `promtool VERB WHAT FILE` succeeds; its output is the panic message.
+fn promtool(verb: &str, what: &str, file: &Path) {
     let out = Command::new("promtool")
-        .args(["check", what])
+        .args([verb, what])
         .arg(file)
         .output()
         .expect("promtool runs");
     assert!(
         out.status.success(),
-        "promtool check {what} {}: {}{}",
+        "promtool {verb} {what} {}: {}{}",
         file.display(),
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
@@ -68,8 +69,10 @@ fn promtool_accepts_the_example_config_and_rules() {
         return;
     }
     // `check config` also checks the rule files it names (rules.yml).
-    promtool("config", &examples().join("prometheus.yml"));
-    promtool("rules", &examples().join("rules.yml"));
+    promtool("check", "config", &examples().join("prometheus.yml"));
+    promtool("check", "rules", &examples().join("rules.yml"));
+    // The alerts, their labels and annotations, on synthetic series.
+    promtool("test", "rules", &examples().join("rules_test.yml"));
 }
 
 /// Starts `netdoctor serve FILE --listen 127.0.0.1:0` and reads the port
