@@ -76,7 +76,7 @@ impl Series {
     /// The facts the metrics need of `r`.
     pub fn of(r: &TargetReport) -> Self {
         let mut s = Series {
-            success: r.ok,
+            success: r.met,
             seconds: seconds(r.stages.iter().filter_map(|st| st.duration_ms).sum()),
             failure: r.diagnosis.as_ref().map(|d| (d.layer, d.code)),
             ..Series::default()
@@ -149,9 +149,13 @@ impl Series {
         self.part(Part::Target).unwrap_or_default()
     }
 
-    /// The labels every series of this target carries.
-    fn labels(&self) -> Labels<'_> {
-        let mut labels = vec![("target", Cow::Borrowed(self.target()))];
+    /// The labels every series of this target carries (`target` left out
+    /// in a `/probe` answer: Prometheus labels the scrape itself).
+    fn labels(&self, probe: bool) -> Labels<'_> {
+        let mut labels = Vec::with_capacity(2);
+        if !probe {
+            labels.push(("target", Cow::Borrowed(self.target())));
+        }
         if let Some(check) = self.part(Part::Check) {
             labels.push(("check", Cow::Borrowed(check)));
         }
@@ -224,8 +228,34 @@ pub fn write(series: Vec<Series>, out: &mut dyn FnMut(&str)) {
             ))
         })
         .collect();
+    encode(
+        Exposition {
+            series,
+            probe: false,
+        },
+        out,
+    );
+}
+
+/// The answer of `netdoctor serve`'s `/probe`: the same metrics for the
+/// targets of one probe (one, or a preset's few, told apart by `check`),
+/// without the `target` label — Prometheus labels the scrape with its
+/// `instance` — and blackbox_exporter's `probe_success` and
+/// `probe_duration_seconds` as one series each: every target met its
+/// expectation; the longest target's time.
+pub fn write_probe(series: Vec<Series>, out: &mut dyn FnMut(&str)) {
+    encode(
+        Exposition {
+            series,
+            probe: true,
+        },
+        out,
+    );
+}
+
+fn encode(exposition: Exposition, out: &mut dyn FnMut(&str)) {
     let mut registry = Registry::default();
-    registry.register_collector(Box::new(Exposition(series)));
+    registry.register_collector(Box::new(exposition));
     // The sink never fails, nor does the encoder with it.
     let _ = prometheus_client::encoding::prometheus_text::encode(&mut Sink(out), &registry);
 }
@@ -242,7 +272,11 @@ impl fmt::Write for Sink<'_> {
 
 /// The targets' series as one `prometheus-client` collector.
 #[derive(Debug)]
-struct Exposition(Vec<Series>);
+struct Exposition {
+    series: Vec<Series>,
+    /// A `/probe` answer (see [`write_probe`]).
+    probe: bool,
+}
 
 /// A series' labels.
 type Labels<'a> = Vec<(&'static str, Cow<'a, str>)>;
@@ -265,7 +299,7 @@ impl Exposition {
         I: IntoIterator<Item = Sample<'a, V>>,
     {
         let mut samples = self
-            .0
+            .series
             .iter()
             .flat_map(|s| each(s).into_iter().map(move |sample| (s, sample)))
             .peekable();
@@ -274,7 +308,7 @@ impl Exposition {
         }
         let mut metric = enc.encode_descriptor(name, help, None, MetricType::Gauge)?;
         for (s, (extra, value)) in samples {
-            let mut labels = s.labels();
+            let mut labels = s.labels(self.probe);
             labels.extend(extra);
             ConstGauge::new(value).encode(metric.encode_family(&labels)?)?;
         }
@@ -285,17 +319,35 @@ impl Exposition {
     fn probe(&self, enc: &mut DescriptorEncoder) -> fmt::Result {
         let success = |s: &Series| Some((Vec::new(), i64::from(s.success)));
         let seconds = |s: &Series| Some((Vec::new(), s.seconds));
-        let ok_help = "1 when the target passed every stage (warnings allowed), else 0";
+        let ok_help = "1 when the target met its expectation (by default: it passed every stage, warnings allowed), else 0";
         let seconds_help = "Seconds the probe's stages took";
         self.family(enc, "netdoctor_probe_success", ok_help, success)?;
-        self.family(enc, "probe_success", ok_help, success)?;
         self.family(
             enc,
             "netdoctor_probe_duration_seconds",
             seconds_help,
             seconds,
         )?;
+        if self.probe {
+            return self.blackbox(enc, ok_help, seconds_help);
+        }
+        self.family(enc, "probe_success", ok_help, success)?;
         self.family(enc, "probe_duration_seconds", seconds_help, seconds)
+    }
+
+    /// blackbox_exporter's two series of one probe, whatever its targets.
+    fn blackbox(&self, enc: &mut DescriptorEncoder, ok: &str, secs: &str) -> fmt::Result {
+        if self.series.is_empty() {
+            return Ok(());
+        }
+        let met = self.series.iter().all(|s| s.success);
+        let longest = self.series.iter().map(|s| s.seconds).fold(0.0, f64::max);
+        let no_labels: Labels<'_> = Vec::new();
+        let mut metric = enc.encode_descriptor("probe_success", ok, None, MetricType::Gauge)?;
+        ConstGauge::new(i64::from(met)).encode(metric.encode_family(&no_labels)?)?;
+        let mut metric =
+            enc.encode_descriptor("probe_duration_seconds", secs, None, MetricType::Gauge)?;
+        ConstGauge::new(longest).encode(metric.encode_family(&no_labels)?)
     }
 
     /// Why the probe failed, its warnings, and its stages.

@@ -134,6 +134,7 @@ async fn probe_route(state: &Arc<State>, req: &Request<Incoming>) -> Reply {
     state.metrics.in_flight().inc();
     let guard = InFlight(state);
     let started = Instant::now();
+    let env = state.fresh_env();
     let reports = probe::run(state, &plan).await;
     drop(guard);
     probe::record(state, &plan, &reports, started.elapsed().as_secs_f64());
@@ -141,19 +142,14 @@ async fn probe_route(state: &Arc<State>, req: &Request<Incoming>) -> Reply {
         let mut body = String::new();
         let texts: Vec<String> = reports.iter().map(crate::report::json::target).collect();
         let met = reports.iter().all(|r| r.met);
-        crate::report::json::document(
-            met,
-            &state.env,
-            texts.iter().map(String::as_str),
-            &mut |t| {
-                body.push_str(t);
-            },
-        );
+        crate::report::json::document(met, &env, texts.iter().map(String::as_str), &mut |t| {
+            body.push_str(t);
+        });
         reply(StatusCode::OK, "application/json", body)
     } else {
         reply(
             StatusCode::OK,
-            metrics::CONTENT_TYPE,
+            metrics::PROBE_CONTENT_TYPE,
             metrics::render_probe(&reports),
         )
     }

@@ -3,11 +3,8 @@
 //! refusals by status, probes in flight, probe durations) and the metrics
 //! of one probe ([`render_probe`], the answer of `/probe`).
 //!
-//! [`render_probe`] is the seam with `--format prometheus`
-//! (`report::prometheus`, written on another branch): when that lands,
-//! its renderer replaces this function's interim body, which says only
-//! `probe_success` and `probe_duration_seconds` (blackbox_exporter's
-//! names) and their `netdoctor_` twins.
+//! [`render_probe`] answers with the renderer of `--format prometheus`
+//! (`report::prometheus`) in its `/probe` form.
 
 use crate::report::TargetReport;
 use prometheus_client::encoding::text::encode;
@@ -16,12 +13,13 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
-use std::sync::atomic::AtomicU64;
 
-/// The content type of prometheus-client's text encoding (OpenMetrics).
+/// The content type of prometheus-client's text encoding (OpenMetrics):
+/// `/metrics`.
 pub(crate) const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-type FloatGauge = Gauge<f64, AtomicU64>;
+/// The content type of the Prometheus text format 0.0.4: `/probe`.
+pub(crate) const PROBE_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// The exporter's own metrics, served at `/metrics`.
 pub(crate) struct Exporter {
@@ -116,32 +114,16 @@ pub(crate) fn code(reports: &[TargetReport]) -> String {
         .unwrap_or_else(|| "none".to_owned())
 }
 
-/// The metrics of one probe (the targets of one module), for `/probe`.
-///
-/// Interim body, until `report::prometheus` lands: `probe_success` and
-/// `probe_duration_seconds` (the sum of the targets' stage times) and the
-/// same as `netdoctor_probe_success` / `netdoctor_probe_duration_seconds`.
+/// The metrics of one probe (the targets of one module), for `/probe`:
+/// every metric of `--format prometheus` ([`crate::report::prometheus`]),
+/// without the `target` label, and blackbox_exporter's `probe_success` and
+/// `probe_duration_seconds` as one series each.
 pub(crate) fn render_probe(reports: &[TargetReport]) -> String {
-    let ok = i64::from(success(reports));
-    let seconds: f64 = reports.iter().map(|r| r.brief().seconds).sum();
-    let mut registry = Registry::default();
-    for prefix in ["", "netdoctor_"] {
-        let success = Gauge::<i64>::default();
-        success.set(ok);
-        registry.register(
-            format!("{prefix}probe_success"),
-            "Whether the probe met its expectation",
-            success,
-        );
-        let duration = FloatGauge::default();
-        duration.set(seconds);
-        registry.register(
-            format!("{prefix}probe_duration_seconds"),
-            "How long the probe took",
-            duration,
-        );
-    }
+    let series = reports
+        .iter()
+        .map(crate::report::prometheus::Series::of)
+        .collect();
     let mut out = String::new();
-    let _ = encode(&mut out, &registry);
+    crate::report::prometheus::write_probe(series, &mut |piece| out.push_str(piece));
     out
 }

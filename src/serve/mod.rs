@@ -10,9 +10,10 @@
 //! - [`page`]: the landing page and the last probes;
 //! - [`log`]: one line per probe on stderr.
 //!
-//! The trust stores and the container look are loaded once, when the
-//! server starts, and shared by every probe (refreshing them when their
-//! files change is still to do: SERVE-STATUS.md).
+//! The trust stores and the container look are loaded once and shared by
+//! every probe; at most once a second a probe checks the image's CA files
+//! (a [`crate::trust::Stamp`]), and when one changed — a new CA in the
+//! image, a rotated bundle, a new certifi — both are read afresh.
 
 mod allow;
 mod http;
@@ -26,10 +27,14 @@ use crate::args::checkfile::ServeFile;
 use crate::args::flags::{LogLevel, ServeArgs};
 use crate::env::EnvReport;
 use crate::sysroot::Sysroot;
-use crate::trust::TrustStores;
+use crate::trust::{Stamp, TrustStores};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How often a probe may check the image's CA files for a change.
+const FRESHNESS: Duration = Duration::from_secs(1);
 
 /// Worker threads of the server: one per core, at most this many.
 const MAX_WORKERS: usize = 8;
@@ -38,11 +43,20 @@ const MAX_WORKERS: usize = 8;
 /// (the check file names a bounded set of `--cacert` lists).
 type Stores = Mutex<Vec<(Sysroot, Vec<PathBuf>, Arc<TrustStores>)>>;
 
+/// The container look and what the image's CA files looked like when the
+/// stores and the look were read.
+struct Image {
+    env: Arc<EnvReport>,
+    stamps: Vec<Stamp>,
+    checked: Instant,
+}
+
 /// What every request shares.
 pub(crate) struct State {
     file: ServeFile,
-    /// The container look, taken once (the `env` of JSON reports).
-    env: EnvReport,
+    sysroot: Sysroot,
+    /// The container look (the `env` of JSON reports) and its freshness.
+    image: Mutex<Image>,
     stores: Arc<Stores>,
     metrics: metrics::Exporter,
     history: page::History,
@@ -52,6 +66,44 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// The stamps of every store in use (the image's and each module's
+    /// `--cacert` list).
+    fn stamps(&self) -> Vec<Stamp> {
+        let base = TrustStores::load(&self.sysroot, &[]).stamp();
+        let list = self
+            .stores
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        std::iter::once(base)
+            .chain(list.iter().map(|(_, _, s)| s.stamp()))
+            .collect()
+    }
+
+    /// The container look, after reading the image afresh when its CA
+    /// files changed (checked at most once per [`FRESHNESS`]).
+    fn fresh_env(&self) -> Arc<EnvReport> {
+        let mut image = self
+            .image
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if image.checked.elapsed() < FRESHNESS {
+            return image.env.clone();
+        }
+        image.checked = Instant::now();
+        let stamps = self.stamps();
+        if stamps != image.stamps {
+            crate::trust::forget();
+            self.stores
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clear();
+            image.env = Arc::new(look(&self.sysroot));
+            image.stamps = self.stamps();
+            log::always("info: the image's CA files changed: trust stores and the container look read afresh");
+        }
+        image.env.clone()
+    }
+
     /// The probes' trust stores: loaded on first use, then kept.
     fn trust_source(&self) -> crate::probe::TrustSource {
         let stores = self.stores.clone();
@@ -67,6 +119,12 @@ impl State {
             s
         })
     }
+}
+
+/// The container look at the image under `sysroot`.
+fn look(sysroot: &Sysroot) -> EnvReport {
+    let trust = TrustStores::load(sysroot, &[]);
+    crate::env::inspect(sysroot, &trust, crate::env::Depth::Quick)
 }
 
 /// `netdoctor serve`: loads the file, binds, serves until killed. Returns
@@ -97,11 +155,15 @@ pub(crate) fn run(args: &ServeArgs) -> u8 {
         }
     };
     let sysroot = Sysroot::from_env();
-    let trust = TrustStores::load(&sysroot, &[]);
-    let env = crate::env::inspect(&sysroot, &trust, crate::env::Depth::Quick);
+    let image = Image {
+        env: Arc::new(look(&sysroot)),
+        stamps: vec![TrustStores::load(&sysroot, &[]).stamp()],
+        checked: Instant::now(),
+    };
     let state = Arc::new(State {
         file,
-        env,
+        sysroot,
+        image: Mutex::new(image),
         stores: Arc::default(),
         metrics: metrics::Exporter::new(),
         history: page::History::default(),

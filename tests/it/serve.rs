@@ -192,11 +192,32 @@ fn healthy_probes_metrics_and_page() {
     assert_eq!(status, 200, "{body}");
     let probe = samples(&body);
     assert_eq!(value(&probe, "probe_success", &[]), Some(1.0), "{body}");
+    // The metrics of --format prometheus, without `target` (Prometheus
+    // labels the scrape), the module's check named.
     assert_eq!(
-        value(&probe, "netdoctor_probe_success", &[]),
+        value(&probe, "netdoctor_probe_success", &[("check", "good")]),
         Some(1.0),
         "{body}"
     );
+    assert_eq!(
+        value(
+            &probe,
+            "netdoctor_stage_status",
+            &[
+                ("check", "good"),
+                ("layer", "certificate"),
+                ("status", "pass")
+            ]
+        ),
+        Some(1.0),
+        "{body}"
+    );
+    assert_eq!(
+        value(&probe, "netdoctor_http_status_code", &[("check", "good")]),
+        Some(200.0),
+        "{body}"
+    );
+    assert!(!body.contains("target="), "{body}");
     assert!(value(&probe, "probe_duration_seconds", &[]).is_some_and(|d| d > 0.0));
 
     // `module` alone runs the check as written; `target` alone, [defaults].
@@ -361,4 +382,38 @@ fn over_max_concurrent_is_503_and_the_scrape_timeout_bounds_the_probe() {
     );
     // 2.5 s less the 0.5 s margin; well under the check's own 20 s.
     assert!(took < Duration::from_secs(10), "{took:?}");
+}
+
+/// A CA given to a module that changes on disk (a rotated bundle) is read
+/// afresh: the same probe fails before the change and passes after it,
+/// with no restart.
+#[test]
+fn a_changed_ca_file_is_read_afresh_without_a_restart() {
+    let server = TlsServer::new(&pki().good(GOOD_NAMES)).http(Response::ok());
+    let (dir, file) = good_file(server.port());
+    let other = crate::support::pki::Pki::new();
+    std::fs::write(dir.path().join("root.pem"), other.root_pem()).unwrap();
+    let exporter = Exporter::start(&file, &[]);
+    let (status, body) = exporter.get("/probe?module=good");
+    let probe = samples(&body);
+    assert_eq!(
+        (status, value(&probe, "probe_success", &[])),
+        (200, Some(0.0)),
+        "{body}"
+    );
+    std::fs::write(dir.path().join("root.pem"), pki().root_pem()).unwrap();
+    // Checked at most once a second: a bounded wait, never a timed assert.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (status, body) = exporter.get("/probe?module=good");
+        if value(&samples(&body), "probe_success", &[]) == Some(1.0) {
+            assert_eq!(status, 200);
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new CA file was never read: {body}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
 }
