@@ -254,18 +254,22 @@ fn a_real_prometheus_stores_why_the_probe_failed() {
     });
 }
 
-/// Queries Prometheus every half second until every expectation holds;
-/// panics after [`PATIENCE`] with what is still missing and `context()`.
+/// Queries Prometheus every half second until every expectation holds
+/// (then prints what it answered); panics after [`PATIENCE`] with what is
+/// still missing and `context()`.
 fn wait_for(web: u16, wanted: &[(String, &str)], context: impl Fn() -> String) {
     let started = Instant::now();
     loop {
-        let missing = wanted
+        let answers: Vec<_> = wanted.iter().map(|(q, v)| (q, *v, query(web, q))).collect();
+        let missing = answers
             .iter()
-            .map(|(q, v)| (q, *v, query(web, q)))
             .filter(|(_, v, got)| !(got.len() == 1 && got[0].1 == *v))
             .map(|(q, v, got)| format!("{q} = {v}: got {got:?}"))
             .collect::<Vec<_>>();
         if missing.is_empty() {
+            for (q, _, got) in &answers {
+                eprintln!("{q} -> {} {}", got[0].0, got[0].1);
+            }
             return;
         }
         assert!(
