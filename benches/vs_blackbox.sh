@@ -103,6 +103,7 @@ http {
     server_name bench.test;
     ssl_certificate $work/chain.pem;
     ssl_certificate_key $work/leaf.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
     default_type text/plain;
     location / { return 200 "ok\n"; }
   }
@@ -164,7 +165,7 @@ echo "date:   $(date -u +%FT%TZ); $(nproc) cores, $(sed -n 's/^model name[[:spac
 echo "tools:  $("$bin" --version); blackbox_exporter $("$blackbox" --version 2>&1 | sed -n 's/.*version \([^ ]*\) .*/\1/p;q'); $(nginx -v 2>&1 | cut -d' ' -f3)"
 echo "load:   $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) before the runs"
 python3 - "$n" "$c" "$port" "$nd_port" "$nd_pid" "$bb_port" "$bb_pid" <<'PY'
-import http.client, os, sys, threading, time
+import http.client, os, re, sys, threading, time
 n, c, port, nd_port, nd_pid, bb_port, bb_pid = map(int, sys.argv[1:])
 TICK = os.sysconf("SC_CLK_TCK")
 exporters = {
@@ -191,6 +192,12 @@ def peak_rss_mb(pid):
     return float("nan")
 
 
+def client_cpu():
+    """user+sys CPU seconds of this client so far (it shares the 2 cores)."""
+    t = os.times()
+    return t.user + t.system
+
+
 def succeeded(status, body):
     if status != 200:
         return False
@@ -203,8 +210,8 @@ def succeeded(status, body):
 def fire(name, count):
     """`count` probes at `name` over c keep-alive connections.
 
-    Returns wall seconds, exporter CPU seconds, failures and one failed
-    answer (for the message)."""
+    Returns wall seconds, exporter CPU seconds, client CPU seconds,
+    failures and one failed answer (for the message)."""
     eport, pid, path = exporters[name]
     left = [count]
     lock = threading.Lock()
@@ -232,48 +239,66 @@ def fire(name, count):
         conn.close()
 
     threads = [threading.Thread(target=worker) for _ in range(c)]
-    cpu0, t0 = cpu(pid), time.perf_counter()
+    cpu0, mine0, t0 = cpu(pid), client_cpu(), time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return time.perf_counter() - t0, cpu(pid) - cpu0, fails[0], sample[0]
+    wall, mine = time.perf_counter() - t0, client_cpu() - mine0
+    return wall, cpu(pid) - cpu0, mine, fails[0], sample[0]
 
 
 warm = min(200, n)
 for name in exporters:
-    _, _, f, s = fire(name, warm)
+    _, _, _, f, s = fire(name, warm)
     if f == warm:
         sys.exit(f"vs_blackbox.sh: every warm-up probe of {name} failed; one answer:\n"
                  f"{s[0]} {s[1].decode('utf-8', 'replace')}")
+
+
+def get(eport, path):
+    conn = http.client.HTTPConnection("127.0.0.1", eport, timeout=30)
+    conn.request("GET", path, headers=HEADERS)
+    body = conn.getresponse().read().decode("utf-8", "replace")
+    conn.close()
+    return body
+
+
+# What each negotiated with nginx (the same TLS for both, or the figures lie).
+nd_tls = re.search(r"TLSv1\.\d", get(nd_port, exporters["netdoctor"][2] + "&format=json"))
+bb_tls = re.search(r'probe_tls_version_info\{version="([^"]+)"', get(bb_port, exporters["blackbox"][2]))
+print(f"TLS:    netdoctor {nd_tls[0] if nd_tls else '?'}, blackbox {bb_tls[1] if bb_tls else '?'}"
+      " (nginx offers TLS 1.2 and 1.3; both verify leaf <- intermediate <- root.pem, bench.test)")
 halves = (n // 2, n - n // 2)
-res = {name: [0.0, 0.0, 0, None] for name in exporters}
+res = {name: [0.0, 0.0, 0.0, 0, None] for name in exporters}
 for name, count in (("netdoctor", halves[0]), ("blackbox", halves[0]),
                     ("blackbox", halves[1]), ("netdoctor", halves[1])):
-    wall, used, fails, sample = fire(name, count)
+    wall, used, mine, fails, sample = fire(name, count)
     r = res[name]
     r[0] += wall
     r[1] += used
-    r[2] += fails
-    r[3] = r[3] or sample
+    r[2] += mine
+    r[3] += fails
+    r[4] = r[4] or sample
 
 print(f"probes: {n} per exporter at concurrency {c} (after {warm} warm-up probes each);"
       f" CPU from /proc/PID/stat, {TICK} ticks/s")
-print(f"{'':<10} {'probes/s':>9} {'CPU ms/probe':>13} {'peak RSS MB':>12} {'failures':>9}")
+print(f"{'':<10} {'probes/s':>9} {'CPU ms/probe':>13} {'peak RSS MB':>12} {'failures':>9}"
+      f" {'client CPU ms/probe':>20}")
 rate, per = {}, {}
-for name, (wall, used, fails, _) in res.items():
+for name, (wall, used, mine, fails, _) in res.items():
     rate[name], per[name] = n / wall, used / n * 1e3
     print(f"{name:<10} {rate[name]:>9.0f} {per[name]:>13.3f}"
-          f" {peak_rss_mb(exporters[name][1]):>12.1f} {fails:>9}")
+          f" {peak_rss_mb(exporters[name][1]):>12.1f} {fails:>9} {mine / n * 1e3:>20.3f}")
 rr, cr = rate["netdoctor"] / rate["blackbox"], per["netdoctor"] / per["blackbox"]
 print(f"{'ratio':<10} {rr:>9.2f} {cr:>13.2f}   netdoctor/blackbox"
       f" (targets: rate >= 1.00 {'met' if rr >= 1 else 'MISSED'},"
       f" CPU <= 1.00 {'met' if cr <= 1 else 'MISSED'})")
 print(f"load:   {' '.join(open('/proc/loadavg').read().split()[:3])} after the runs")
-bad = [name for name, r in res.items() if r[2]]
+bad = [name for name, r in res.items() if r[3]]
 for name in bad:
-    status, body = res[name][3]
-    print(f"{name}: {res[name][2]} of {n} probes failed; one answer: {status}\n"
+    status, body = res[name][4]
+    print(f"{name}: {res[name][3]} of {n} probes failed; one answer: {status}\n"
           f"{body.decode('utf-8', 'replace')}", file=sys.stderr)
 sys.exit(1 if bad else 0)
 PY
