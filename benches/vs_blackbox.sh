@@ -2,8 +2,8 @@
 # Benchmark: `netdoctor serve` against Debian's prometheus-blackbox-exporter
 # probing the same loopback HTTPS target in the same run (issue 13).
 #
-# nginx serves `return 200 "ok\n"` over TLS with an openssl-made EC P-256
-# chain (root -> intermediate -> leaf, leaf for bench.test), as in
+# nginx serves `return 200 "ok\n"` over TLS 1.2/1.3 with an openssl-made EC
+# P-256 chain (root -> intermediate -> leaf, leaf for bench.test), as in
 # vs_curl.sh. Both exporters verify that chain against root.pem and the name
 # bench.test, and connect to 127.0.0.1:
 #   - netdoctor: a check file whose [defaults] say `cacert = "root.pem"` and
@@ -16,12 +16,13 @@
 # SSL_CERT_* variables, a plain container's). A Python client (C threads,
 # one HTTP/1.1 keep-alive connection each, sending Prometheus'
 # X-Prometheus-Scrape-Timeout-Seconds: 10) fires the probes: after a warm-up,
-# N probes at each exporter in four halves, netdoctor/blackbox/blackbox/
-# netdoctor (N/2 each), so drift in the machine's load hits both alike.
-# Prints, for each: probes per second (N over the wall time of its halves),
-# the exporter's user+sys CPU per probe (/proc/PID/stat utime+stime around
-# each half, over N), its peak RSS, failures (every answer must be 200 with
-# `probe_success 1`), and the ratios netdoctor/blackbox.
+# N probes at each exporter in four rounds of N/2, netdoctor/blackbox/
+# blackbox/netdoctor, so drift in the machine's load hits both alike.
+# Prints the TLS version each negotiated, then for each: probes per second
+# (N over the wall time of its two rounds), the exporter's user+sys CPU per
+# probe (/proc/PID/stat utime+stime around each round, over N), its peak RSS, failures (every answer must be 200 with
+# `probe_success 1`; any failure: exit 1), the client's own CPU per probe
+# (it shares the cores), and the ratios netdoctor/blackbox.
 # Targets: probe rate ratio >= 1, CPU per probe ratio <= 1.
 #
 #   benches/vs_blackbox.sh [N] [C]   (default 2000 probes, concurrency 4; needs
