@@ -281,3 +281,39 @@ fn wait_for(web: u16, wanted: &[(String, &str)], context: impl Fn() -> String) {
         std::thread::sleep(Duration::from_millis(500));
     }
 }
+
+/// The check file in the Kubernetes example's ConfigMap is one `netdoctor
+/// serve` starts with (it refuses a bad file before it listens), and the
+/// Probe asks for a module that file has.
+#[test]
+fn the_kubernetes_examples_check_file_starts_the_exporter() {
+    let manifest = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/kubernetes/netdoctor.yaml"),
+    )
+    .expect("the Kubernetes example");
+    let start = manifest
+        .find("checks.toml: |\n")
+        .expect("a ConfigMap with checks.toml")
+        + "checks.toml: |\n".len();
+    let toml: String = manifest[start..]
+        .lines()
+        .take_while(|l| l.is_empty() || l.starts_with("    "))
+        .map(|l| format!("{}\n", l.get(4..).unwrap_or("")))
+        .collect();
+    let module = manifest
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("module: "))
+        .expect("the Probe's module");
+    assert!(
+        toml.contains(&format!("name = \"{module}\"")),
+        "the Probe's module {module} is not a check of the ConfigMap:\n{toml}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("checks.toml");
+    std::fs::write(&file, &toml).unwrap();
+    let (_exporter, port) = serve(&file);
+    assert_eq!(
+        get(port, "/-/healthy").map(|b| b.trim().to_owned()),
+        Some("OK".to_owned())
+    );
+}
