@@ -295,11 +295,14 @@ fn the_kubernetes_examples_check_file_starts_the_exporter() {
         .find("checks.toml: |\n")
         .expect("a ConfigMap with checks.toml")
         + "checks.toml: |\n".len();
-    let toml: String = manifest[start..]
+    let mut toml = String::new();
+    for line in manifest[start..]
         .lines()
         .take_while(|l| l.is_empty() || l.starts_with("    "))
-        .map(|l| format!("{}\n", l.get(4..).unwrap_or("")))
-        .collect();
+    {
+        toml.push_str(line.get(4..).unwrap_or(""));
+        toml.push('\n');
+    }
     let module = manifest
         .lines()
         .find_map(|l| l.trim().strip_prefix("module: "))
