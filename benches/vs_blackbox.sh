@@ -32,6 +32,8 @@
 #   BLACKBOX=/path/to/blackbox_exporter benches/vs_blackbox.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=benches/lib.sh
+. benches/lib.sh
 n=${1:-2000}
 c=${2:-4}
 if ! [[ $n =~ ^[0-9]+$ && $c =~ ^[0-9]+$ ]] || ((n < 2 || c < 1)); then
@@ -60,18 +62,7 @@ work=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work"
-ec=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
-openssl req -x509 "${ec[@]}" -days 2 -subj "/CN=Bench Root" \
-  -keyout root.key -out root.pem 2>/dev/null
-printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n' > ca.cnf
-openssl req "${ec[@]}" -subj "/CN=Bench Intermediate" -keyout ca.key -out ca.csr 2>/dev/null
-openssl x509 -req -in ca.csr -CA root.pem -CAkey root.key -CAcreateserial \
-  -days 2 -extfile ca.cnf -out ca.pem 2>/dev/null
-printf 'subjectAltName=DNS:bench.test\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\nauthorityKeyIdentifier=keyid\n' > leaf.cnf
-openssl req "${ec[@]}" -subj "/CN=bench.test" -keyout leaf.key -out leaf.csr 2>/dev/null
-openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
-  -days 2 -extfile leaf.cnf -out leaf.pem 2>/dev/null
-cat leaf.pem ca.pem > chain.pem
+bench_pki
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -85,31 +76,7 @@ wait_port() {
 }
 
 port=$(free_port)
-mkdir -p tmp
-cat > nginx.conf <<EOF
-daemon off;
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work/tmp/body;
-  proxy_temp_path $work/tmp/proxy;
-  fastcgi_temp_path $work/tmp/fastcgi;
-  uwsgi_temp_path $work/tmp/uwsgi;
-  scgi_temp_path $work/tmp/scgi;
-  server {
-    listen 127.0.0.1:$port ssl;
-    server_name bench.test;
-    ssl_certificate $work/chain.pem;
-    ssl_certificate_key $work/leaf.key;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    default_type text/plain;
-    location / { return 200 "ok\n"; }
-  }
-}
-EOF
+bench_nginx_conf "$work" "$port" "ssl_protocols TLSv1.2 TLSv1.3;"
 nginx -p "$work" -e "$work/error.log" -c "$work/nginx.conf" &
 pids+=($!)
 wait_port "$port" nginx error.log

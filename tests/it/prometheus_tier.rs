@@ -7,9 +7,10 @@
 //! alerts read back through Prometheus' HTTP API. Without the binaries,
 //! `support::skip` says so.
 
+use crate::serve::Exporter;
 use crate::support::{closed_port, pki, Response, TlsServer, GOOD_NAMES};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -73,35 +74,6 @@ fn promtool_accepts_the_example_config_and_rules() {
     promtool("check", "rules", &examples().join("rules.yml"));
     // The alerts, their labels and annotations, on synthetic series.
     promtool("test", "rules", &examples().join("rules_test.yml"));
-}
-
-/// Starts `netdoctor serve FILE --listen 127.0.0.1:0` and reads the port
-/// it reports on stderr (the rest of stderr is drained, unread).
-fn serve(file: &Path) -> (Killed, u16) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_netdoctor"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .arg("serve")
-        .arg(file)
-        .args(["--listen", "127.0.0.1:0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("netdoctor serve starts");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr"));
-    let mut first = String::new();
-    lines
-        .read_line(&mut first)
-        .expect("netdoctor serve says where");
-    let port = first
-        .trim()
-        .trim_end_matches('/')
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {first:?}"));
-    std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
-    (Killed(child), port)
 }
 
 /// The example prometheus.yml made to point at this test's exporter and
@@ -222,7 +194,8 @@ fn a_real_prometheus_stores_why_the_probe_failed() {
         ),
     )
     .unwrap();
-    let (_exporter, exporter_port) = serve(&checks);
+    let exporter = Exporter::start(&checks, &[]);
+    let exporter_port = exporter.port;
 
     let config = dir.path().join("prometheus.yml");
     std::fs::write(&config, config_from_example(exporter_port, &target)).unwrap();
@@ -314,7 +287,8 @@ fn the_kubernetes_examples_check_file_starts_the_exporter() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("checks.toml");
     std::fs::write(&file, &toml).unwrap();
-    let (_exporter, port) = serve(&file);
+    let exporter = Exporter::start(&file, &[]);
+    let port = exporter.port;
     assert_eq!(
         get(port, "/-/healthy").map(|b| b.trim().to_owned()),
         Some("OK".to_owned())

@@ -17,9 +17,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A running `netdoctor serve`, killed on drop.
-struct Exporter {
+pub(crate) struct Exporter {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     stderr: Arc<Mutex<String>>,
 }
 
@@ -33,7 +33,7 @@ impl Drop for Exporter {
 impl Exporter {
     /// Starts `netdoctor serve FILE --listen 127.0.0.1:0 EXTRA…` and reads
     /// the port it reports on stderr.
-    fn start(file: &Path, extra: &[&str]) -> Exporter {
+    pub(crate) fn start(file: &Path, extra: &[&str]) -> Exporter {
         let mut child = Command::new(env!("CARGO_BIN_EXE_netdoctor"))
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
