@@ -902,78 +902,7 @@ fn client_errors_are_what_the_clients_print() {
 // when installed (`.ci/run` installs them); skipped loudly otherwise
 // (`support::skip`), and a failure under `NETDOCTOR_REQUIRE_ALL=1`.
 
-/// A proxy daemon run in the foreground for one test; killed on drop.
-struct Daemon {
-    child: std::process::Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
-/// A directory the daemon's own user can read and write.
-fn shared_dir() -> tempfile::TempDir {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
-    dir
-}
-
-fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
-    use std::os::unix::fs::PermissionsExt;
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("write");
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-    path.display().to_string()
-}
-
-/// Start `program args` and wait (up to 10 s) until it listens on `port`.
-fn start(program: &str, args: &[&str], port: u16, dir: tempfile::TempDir) -> Option<Daemon> {
-    let child = std::process::Command::new(program)
-        .args(args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .ok()?;
-    let daemon = Daemon {
-        child,
-        port,
-        _dir: dir,
-    };
-    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while std::time::Instant::now() < until {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some(daemon);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    panic!("{program} did not listen on 127.0.0.1:{port} within 10 s");
-}
-
-/// Whether `path` (of the Debian package `package`) is installed; says it
-/// loudly when not.
-fn installed(path: &str, package: &str) -> bool {
-    let ok = std::path::Path::new(path).exists();
-    if !ok {
-        crate::support::skip(
-            &format!("{path} is not installed (`.ci/run` installs it)"),
-            package,
-        );
-    }
-    ok
-}
+use crate::support::daemon::{free_port, installed, shared_dir, start, write, Daemon};
 
 /// squid 5 on a free port: Basic auth (alice / `p@ss:w/rd`) through
 /// basic_ncsa_auth, CONNECT to `deny` refused, `good.test` in its hosts

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod daemon;
 pub mod dns_server;
 pub mod exposition;
 pub mod pki;
