@@ -87,6 +87,12 @@ cause!(
     "the proxy URL points at a TLS port (a web server, not a plain HTTP proxy)"
 );
 cause!(
+    PROXY_NOT_A_PROXY,
+    "PROXY_NOT_A_PROXY",
+    Proxy,
+    "the proxy URL points at a web server that is not a proxy (a wrong host or port)"
+);
+cause!(
     PROXY_TLS_UNTRUSTED,
     "PROXY_TLS_UNTRUSTED",
     Proxy,
@@ -210,6 +216,7 @@ pub(super) const MEANINGS: &[&Cause] = &[
     &PROXY_DENIED,
     &PROXY_TLS_TO_PLAIN,
     &PROXY_PLAIN_TO_TLS,
+    &PROXY_NOT_A_PROXY,
     &PROXY_TLS_UNTRUSTED,
     &PROXY_TIMEOUT,
     &PLAINTEXT,
@@ -300,6 +307,7 @@ const PROXY_ANY: &[&Cause] = &[
     &PROXY_TLS_UNTRUSTED,
     &PROXY_TLS_TO_PLAIN,
     &PROXY_PLAIN_TO_TLS,
+    &PROXY_NOT_A_PROXY,
 ];
 const WRONG_VERSION: &[&Cause] = &[&PLAINTEXT, &PROXY_TLS_TO_PLAIN];
 const CHAIN_SELF_SIGNED: &[&Cause] = &[&INTERCEPTED, &UNKNOWN_ISSUER];
@@ -381,7 +389,7 @@ pub const RULES: &[Rule] = &[
     rule!("curl: (35) OpenSSL/<version>: error:0A00010B:SSL routines::wrong version number", WRONG_VERSION),
     rule!("curl: (52) Empty reply from server", [HTTP_EMPTY]),
     wrapper!("curl: (52)", [HTTP_EMPTY]),
-    wrapper!("curl: (56)", [RESET, PROXY_DENIED, PROXY_AUTH, PROXY_PLAIN_TO_TLS]),
+    wrapper!("curl: (56)", [RESET, PROXY_DENIED, PROXY_AUTH, PROXY_PLAIN_TO_TLS, PROXY_NOT_A_PROXY]),
     rule!("curl: (60) SSL certificate problem: unable to get local issuer certificate", [UNKNOWN_ISSUER, INTERCEPTED, INCOMPLETE, NO_CA_BUNDLE, PROXY_TLS_UNTRUSTED]),
     rule!("curl: (60) SSL certificate problem: self-signed certificate in certificate chain", CHAIN_SELF_SIGNED),
     wrapper!("curl: (60)", ANY_CERT),

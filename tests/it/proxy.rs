@@ -206,11 +206,26 @@ fn ntlm_only_proxy_gets_the_sdk_hint() {
         "{}",
         run.dump()
     );
+    let hint = d["hint"].as_str().unwrap();
     assert!(
-        d["hint"].as_str().unwrap().contains("most SDKs"),
+        hint.contains("single-sign-on proxy") && hint.contains("cntlm or px"),
         "{}",
         run.dump()
     );
+    // Credentials in the URL go as Basic, which the proxy does not offer.
+    let proxy_url = format!("http://alice:secret@127.0.0.1:{}", proxy.port());
+    let run = check(&server, &ca, &proxy_url, &[], &[]);
+    run.assert_fail(13, "proxy", "PROXY_AUTH_REQUIRED");
+    let d = &run.target(0)["diagnosis"];
+    assert!(
+        d["summary"]
+            .as_str()
+            .unwrap()
+            .contains("sent as Basic, which this single-sign-on proxy does not accept"),
+        "{}",
+        run.dump()
+    );
+    assert!(!run.stdout.contains("secret"), "{}", run.dump());
 }
 
 #[test]
@@ -1224,4 +1239,150 @@ fn an_unusable_proxy_url_fails_the_proxy_stage_with_the_env_code() {
     );
     assert!(!run.stdout.contains(":pw@"), "{}", run.dump());
     assert_resolved_by_proxy(&run);
+}
+
+// ---------------------------------------------------------------------------
+// A web server used as the proxy (Debian's nginx): its HTML 400 to CONNECT
+// is not a refusal by a proxy. A ClientHello on the same port tells a TLS
+// site (PROXY_PLAINTEXT_TO_TLS) from a plain one (PROXY_NOT_A_PROXY).
+
+/// nginx serving a page on one TLS port and one plain port: (TLS, plain).
+fn nginx_web_server() -> Option<(Daemon, Daemon)> {
+    let dir = crate::support::daemon::nginx_dir();
+    let (cert, key) = pki().good(GOOD_NAMES).write_pem(dir.path(), "site");
+    let tls = crate::support::daemon::nginx_in(
+        dir,
+        &format!(
+            "    listen 127.0.0.1:{{port}} ssl;\n    ssl_certificate {cert};\n    \
+             ssl_certificate_key {key};\n    location / {{ return 200 \"site\\n\"; }}"
+        ),
+    )?;
+    let plain = crate::support::daemon::nginx(
+        "    listen 127.0.0.1:{port};\n    location / { return 200 \"site\\n\"; }",
+    )?;
+    Some((tls, plain))
+}
+
+/// `check` through `proxy` (a web server) must be `code`, and the four
+/// clients must print one of its `client_errors`; the run.
+fn web_server_as_proxy(proxy: &str, code: &str) -> Run {
+    let (server, ca) = origin();
+    let run = check(&server, &ca, proxy, &[], &[]);
+    run.assert_fail(13, "proxy", code);
+    clients_agree(
+        &server,
+        &ca,
+        proxy,
+        code,
+        &["curl", "requests", "httpx", "urllib"],
+    );
+    run
+}
+
+/// The `client_hello` fact and the diagnosis's summary and hint.
+fn hello_summary_hint(run: &Run) -> (String, String, String) {
+    let d = &run.target(0)["diagnosis"];
+    let hello = run
+        .fact("proxy", "client_hello")
+        .as_str()
+        .unwrap_or_default();
+    let field = |k: &str| d[k].as_str().unwrap_or_default().to_owned();
+    (hello.to_owned(), field("summary"), field("hint"))
+}
+
+#[test]
+fn interop_nginx_tls_port_as_proxy_is_plaintext_to_tls() {
+    let Some((site, _)) = nginx_web_server() else {
+        return;
+    };
+    let proxy = format!("http://127.0.0.1:{}", site.port);
+    let run = web_server_as_proxy(&proxy, "PROXY_PLAINTEXT_TO_TLS");
+    assert_eq!(run.fact("proxy", "status"), 400, "{}", run.dump());
+    let (hello, summary, hint) = hello_summary_hint(&run);
+    assert!(
+        hello.starts_with("a TLS handshake (TLSv1."),
+        "{}",
+        run.dump()
+    );
+    assert!(
+        hint.contains("an HTTPS web site, not a proxy"),
+        "{}",
+        run.dump()
+    );
+    assert!(
+        summary.contains("as a web server does (400 Bad Request, Server: nginx/")
+            && summary.contains("TLS web server"),
+        "{}",
+        run.dump()
+    );
+}
+
+#[test]
+fn interop_nginx_plain_port_as_proxy_is_not_a_proxy() {
+    let Some((_, site)) = nginx_web_server() else {
+        return;
+    };
+    let proxy = format!("http://127.0.0.1:{}", site.port);
+    let run = web_server_as_proxy(&proxy, "PROXY_NOT_A_PROXY");
+    let (hello, _, hint) = hello_summary_hint(&run);
+    assert!(
+        hello.starts_with("plain HTTP: \"HTTP/1.1 400 Bad Request"),
+        "{}",
+        run.dump()
+    );
+    assert!(hint.contains("not a proxy"), "{}", run.dump());
+    assert!(
+        !text(&run.target(0)["diagnosis"]).contains("allow-list"),
+        "{}",
+        run.dump()
+    );
+}
+
+#[test]
+fn interop_nginx_https_site_as_https_proxy_is_not_a_proxy() {
+    let Some((site, _)) = nginx_web_server() else {
+        return;
+    };
+    let (server, ca) = origin();
+    let proxy = format!("https://localhost:{}", site.port);
+    let run = check(
+        &server,
+        &ca,
+        &proxy,
+        &[],
+        &["--resolve", &format!("localhost:{}:127.0.0.1", site.port)],
+    );
+    run.assert_fail(13, "proxy", "PROXY_NOT_A_PROXY");
+    let summary = run.target(0)["diagnosis"]["summary"].as_str().unwrap();
+    assert!(summary.contains("an HTTPS web server"), "{}", run.dump());
+}
+
+#[test]
+fn python_http_server_as_proxy_is_not_a_proxy() {
+    // Python's http.server answers CONNECT with an HTML 501.
+    let port = free_port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().display().to_string();
+    let Some(site) = start(
+        "python3",
+        &[
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            &root,
+        ],
+        port,
+        dir,
+    ) else {
+        crate::support::skip("python3 did not start", "python3");
+        return;
+    };
+    let proxy = format!("http://127.0.0.1:{}", site.port);
+    let run = web_server_as_proxy(&proxy, "PROXY_NOT_A_PROXY");
+    assert_eq!(run.fact("proxy", "status"), 501, "{}", run.dump());
+    let (hello, _, _) = hello_summary_hint(&run);
+    assert!(hello.starts_with("plain HTTP"), "{}", run.dump());
 }

@@ -253,3 +253,36 @@ fn explain_curl_unknown_issuer() {
     );
     assert_human("explain_curl_unknown_issuer", &out, &[]);
 }
+
+#[test]
+fn proxy_not_a_proxy() {
+    // Debian's nginx, a plain web server, named as the proxy.
+    let Some(site) = crate::support::daemon::nginx(
+        "    listen 127.0.0.1:{port};\n    location / { return 200 \"site\\n\"; }",
+    ) else {
+        return;
+    };
+    let version = std::process::Command::new("/usr/sbin/nginx")
+        .arg("-v")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stderr).trim().to_owned())
+        .unwrap_or_default();
+    let version = version.trim_start_matches("nginx version: ").to_owned();
+    let server = TlsServer::new(&pki().good(GOOD_NAMES)).http(Response::ok());
+    let (cmd, root) = trusting();
+    let args = [
+        "check".to_owned(),
+        server.url("https", "good.test", "/"),
+        "--proxy".to_owned(),
+        format!("http://127.0.0.1:{}", site.port),
+    ];
+    let out = human(cmd, &args);
+    assert_human(
+        "proxy_not_a_proxy",
+        &out,
+        &[
+            (&path_of(&root), "[SYSROOT]"),
+            (&version, "nginx/[VERSION]"),
+        ],
+    );
+}

@@ -1,13 +1,16 @@
 //! The HTTP `CONNECT` exchange: the request (Basic `Proxy-Authorization`,
 //! `--connect-to`'s rewrite of the authority, as curl does), the reply head
 //! read by the one HTTP/1.1 client, and what a reply that is not HTTP says —
-//! a TLS record (a TLS port used as a plain proxy), garbage, silence.
+//! a TLS record (a TLS port used as a plain proxy), garbage, silence — or a
+//! web server's error page (not a proxy: [`super::web`]).
 
-use super::{authority, judge, Passed, ProxyError, ProxyFacts, Trip};
+use super::{authority, judge, web, Passed, ProxyError, ProxyFacts, Trip};
 use crate::duration::millis;
 use crate::probe::http::USER_AGENT;
 use crate::probe::{dns, h1, Io};
+use crate::proxy::ProxyScheme;
 use crate::redact;
+use std::net::SocketAddr;
 use std::time::Instant;
 
 /// Opens the CONNECT tunnel to the target over `stream` (the connection to
@@ -17,6 +20,7 @@ pub(super) async fn tunnel(
     mut stream: Box<dyn Io>,
     authorization: Option<String>,
     facts: &mut ProxyFacts,
+    peer: Option<SocketAddr>,
 ) -> Result<Passed, ProxyError> {
     let (url, target) = (trip.url, trip.target);
     let (host, port, rewritten) = dns::connect_endpoint(target, &trip.ctx.cfg.connect_to);
@@ -67,13 +71,69 @@ pub(super) async fn tunnel(
             authorization: None,
         });
     }
+    let operation = format!("CONNECT {authority}");
+    if web::is_web_reply(&reply, &body) && !judge::says_plain_http_to_tls(&reply, &body) {
+        return Err(not_a_proxy(trip, &reply, operation, peer, facts).await);
+    }
     Err(judge::judge_status(
         &reply,
         &body,
         url,
-        &format!("CONNECT {authority}"),
+        &operation,
         authorization.is_some(),
     ))
+}
+
+/// The error for a web server's page in reply to CONNECT: through a plain
+/// proxy URL, the same address is asked for a TLS handshake to tell a TLS
+/// site (`PROXY_PLAINTEXT_TO_TLS`) from a plain one (`PROXY_NOT_A_PROXY`);
+/// an `https://` proxy URL already spoke TLS to it.
+async fn not_a_proxy(
+    trip: &Trip<'_>,
+    reply: &h1::Head,
+    operation: String,
+    peer: Option<SocketAddr>,
+    facts: &mut ProxyFacts,
+) -> ProxyError {
+    let url = trip.url;
+    let server = reply
+        .header("server")
+        .map(|s| format!(", Server: {}", redact::bounded(s, 60)))
+        .unwrap_or_default();
+    let reply = format!(
+        "{} {}{server}",
+        reply.status,
+        redact::bounded(&reply.reason, 60)
+    );
+    let proxy = url.authority();
+    let peer = peer.filter(|_| url.scheme != ProxyScheme::Https);
+    let Some(peer) = peer else {
+        let answer = (url.scheme == ProxyScheme::Https).then(|| {
+            "a TLS handshake (the https:// proxy URL's own): an HTTPS web server".to_owned()
+        });
+        return ProxyError::NotAProxy {
+            proxy,
+            operation,
+            reply,
+            answer,
+        };
+    };
+    let answer = web::client_hello(peer, &url.host, trip.deadline).await;
+    facts.client_hello = Some(answer.fact());
+    match answer {
+        web::HelloAnswer::Tls { .. } => ProxyError::WebServerOnTlsPort {
+            proxy,
+            operation,
+            reply,
+            answer: answer.fact(),
+        },
+        _ => ProxyError::NotAProxy {
+            proxy,
+            operation,
+            reply,
+            answer: Some(answer.fact()),
+        },
+    }
 }
 
 /// The error when no reply head to CONNECT could be read.

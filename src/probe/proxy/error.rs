@@ -6,7 +6,10 @@ use crate::diagnosis::{Code, Diagnosis, Status};
 use crate::proxy::ProxyUrlError;
 
 /// The hint for a 407 from a proxy that offers only Windows schemes.
-const WINDOWS_ONLY_HINT: &str = "this proxy offers only NTLM/Negotiate (Windows) authentication, which curl can answer (`--proxy-ntlm`) but most SDKs (Python requests/httpx, Node, the Speech SDK) cannot: ask for a Basic-auth port, an allow-list entry for this host, or run a local relay such as cntlm/px";
+const WINDOWS_ONLY_HINT: &str = "this is a single-sign-on proxy: it offers only NTLM/Negotiate (Windows, Kerberos) authentication, and a user:password in the proxy URL is sent as Basic, which it does not accept, so no proxy URL can pass it. What passes: a local relay that signs on for you, such as cntlm or px (run it beside the app, then HTTPS_PROXY=http://127.0.0.1:3128); curl alone can answer it (`--proxy-ntlm`, `--proxy-negotiate`), Python requests/httpx, Node and the Speech SDK cannot; or ask the proxy's owners for a Basic-auth port or an allow-list entry for this host";
+
+/// The hint for a TLS web site named as a plain proxy.
+const WEB_SITE_HINT: &str = "this address is an HTTPS web site, not a proxy: the proxy variable (HTTPS_PROXY/https_proxy, HTTP_PROXY, ALL_PROXY) or --proxy names the wrong host or port (often a service's own address pasted as the proxy); set it to the proxy's own host and port (ask the network team: often 3128, 8080 or 80), or unset it if this network needs no proxy";
 
 /// The hint for a 407 to Basic credentials that were sent.
 const REJECTED_HINT: &str = "the proxy rejected the user name or password: check them, and percent-encode @ : / in the URL (%40 %3A %2F)";
@@ -35,7 +38,7 @@ pub enum ProxyError {
     #[error(
         "{proxy} answered {operation} with {status} ({}{server}): {}",
         offered_text(offered),
-        sent_text(user.as_deref())
+        sent_text(user.as_deref(), offered)
     )]
     AuthRequired {
         proxy: String,
@@ -87,6 +90,25 @@ pub enum ProxyError {
         operation: String,
         server: String,
     },
+    /// A plain proxy URL, a TLS web server: it answered CONNECT with a web
+    /// server's error page (`reply`: status and `Server`), and a ClientHello
+    /// on the same port with TLS.
+    #[error("{proxy} answered {operation} as a web server does ({reply}, an HTML page, no proxy headers) and answers a TLS ClientHello with {answer}: it is a TLS web server (an https:// site), not a plain HTTP proxy")]
+    WebServerOnTlsPort {
+        proxy: String,
+        operation: String,
+        reply: String,
+        answer: String,
+    },
+    /// Not a proxy: a web server's error page to CONNECT (`reply`), and
+    /// `answer` to a ClientHello (no TLS), or an https:// web server.
+    #[error("{proxy} answered {operation} as a web server does ({reply}, an HTML page, no proxy headers){}: it is not a proxy", answer.as_deref().map(|a| format!(" and answers a TLS ClientHello with {a}")).unwrap_or_default())]
+    NotAProxy {
+        proxy: String,
+        operation: String,
+        reply: String,
+        answer: Option<String>,
+    },
     /// An `https://` proxy whose own certificate is not trusted: `cause` the
     /// certificate stage's code, `why` its summary.
     #[error("the https:// proxy {proxy}'s own certificate is not trusted: {why} ({cause})")]
@@ -136,9 +158,10 @@ impl ProxyError {
             | ProxyError::SocksCredentialsRejected { .. } => Code::ProxyAuthRequired,
             ProxyError::Denied { .. } => Code::ProxyDenied,
             ProxyError::TlsToPlaintext { .. } => Code::ProxyTlsToPlaintext,
-            ProxyError::TlsRecord { .. } | ProxyError::PlainHttpToHttpsPort { .. } => {
-                Code::ProxyPlaintextToTls
-            }
+            ProxyError::TlsRecord { .. }
+            | ProxyError::PlainHttpToHttpsPort { .. }
+            | ProxyError::WebServerOnTlsPort { .. } => Code::ProxyPlaintextToTls,
+            ProxyError::NotAProxy { .. } => Code::ProxyNotAProxy,
             ProxyError::TlsUntrusted { .. } => Code::ProxyTlsUntrusted,
             ProxyError::NotAnHttpProxy { .. }
             | ProxyError::NotASocksProxy { .. }
@@ -163,6 +186,9 @@ impl ProxyError {
 
     /// A hint more precise than the code's, when the error knows one.
     fn hint(&self) -> Option<&'static str> {
+        if let ProxyError::WebServerOnTlsPort { .. } = self {
+            return Some(WEB_SITE_HINT);
+        }
         let ProxyError::AuthRequired {
             offered,
             credentials_sent,
@@ -171,12 +197,8 @@ impl ProxyError {
         else {
             return None;
         };
-        let windows_only = !offered.is_empty()
-            && offered
-                .iter()
-                .all(|s| s.eq_ignore_ascii_case("ntlm") || s.eq_ignore_ascii_case("negotiate"));
         let basic = offered.iter().any(|s| s.eq_ignore_ascii_case("basic"));
-        if windows_only {
+        if windows_only(offered) {
             Some(WINDOWS_ONLY_HINT)
         } else if *credentials_sent && basic {
             Some(REJECTED_HINT)
@@ -209,9 +231,24 @@ fn offered_text(offered: &[String]) -> String {
 }
 
 /// What was sent with the request a 407 answered.
-fn sent_text(user: Option<&str>) -> String {
+fn sent_text(user: Option<&str>, offered: &[String]) -> String {
     match user {
+        Some(_) if windows_only(offered) => {
+            "the credentials of the proxy URL were sent as Basic, which this single-sign-on proxy does not accept".to_owned()
+        }
         Some(_) => "the credentials of the proxy URL were sent and rejected".to_owned(),
+        None if windows_only(offered) => {
+            "no credentials were sent, and a user:password in the proxy URL cannot pass a single-sign-on proxy".to_owned()
+        }
         None => "no credentials were sent (the proxy URL has none)".to_owned(),
     }
+}
+
+/// Whether a 407's challenges are only Windows single sign-on (NTLM,
+/// Negotiate), which clients cannot answer with a URL's user and password.
+fn windows_only(offered: &[String]) -> bool {
+    !offered.is_empty()
+        && offered
+            .iter()
+            .all(|s| s.eq_ignore_ascii_case("ntlm") || s.eq_ignore_ascii_case("negotiate"))
 }

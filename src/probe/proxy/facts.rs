@@ -27,6 +27,10 @@ pub struct ProxyFacts {
     /// `PROXY_TLS_UNTRUSTED`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cause: Option<Code>,
+    /// What the proxy's address answered a TLS ClientHello, when its reply
+    /// to CONNECT was a web server's page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_hello: Option<String>,
     /// Each client's decision, by client name (route).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clients: Option<BTreeMap<&'static str, String>>,

@@ -78,9 +78,7 @@ pub(super) fn judge_status(
             credentials_sent,
         };
     }
-    let plain_to_tls = reply.status == 400
-        && (String::from_utf8_lossy(body).contains(NGINX) || reply.reason.contains(NGINX));
-    if plain_to_tls {
+    if says_plain_http_to_tls(reply, body) {
         return ProxyError::PlainHttpToHttpsPort {
             proxy: url.authority(),
             operation: operation.to_owned(),
@@ -94,6 +92,12 @@ pub(super) fn judge_status(
         operation: operation.to_owned(),
         reply: format!("{status}{server}{via}{squid}"),
     }
+}
+
+/// Whether the reply is nginx's 400 for plain HTTP on its TLS port.
+pub(super) fn says_plain_http_to_tls(reply: &h1::Head, body: &[u8]) -> bool {
+    reply.status == 400
+        && (String::from_utf8_lossy(body).contains(NGINX) || reply.reason.contains(NGINX))
 }
 
 /// For absolute-form requests: whether the reply to the target's request

@@ -11,7 +11,9 @@
 //! classic mistake gets its code ([`judge`]): a 407 (with the schemes
 //! offered), a refusal (quoting the status, `Server` and `Via`), a TLS
 //! record or nginx's "plain HTTP request was sent to HTTPS port" (a TLS port
-//! used as a plain proxy), plaintext where the URL said `https://`. SOCKS5
+//! used as a plain proxy), plaintext where the URL said `https://`, a web
+//! server's error page (not a proxy at all: [`web`], which asks the port for
+//! a TLS handshake to say whether it is a TLS site or a plain one). SOCKS5
 //! proxies get their handshake instead ([`socks`]). Plain `http://`/`ws://`
 //! targets skip CONNECT: their request goes to the proxy in absolute form,
 //! and [`judge_reply`] tells a reply of the proxy from one of the origin.
@@ -24,6 +26,7 @@ mod facts;
 mod judge;
 mod socks;
 mod tls;
+mod web;
 
 use super::{tcp, Context, Facts, Io, StageResult};
 use crate::diagnosis::{Code, Diagnosis};
@@ -186,6 +189,7 @@ async fn reach(
 ) -> Result<Passed, ProxyError> {
     let url = trip.url;
     let tcp_stream = reach_tcp(trip, facts).await?;
+    let peer = tcp_stream.peer_addr().ok();
     if matches!(url.scheme, ProxyScheme::Socks5 | ProxyScheme::Socks5h) {
         return socks::handshake(trip, tcp_stream, resolved, facts).await;
     }
@@ -208,7 +212,7 @@ async fn reach(
             authorization,
         });
     }
-    connect::tunnel(trip, stream, authorization, facts).await
+    connect::tunnel(trip, stream, authorization, facts, peer).await
 }
 
 /// The proxy's own DNS and TCP.

@@ -36,6 +36,16 @@ impl Leaf {
     pub fn cert(&self) -> &CertificateDer<'static> {
         &self.chain[0]
     }
+
+    /// Writes the chain (`NAME.crt`, leaf first) and the key (`NAME.key`,
+    /// PKCS#8 PEM) into `dir`, readable by a daemon's own user, as nginx's
+    /// `ssl_certificate` and `ssl_certificate_key` want them; their paths.
+    pub fn write_pem(&self, dir: &Path, name: &str) -> (String, String) {
+        let key = KeyPair::try_from(self.key_der.as_slice()).expect("the leaf's key");
+        let cert = crate::support::daemon::write(dir, &format!("{name}.crt"), &self.pem.concat());
+        let key = crate::support::daemon::write(dir, &format!("{name}.key"), &key.serialize_pem());
+        (cert, key)
+    }
 }
 
 /// The test PKI: a root and an intermediate that sign every leaf.
