@@ -277,3 +277,46 @@ fn interop_dnsmasq_wildcard_under_the_search_domain() {
         run.dump()
     );
 }
+
+/// A plain HTTP server on 127.0.0.2 (the wildcard's address: the wrong
+/// host) answering one request with a 404; its port.
+fn wrong_host_404() -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.2:0").expect("bind 127.0.0.2");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(
+                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    port
+}
+
+#[test]
+fn a_later_warning_notes_the_expansion_too() {
+    let dns = DnsServer::start();
+    let port = wrong_host_404();
+    let root = image(POD);
+    let url = format!("http://api.example.test:{port}/");
+    let run = check(&root, &dns.resolver_arg(), &url);
+    run.assert_warn("http", "HTTP_NOT_FOUND");
+    assert_eq!(
+        run.stage("dns")["diagnosis"]["code"],
+        "DNS_SEARCH_DOMAIN",
+        "{}",
+        run.dump()
+    );
+    let hint = run.stage("http")["diagnosis"]["hint"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        hint.contains("note: api.example.test was answered by the search-domain expansion api.example.test.corp.example"),
+        "{}",
+        run.dump()
+    );
+}
