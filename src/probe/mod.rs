@@ -280,6 +280,12 @@ impl<'a> Pipeline<'a> {
                 self.decorate(profile, layer, d);
             }
         }
+        if self.reported {
+            // A later fault of a target whose name a search domain answered.
+            for d in diagnosis.iter_mut().chain(&mut warnings) {
+                dns::note_search_answer(&self.stages, d);
+            }
+        }
         let failed = diagnosis.as_ref().is_some_and(|d| d.status == Status::Fail);
         let mut report = StageReport::ran(layer, elapsed, summary, facts, diagnosis);
         report.warnings = warnings;

@@ -34,6 +34,7 @@ mod proxy;
 mod revocation;
 mod run;
 mod runtime_stores;
+mod search_domain;
 mod secrets;
 mod serve;
 mod snapshots;

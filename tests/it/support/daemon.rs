@@ -1,5 +1,5 @@
-//! Real daemons for the interop tier (squid, tinyproxy, dante, nginx), run
-//! in the foreground on a free loopback port for one test and killed on
+//! Real daemons for the interop tier (squid, tinyproxy, dante, nginx,
+//! dnsmasq), run in the foreground on a free loopback port for one test and killed on
 //! drop. A daemon that is not installed is skipped loudly
 //! ([`installed`] → `support::skip`), a failure under
 //! `NETDOCTOR_REQUIRE_ALL=1` (`.ci/run` installs them all).
@@ -71,6 +71,39 @@ pub fn start(program: &str, args: &[&str], port: u16, dir: tempfile::TempDir) ->
         std::thread::sleep(Duration::from_millis(50));
     }
     panic!("{program} did not listen on 127.0.0.1:{port} within 10 s");
+}
+
+/// Start `program args`, a DNS server, and wait (up to 10 s) until it
+/// answers a query over UDP on `127.0.0.1:port` (a UDP port cannot be
+/// probed by connecting, as [`start`] does).
+pub fn start_udp(
+    program: &str,
+    args: &[&str],
+    port: u16,
+    dir: tempfile::TempDir,
+) -> Option<Daemon> {
+    let child = std::process::Command::new(program)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let daemon = Daemon { child, port, dir };
+    // id 0x4e44, RD, one question: `example.` A IN.
+    let query = b"\x4e\x44\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x00\x00\x01\x00\x01";
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind udp");
+    socket
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .expect("read timeout");
+    let until = Instant::now() + Duration::from_secs(10);
+    let mut buf = [0u8; 512];
+    while Instant::now() < until {
+        let _ = socket.send_to(query, ("127.0.0.1", port));
+        if matches!(socket.recv_from(&mut buf), Ok((n, _)) if n >= 2 && buf[..2] == query[..2]) {
+            return Some(daemon);
+        }
+    }
+    panic!("{program} did not answer DNS on udp 127.0.0.1:{port} within 10 s");
 }
 
 /// Whether `path` (of the Debian package `package`) is installed; says it

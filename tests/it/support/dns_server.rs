@@ -13,6 +13,8 @@
 //! | `nodata.test`   | NOERROR, no A/AAAA (it only has a TXT)      |
 //! | `servfail.test` | SERVFAIL                                    |
 //! | `refused.test`  | REFUSED                                     |
+//! | `api.example.test` | A 127.0.0.1                              |
+//! | `*.corp.example` | A 127.0.0.2 (a wildcard under a search domain) |
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket as StdUdpSocket};
 use std::sync::{Arc, Mutex};
@@ -74,6 +76,15 @@ fn zone_answer(qname: &str, qtype: RecordType) -> Answer {
                 RData::TXT(TXT::new(vec!["v=test no address here".to_owned()])),
             ),
         )),
+        "api.example.test" => Answer::Records(only(RecordType::A, a("api.example.test."))),
+        wild if wild.ends_with(".corp.example") => {
+            let record = Record::from_rdata(
+                name(&format!("{wild}.")),
+                60,
+                RData::A(A(Ipv4Addr::new(127, 0, 0, 2))),
+            );
+            Answer::Records(only(RecordType::A, record))
+        }
         "servfail.test" => Answer::Rcode(ResponseCode::ServFail),
         "refused.test" => Answer::Rcode(ResponseCode::Refused),
         _ => Answer::Rcode(ResponseCode::NXDomain),
@@ -344,6 +355,11 @@ mod tests {
 
         let m = ask(dns.addr(), "refused.test.", RecordType::A).unwrap();
         assert_eq!(m.metadata.response_code, ResponseCode::Refused);
+
+        let m = ask(dns.addr(), "api.openai.com.corp.example.", RecordType::A).unwrap();
+        assert_eq!(answers(&m), ["A 127.0.0.2"]);
+        let m = ask(dns.addr(), "api.example.test.", RecordType::A).unwrap();
+        assert_eq!(answers(&m), ["A 127.0.0.1"]);
 
         assert!(dns.queries().contains(&"good.test A".to_owned()));
     }

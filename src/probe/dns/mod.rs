@@ -14,22 +14,29 @@
 //! generator (query IDs, source ports), and a root without `/dev` has no
 //! entropy source for a static binary (see [`entropy`]), which is then
 //! `DNS_NO_ENTROPY` rather than an abort.
+//!
+//! The search list is walked here, not by the DNS client, so that the stage
+//! knows which name answered: an answer for a search-domain expansion
+//! (`name.search.domain`) is a warning, `DNS_SEARCH_DOMAIN` ([`search`]).
+
+mod search;
+mod settings;
+
+pub(crate) use search::note as note_search_answer;
 
 use super::StageResult;
 use super::{ConnectTo, Family, ProbeConfig, ResolveEntry};
 use crate::diagnosis::{Code, Diagnosis};
 use crate::target::Target;
-use hickory_resolver::config::{
-    ConnectionConfig, LookupIpStrategy, NameServerConfig, ProtocolConfig, ResolveHosts,
-    ResolverConfig, ResolverOpts,
-};
+use hickory_resolver::config::{LookupIpStrategy, ResolveHosts, ResolverConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError as HickoryDnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::RData;
 use hickory_resolver::TokioResolver;
 use serde::Serialize;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use settings::{name_server, server_settings};
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 /// Where the nameservers came from.
@@ -113,6 +120,10 @@ impl DnsError {
 /// nameserver was (or would have been) asked.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct DnsFacts {
+    /// What the name itself (`name.`, no search list) resolves to, when the
+    /// answer came for a search-domain expansion.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub absolute: Option<search::AbsoluteFacts>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub addresses: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -226,9 +237,10 @@ impl NameResolver {
         opts.preserve_intermediates = true;
         opts.timeout = opts.timeout.min(cfg.timeout);
         let ndots = opts.ndots;
+        // Every name is asked absolute: the search list is walked here.
         let config = ResolverConfig::from_parts(
             None,
-            search.iter().filter_map(|s| s.parse().ok()).collect(),
+            vec![],
             servers.iter().map(|sa| name_server(*sa)).collect(),
         );
         NameResolver {
@@ -316,26 +328,67 @@ impl NameResolver {
             .collect()
     }
 
-    async fn query(&self, name: &str) -> Result<Answer, DnsError> {
+    /// The DNS client, or the error that it cannot be built.
+    async fn client_for(&self, name: &str) -> Result<&TokioResolver, DnsError> {
         let servers = self.servers_text();
-        let resolver = match self.client().await {
-            Ok(r) => r,
-            Err(DnsSetupError::NoEntropy(detail)) => {
-                return Err(DnsError::NoEntropy {
-                    name: name.to_owned(),
-                    servers,
-                    detail: detail.clone(),
-                })
+        match self.client().await {
+            Ok(r) => Ok(r),
+            Err(DnsSetupError::NoEntropy(detail)) => Err(DnsError::NoEntropy {
+                name: name.to_owned(),
+                servers,
+                detail: detail.clone(),
+            }),
+            Err(DnsSetupError::Build(detail)) => Err(DnsError::Failed {
+                name: name.to_owned(),
+                servers,
+                detail: detail.clone(),
+            }),
+        }
+    }
+
+    /// Asks the nameservers as glibc does: the search list and ndots decide
+    /// the names tried, in order ([`search::candidates`]), and the first
+    /// that has addresses answers. NXDOMAIN, no records and SERVFAIL go on
+    /// to the next name; a server that cannot be asked (a timeout, REFUSED,
+    /// an answer that cannot be decoded) ends the search list, though the
+    /// name itself is still tried. When nothing answers, the error is the
+    /// name's own, as glibc reports it, not the last expansion's.
+    async fn query(&self, name: &str) -> Result<Answer, DnsError> {
+        let resolver = self.client_for(name).await?;
+        let mut own = None;
+        let mut stopped = false;
+        for candidate in search::candidates(name, &self.search, self.ndots) {
+            let is_own = candidate.trim_end_matches('.') == name.trim_end_matches('.');
+            if stopped && !is_own {
+                continue;
             }
-            Err(DnsSetupError::Build(detail)) => {
-                return Err(DnsError::Failed {
-                    name: name.to_owned(),
-                    servers,
-                    detail: detail.clone(),
-                })
+            match self.lookup(resolver, &candidate, name).await {
+                Ok(answer) => return Ok(answer),
+                Err(e) => {
+                    stopped |= search::ends_search(&e);
+                    if is_own {
+                        own = Some(e);
+                    }
+                }
             }
-        };
-        match resolver.lookup_ip(name).await {
+        }
+        Err(own.unwrap_or_else(|| DnsError::Failed {
+            name: name.to_owned(),
+            servers: self.servers_text(),
+            detail: "no name to ask".to_owned(),
+        }))
+    }
+
+    /// One absolute name (`fqdn`, with its root dot) asked of the
+    /// nameservers; errors name `asked`, the name as the user wrote it.
+    async fn lookup(
+        &self,
+        resolver: &TokioResolver,
+        fqdn: &str,
+        asked: &str,
+    ) -> Result<Answer, DnsError> {
+        let servers = self.servers_text();
+        match resolver.lookup_ip(fqdn).await {
             Ok(lookup) => {
                 let addrs: Vec<IpAddr> = lookup.iter().collect();
                 let cnames = lookup
@@ -349,7 +402,7 @@ impl NameResolver {
                     .collect();
                 if addrs.is_empty() {
                     return Err(DnsError::NoRecords {
-                        name: name.to_owned(),
+                        name: asked.to_owned(),
                         servers,
                     });
                 }
@@ -357,15 +410,10 @@ impl NameResolver {
                     addrs,
                     via: Via::Dns { servers },
                     cnames,
-                    name: lookup
-                        .query()
-                        .name()
-                        .to_string()
-                        .trim_end_matches('.')
-                        .to_owned(),
+                    name: fqdn.trim_end_matches('.').to_owned(),
                 })
             }
-            Err(e) => Err(self.classify(name, &e)),
+            Err(e) => Err(self.classify(asked, &e)),
         }
     }
 
@@ -439,60 +487,6 @@ impl NameResolver {
     }
 }
 
-fn name_server(sa: SocketAddr) -> NameServerConfig {
-    let conn = |protocol| {
-        let mut c = ConnectionConfig::new(protocol);
-        c.port = sa.port();
-        c
-    };
-    let mut ns = NameServerConfig::udp_and_tcp(sa.ip());
-    ns.connections = vec![conn(ProtocolConfig::Udp), conn(ProtocolConfig::Tcp)];
-    ns
-}
-
-type ServerSettings = (Vec<SocketAddr>, ServerSource, Vec<String>, ResolverOpts);
-
-/// The nameservers, their source, the search list and options.
-fn server_settings(cfg: &ProbeConfig) -> ServerSettings {
-    if let Some(addr) = cfg.resolver {
-        return (
-            vec![addr],
-            ServerSource::Flag,
-            vec![],
-            ResolverOpts::default(),
-        );
-    }
-    let fallback = || vec![SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 53)];
-    let Ok(text) = std::fs::read(cfg.sysroot.path("/etc/resolv.conf")) else {
-        return (
-            fallback(),
-            ServerSource::Fallback,
-            vec![],
-            ResolverOpts::default(),
-        );
-    };
-    // Lines glibc would skip are skipped; the rest still counts.
-    let (conf, _skipped) = resolv_conf::Config::parse_with_errors(&text);
-    let mut opts = ResolverOpts::default();
-    opts.ndots = usize::try_from(conf.ndots).unwrap_or(1);
-    opts.timeout = Duration::from_secs(u64::from(conf.timeout.max(1)));
-    opts.attempts = usize::try_from(conf.attempts.max(1)).unwrap_or(2);
-    let search: Vec<String> = conf
-        .get_last_search_or_domain()
-        .filter(|d| *d != "--")
-        .map(|d| d.trim_end_matches('.').to_owned())
-        .collect();
-    let servers: Vec<SocketAddr> = conf
-        .nameservers
-        .iter()
-        .map(|ip| SocketAddr::new(IpAddr::from(ip.clone()), 53))
-        .collect();
-    if servers.is_empty() {
-        return (fallback(), ServerSource::Fallback, search, opts);
-    }
-    (servers, ServerSource::ResolvConf, search, opts)
-}
-
 /// The host and port actually connected to, after `--connect-to`.
 pub fn connect_endpoint(target: &Target, rules: &[ConnectTo]) -> (String, u16, bool) {
     let host = target.host.to_ascii_lowercase();
@@ -524,7 +518,14 @@ pub async fn stage(
     let lookup = tokio::time::timeout_at(deadline.into(), resolver.resolve(&host, port)).await;
     let result = lookup.unwrap_or_else(|_| Err(resolver.timed_out(&host, started.elapsed())));
     match result {
-        Ok(answer) => answered(resolver, answer, facts, port, rewritten),
+        Ok(answer) => {
+            // An answer for a search-domain expansion: what does the name
+            // itself resolve to? (Within the same deadline.)
+            if search::expanded(&answer, &host) {
+                facts.absolute = Some(resolver.absolute(&host, &answer, deadline).await);
+            }
+            answered(resolver, answer, facts, port, rewritten)
+        }
         Err(e) => {
             resolver.add_config(&mut facts);
             let d = Diagnosis::new(e.code(), e.to_string());
@@ -576,6 +577,10 @@ fn answered(
         .iter()
         .map(|ip| SocketAddr::new(*ip, port))
         .collect();
+    if let Some(d) = search::diagnosis(&facts) {
+        let line = search::stage_line(&facts, &summary);
+        return StageResult::warn(d, line, facts, sockets);
+    }
     StageResult::pass(summary, facts, sockets)
 }
 
