@@ -101,20 +101,21 @@ async fn direct(p: &mut Pipeline<'_>, target: &Target, opts: SocketOptions) -> O
 }
 
 /// A fresh connection to `addrs` (addresses the dns step resolved) with
-/// `opts`, for a retry of a stage on a connection of another shape; the
-/// failure's code when none connects by `deadline`.
+/// `opts`, for a retry of a stage on a connection of another shape; when
+/// none connects by `deadline`, the failure's code (or netdoctor's own
+/// reason: no descriptor).
 pub(super) async fn fresh(
     addrs: &[SocketAddr],
     opts: SocketOptions,
     deadline: Instant,
 ) -> Result<Box<dyn Io>, String> {
     let r = tcp::stage(addrs, deadline, opts).await;
-    match r.product {
-        Some(tcp) => Ok(Box::new(tcp)),
-        None => Err(r.diagnosis.map_or_else(
-            || "netdoctor could not open a socket".to_owned(),
-            |d| d.code.as_str(),
-        )),
+    match (r.product, r.diagnosis, r.internal) {
+        (Some(tcp), ..) => Ok(Box::new(tcp)),
+        (None, Some(d), _) => Err(d.code.as_str()),
+        (None, None, reason) => {
+            Err(reason.unwrap_or_else(|| "netdoctor could not connect".to_owned()))
+        }
     }
 }
 

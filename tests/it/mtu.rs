@@ -10,9 +10,11 @@
 //! no `unshare`, `ip`, `iptables` or nginx) the test says so through
 //! `support::skip`, never silently.
 //!
-//! Without a namespace: a silent server is not an MTU black hole (the retry
-//! stalls too: `TLS_TIMEOUT`, within its deadline), and a server that
-//! answers costs no second connection.
+//! Without a namespace (and without root): a server that answers only
+//! connections announcing a small MSS (what a black hole lets through) is
+//! `TCP_PATH_MTU`; a silent server is not (the retry stalls too:
+//! `TLS_TIMEOUT`, within its deadline); through a proxy nothing is retried;
+//! and a server that answers costs no second connection.
 
 use crate::support::daemon::{shared_dir, write};
 use crate::support::servers::{serve_http, spawn_server};
@@ -294,5 +296,88 @@ fn a_server_that_answers_gets_one_connection() {
         server.requests(),
         run.dump()
     );
+    assert!(run.fact("tls", "path_mtu").is_null(), "{}", run.dump());
+}
+
+/// A TLS server that answers only connections whose peer announced an MSS
+/// of 536 or less and holds the others silent: what a black hole lets
+/// through, without root. It logs each connection's MSS.
+fn small_mss_only_tls_server() -> Server {
+    let acceptor =
+        tokio_rustls::TlsAcceptor::from(TlsServer::new(&pki().good(GOOD_NAMES)).config());
+    spawn_server(
+        crate::support::servers::bind_loopback(),
+        move |mut stream, log| {
+            let acceptor = acceptor.clone();
+            async move {
+                let mss = socket2::SockRef::from(&stream).tcp_mss().unwrap_or(0);
+                log.lock().unwrap().push(format!("mss {mss}"));
+                if mss > 536 {
+                    let mut sink = [0u8; 4096];
+                    while let Ok(n) = tokio::io::AsyncReadExt::read(&mut stream, &mut sink).await {
+                        if n == 0 {
+                            break;
+                        }
+                    }
+                    return;
+                }
+                let Ok(Ok(tls)) =
+                    tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await
+                else {
+                    return;
+                };
+                serve_http(tls, &Response::ok(), &log).await;
+            }
+        },
+    )
+}
+
+/// The retry's rule without a namespace: the default handshake hears
+/// nothing, the one announcing MSS 536 completes.
+#[test]
+fn a_server_reachable_only_with_a_small_mss_is_tcp_path_mtu() {
+    let ca = pki().root_file();
+    let server = small_mss_only_tls_server();
+    let mut args = pinned_trusted(&server, "https", "/", &ca);
+    args.extend(["--timeout".to_owned(), "2s".to_owned()]);
+    let run = run_check(&args);
+    assert_eq!(run.code, 14, "{}", run.dump());
+    let t = run.target(0);
+    assert_eq!(t["failed_layer"], "tls", "{}", run.dump());
+    assert_eq!(t["diagnosis"]["code"], "TCP_PATH_MTU", "{}", run.dump());
+    let mtu = run.fact("tls", "path_mtu");
+    assert_eq!(mtu["mss"], 536, "{}", run.dump());
+    assert_eq!(mtu["retry"], "completed", "{}", run.dump());
+    assert_eq!(mtu["default_bytes_received"], 0, "{}", run.dump());
+    run.assert_skipped_after("tls", &["certificate", "http", "auth"])
+        .assert_within(BOUNDED);
+    let seen = server.requests();
+    assert_eq!(
+        seen.iter().filter(|r| r.starts_with("mss ")).count(),
+        2,
+        "one default connection, one retry: {seen:?}"
+    );
+}
+
+/// Through a proxy the MSS of our hop says nothing about the far side:
+/// a silent server behind a CONNECT tunnel is the plain `TLS_TIMEOUT`,
+/// with no retry.
+#[test]
+fn through_a_proxy_a_stalled_handshake_is_not_retried() {
+    let server = blackhole();
+    let proxy = crate::support::ProxyServer::new()
+        .route("good.test", server.addr())
+        .start();
+    let args = [
+        "check".to_owned(),
+        server.url("https", "good.test", "/"),
+        "--proxy".to_owned(),
+        format!("http://127.0.0.1:{}", proxy.port()),
+        "--timeout".to_owned(),
+        "2s".to_owned(),
+    ];
+    let run = run_check(&args);
+    run.assert_fail(14, "tls", "TLS_TIMEOUT")
+        .assert_within(BOUNDED);
     assert!(run.fact("tls", "path_mtu").is_null(), "{}", run.dump());
 }
