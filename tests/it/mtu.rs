@@ -46,6 +46,7 @@ ip link set lo mtu 1500 || fail "ip link set lo mtu 1500 failed"
 ip link set lo gso_max_segs 1 2>/dev/null || true
 /usr/sbin/nginx -p "$D" -c "$D/nginx.conf" >"$D/server.log" 2>&1 &
 server=$!
+trap 'kill "$server" 2>/dev/null' EXIT
 up=""
 for _ in $(seq 200); do
   if (exec 3<>/dev/tcp/127.0.0.1/8443) 2>/dev/null; then up=1; break; fi
@@ -56,7 +57,6 @@ iptables -A OUTPUT -o lo -p tcp --sport 8443 -m length --length 700:65535 -j DRO
   || fail "iptables could not add the rule"
 "$ND" "$@" --format json >"$D/json" 2>"$D/json.err"; echo $? >"$D/json.rc"
 "$ND" "$@" --color never >"$D/human" 2>"$D/human.err"; echo $? >"$D/human.rc"
-kill "$server"
 "#;
 
 /// What the namespace run left: the JSON run and the human output.
