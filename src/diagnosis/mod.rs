@@ -119,6 +119,7 @@ pub enum Code {
     TcpUnreachable,
     #[serde(rename = "TCP_IPV6_BROKEN")]
     TcpIpv6Broken,
+    TcpPathMtu,
     ProxyUnreachable,
     ProxyAuthRequired,
     ProxyDenied,
@@ -231,6 +232,7 @@ impl Code {
         Code::TcpTimeout,
         Code::TcpUnreachable,
         Code::TcpIpv6Broken,
+        Code::TcpPathMtu,
         Code::ProxyUnreachable,
         Code::ProxyAuthRequired,
         Code::ProxyDenied,

@@ -126,6 +126,12 @@ cause!(
     Tls,
     "TCP connected but the TLS handshake never completed: something on the path swallows it"
 );
+cause!(
+    PATH_MTU,
+    "TCP_PATH_MTU",
+    Tcp,
+    "TCP connected but the server's full-size packets never arrive: an MTU black hole (a VPN, tunnel or overlay network with a smaller MTU); `netdoctor check` retries a stalled handshake with a small MSS to tell it from a plain timeout"
+);
 cause!(UNEXPECTED_EOF, "TLS_UNEXPECTED_EOF", Tls, "the server or something on the path closed the connection during the handshake: it does not serve this name (SNI), or a filter drops TLS to this host");
 cause!(UNKNOWN_ISSUER, "CERT_UNKNOWN_ISSUER", Certificate, "the chain ends in a CA this container does not trust: a private CA, or an image without ca-certificates");
 cause!(INTERCEPTED, "CERT_INTERCEPTED", Certificate, "a TLS-inspecting proxy or firewall (Zscaler, Netskope, Fortinet, …) re-signs the connection with its own root, which the container does not trust");
@@ -210,6 +216,7 @@ pub(super) const MEANINGS: &[&Cause] = &[
     &DNS_NO_RESOLVER,
     &REFUSED,
     &TCP_TIMEOUT,
+    &PATH_MTU,
     &UNREACHABLE,
     &PROXY_UNREACHABLE,
     &PROXY_AUTH,
@@ -333,6 +340,12 @@ pub(super) const IO_OPEN_FAILED: &str = "WS_OPEN_ERROR_UNDERLYING_IO_OPEN_FAILED
 
 /// The extra patterns beside the catalogue's `client_errors`.
 pub const RULES: &[Rule] = &[
+    // Timeouts an MTU black hole also prints (tests/it/mtu.rs's real runs):
+    // the plain timeout first, the black hole after it.
+    rule!("curl: (28) Connection timed out after <N> milliseconds", [PROXY_TIMEOUT, TLS_TIMEOUT, PATH_MTU]),
+    rule!("The handshake operation timed out", [TLS_TIMEOUT, PATH_MTU]),
+    rule!("Read timed out. (read timeout=<t>)", [TLS_TIMEOUT, PATH_MTU]),
+    rule!("UND_ERR_CONNECT_TIMEOUT", [TCP_TIMEOUT, TLS_TIMEOUT, PATH_MTU]),
     // Azure Speech SDK (1.53, Python): the verbose `code=` tells the layer.
     rule!("WS_OPEN_ERROR_UNDERLYING_IO_OPEN_FAILED (code=2859", [UNKNOWN_ISSUER, INTERCEPTED, EXPIRED, PLAINTEXT, HANDSHAKE]),
     rule!("WS_OPEN_ERROR_UNDERLYING_IO_OPEN_FAILED (code=111", [REFUSED]),

@@ -13,18 +13,27 @@
 //! Socket options ([`SocketOptions`]: an address family, an MSS) are
 //! parameters of the connection, for probes that need one of their own shape.
 //!
+//! A direct connection is counted ([`mtu::Retry`]): when its TLS handshake
+//! stalls with nothing from the server, [`handshake`] retries it once on a
+//! [`fresh`] connection to the same addresses with a small MSS — an MTU
+//! black hole's test (see `mtu.rs` for the rule and its budget). Through a
+//! proxy there is no such retry: the MSS of our hop says nothing about the
+//! proxy's path to the server.
+//!
 //! When a proxy applies, the target's `dns` and `tcp` are the proxy's
 //! business (skipped, "resolved by the proxy"), except for `socks5://`,
 //! which resolves here; the proxy stage opens a CONNECT (or SOCKS) tunnel,
 //! or — plain http through an HTTP proxy — hands back the connection to the
 //! proxy itself, whose stage is judged from its reply to the request.
 
+use super::mtu::{self, Retry};
 use super::tcp::SocketOptions;
 use super::{dns, proxy, tcp, tls, Io, Pipeline, StageReport, StageResult};
 use crate::diagnosis::{Layer, Status};
 use crate::proxy::{ProxyScheme, Route};
 use crate::target::Target;
-use std::time::Duration;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
 /// Where [`connect`] got to.
 pub(super) enum Reached {
@@ -33,6 +42,8 @@ pub(super) enum Reached {
         stream: Box<dyn Io>,
         /// Through a proxy (a tunnel).
         proxied: bool,
+        /// A direct connection's small-MSS retry (see [`handshake`]).
+        retry: Option<Retry>,
     },
     /// Plain http through an HTTP proxy: requests go to the proxy in
     /// absolute-form, and the proxy stage is judged from its reply, so it
@@ -76,14 +87,36 @@ async fn direct(p: &mut Pipeline<'_>, target: &Target, opts: SocketOptions) -> O
         })
         .await?;
     let tcp = p
-        .stage(Layer::Tcp, |deadline| async move {
-            tcp::stage(&addrs, deadline, opts).await
+        .stage(Layer::Tcp, |deadline| {
+            let addrs = &addrs;
+            async move { tcp::stage(addrs, deadline, opts).await }
         })
         .await?;
+    let (stream, retry) = Retry::watch(tcp, &addrs, opts);
     Some(Reached::Stream {
-        stream: Box::new(tcp),
+        stream: Box::new(stream),
         proxied: false,
+        retry,
     })
+}
+
+/// A fresh connection to `addrs` (addresses the dns step resolved) with
+/// `opts`, for a retry of a stage on a connection of another shape; when
+/// none connects by `deadline`, the failure's code (or netdoctor's own
+/// reason: no descriptor).
+pub(super) async fn fresh(
+    addrs: &[SocketAddr],
+    opts: SocketOptions,
+    deadline: Instant,
+) -> Result<Box<dyn Io>, String> {
+    let r = tcp::stage(addrs, deadline, opts).await;
+    match (r.product, r.diagnosis, r.internal) {
+        (Some(tcp), ..) => Ok(Box::new(tcp)),
+        (None, Some(d), _) => Err(d.code.as_str()),
+        (None, None, reason) => {
+            Err(reason.unwrap_or_else(|| "netdoctor could not connect".to_owned()))
+        }
+    }
 }
 
 /// The proxy reaches the target: its dns and tcp are skipped (but for
@@ -118,6 +151,7 @@ async fn via_proxy(p: &mut Pipeline<'_>, target: &Target, route: &Route) -> Opti
         return Some(Reached::Stream {
             stream: hop.stream,
             proxied: true,
+            retry: None,
         });
     }
     let failed = hop
@@ -135,13 +169,26 @@ async fn via_proxy(p: &mut Pipeline<'_>, target: &Target, route: &Route) -> Opti
 
 /// The TLS handshake over a connected stream, recorded as the `tls` stage
 /// (the chain is captured whatever it is; the certificate stage judges it).
+/// With `retry` (a direct connection), a handshake that hears nothing from
+/// the server by half of the stage's time is raced by one on a fresh
+/// connection with a small MSS (`TCP_PATH_MTU` when only that one
+/// completes; see `mtu.rs`).
 pub(super) async fn handshake(
     p: &mut Pipeline<'_>,
     target: &Target,
     stream: Box<dyn Io>,
+    retry: Option<Retry>,
 ) -> Option<tls::Session<Box<dyn Io>>> {
-    p.stage(Layer::Tls, |_| tls::stage(stream, &target.host))
-        .await
+    let Some(retry) = retry else {
+        return p
+            .stage(Layer::Tls, |_| tls::stage(stream, &target.host))
+            .await;
+    };
+    let (_, limit) = p.deadline();
+    p.stage(Layer::Tls, |deadline| {
+        mtu::handshake(stream, &target.host, retry, deadline, &limit)
+    })
+    .await
 }
 
 /// A stream to `target` for a request of its own, on a scratch pipeline:
@@ -156,8 +203,8 @@ pub(super) async fn open(
     opts: SocketOptions,
 ) -> Option<Opened> {
     let opened = match connect(p, target, route, opts).await? {
-        Reached::Stream { stream, .. } if target.scheme.is_tls() => {
-            Opened::Tls(Box::new(handshake(p, target, stream).await?))
+        Reached::Stream { stream, retry, .. } if target.scheme.is_tls() => {
+            Opened::Tls(Box::new(handshake(p, target, stream, retry).await?))
         }
         Reached::Stream { stream, .. } => Opened::Plain(stream),
         Reached::Forward(f) => Opened::Forward(f.hop),

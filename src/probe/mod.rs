@@ -13,6 +13,7 @@ pub(crate) mod connect;
 pub mod dns;
 pub(crate) mod h1;
 pub mod http;
+pub mod mtu;
 pub mod options;
 mod outcome;
 pub mod profile;
@@ -393,9 +394,13 @@ async fn run_stages(
         Reached::Stream { proxied: false, .. } if target.scheme == crate::target::Scheme::Tcp => {
             None
         }
-        Reached::Stream { stream, proxied } => {
+        Reached::Stream {
+            stream,
+            proxied,
+            retry,
+        } => {
             let via = route.filter(|_| proxied);
-            after_connect(p, target, stream, via).await
+            after_connect(p, target, stream, via, retry).await
         }
         Reached::Forward(forward) => forwarded(p, target, route?, forward).await,
     }
@@ -488,16 +493,18 @@ async fn direct_leaf(ctx: &Context, target: &Target, deadline: Instant) -> certi
 }
 
 /// From a connected stream (direct, or a tunnel through `via`'s proxy):
-/// tls, certificate, http, auth, websocket.
+/// tls, certificate, http, auth, websocket. `retry`: a direct connection's
+/// small-MSS retry of a stalled handshake (see `mtu.rs`).
 async fn after_connect(
     p: &mut Pipeline<'_>,
     target: &Target,
     tcp: Box<dyn Io>,
     via: Option<&crate::proxy::Route>,
+    retry: Option<mtu::Retry>,
 ) -> Option<String> {
     let ctx = p.ctx;
     let (stream, send_credentials): (Box<dyn Io>, bool) = if target.scheme.is_tls() {
-        let Some(session) = connect::handshake(p, target, tcp).await else {
+        let Some(session) = connect::handshake(p, target, tcp, retry).await else {
             // No failure recorded: the handshake hit netdoctor's own limit.
             return p
                 .failure()

@@ -26,6 +26,8 @@ pub enum Facts {
     Tcp(super::tcp::TcpFacts),
     /// The tls stage.
     Tls(Box<super::tls::TlsFacts>),
+    /// The tls stage after a small-MSS retry of a stalled handshake.
+    Retried(Box<super::mtu::RetriedFacts>),
     /// The websocket stage.
     Websocket(super::websocket::WebsocketFacts),
     /// The auth stage.
