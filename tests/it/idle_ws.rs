@@ -9,7 +9,7 @@ use crate::support::daemon::nginx;
 use crate::support::servers::IdleEnd;
 use crate::support::snapshot::{assert_human, debian_image, human};
 use crate::support::{
-    netdoctor, pinned, pki, run, run_check, ws_server, Run, Server, WsOptions, BOUNDED,
+    netdoctor, pinned, pki, run, run_check, ws_server, Run, Server, TlsServer, WsOptions, BOUNDED,
 };
 use std::time::Duration;
 
@@ -248,5 +248,78 @@ fn snapshot_idle_closed_by_a_bare_tcp_close() {
             (&root.path().display().to_string(), "[SYSROOT]"),
             (&server.port().to_string(), "[PORT]"),
         ],
+    );
+}
+
+/// `--connect-to :443:127.0.0.1:PORT --cacert ROOT` for a preset.
+fn preset_at(server: &Server, ca: &crate::support::CaFile, args: &[&str]) -> Run {
+    let mut all: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+    all.extend([
+        "--connect-to".to_owned(),
+        format!(":443:127.0.0.1:{}", server.port()),
+        "--cacert".to_owned(),
+        ca.arg(),
+    ]);
+    run_check(&all)
+}
+
+#[test]
+fn the_speech_preset_holds_its_websockets() {
+    let server = TlsServer::new(&pki().good(&[
+        "westeurope.stt.speech.microsoft.com",
+        "westeurope.tts.speech.microsoft.com",
+    ]))
+    .websocket(WsOptions::idle(Duration::from_secs(1), IdleEnd::TcpClose));
+    let ca = pki().root_file();
+    let r = preset_at(
+        &server,
+        &ca,
+        &[
+            "azure-speech",
+            "--region",
+            "westeurope",
+            "--key",
+            "k",
+            "--hold",
+            "3s",
+        ],
+    );
+    r.assert_within(BOUNDED);
+    assert_eq!(r.code, 18, "{}", r.dump());
+    for i in 0..2 {
+        let ws = r.stage_of(i, "websocket");
+        assert_eq!(ws["diagnosis"]["code"], "WS_IDLE_CLOSED", "{}", r.dump());
+        assert_eq!(ws["facts"]["closed_by"], "tcp_close", "{}", r.dump());
+    }
+}
+
+#[test]
+fn openai_realtime_holds_with_pings() {
+    let server = TlsServer::new(&pki().good(&["api.openai.com"]))
+        .websocket(WsOptions::idle(Duration::from_secs(1), IdleEnd::TcpClose));
+    let ca = pki().root_file();
+    let r = preset_at(
+        &server,
+        &ca,
+        &[
+            "openai",
+            "--key",
+            "k",
+            "--realtime",
+            "--hold",
+            "2s",
+            "--ping-interval",
+            "300ms",
+        ],
+    );
+    r.assert_within(BOUNDED);
+    assert_eq!(r.target(1)["name"], "realtime", "{}", r.dump());
+    let ws = r.stage_of(1, "websocket");
+    assert_eq!(ws["status"], "pass", "{}", r.dump());
+    assert!(ws["facts"]["held_ms"].as_f64().unwrap_or(0.0) >= 1900.0);
+    assert!(
+        ws["facts"]["pings"].as_u64().unwrap_or(0) >= 3,
+        "{}",
+        r.dump()
     );
 }
