@@ -320,8 +320,18 @@ async fn idle(
             let payload = Pings::payload(pings.sent);
             pings.pending.push_back((pings.sent, Instant::now()));
             pings.next = pings.interval.map(|i| next + i);
-            if let Err(e) = ws.send(Message::Ping(payload.into())).await {
-                return ended_by_error(&e, start);
+            let sent =
+                tokio::time::timeout_at(deadline.into(), ws.send(Message::Ping(payload.into())));
+            match sent.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return ended_by_error(&e, start),
+                // The ping could not even be written before the deadline.
+                Err(_) => {
+                    return Ended::PingTimeout {
+                        after: next.saturating_duration_since(start),
+                        waited: next.elapsed(),
+                    }
+                }
             }
             continue;
         }
@@ -340,7 +350,8 @@ async fn idle(
                         (Some(u16::from(f.code)), secrets.scrub(&f.reason))
                     });
                     // Answer the close (tungstenite queued the reply), briefly.
-                    let _ = tokio::time::timeout(Duration::from_millis(100), ws.flush()).await;
+                    let until = deadline.min(Instant::now() + Duration::from_millis(100));
+                    let _ = tokio::time::timeout_at(until.into(), ws.flush()).await;
                     return Ended::Closed { after: start.elapsed(), by: ClosedBy::ServerCloseFrame, code, reason };
                 }
                 Some(Ok(_)) => {}
