@@ -114,6 +114,24 @@ fn pings_more_often_than_the_idle_limit_keep_it_open() {
     }
 }
 
+#[test]
+fn max_time_cutting_the_hold_short_is_a_warning_naming_it() {
+    let server = ws_server(WsOptions {
+        upgrade_delay: Some(Duration::from_millis(1500)),
+        ..WsOptions::echo()
+    });
+    let run = hold(&server, &["--hold", "2s", "--max-time", "3s"]);
+    run.assert_warn("websocket", "WS_PING_TIMEOUT")
+        .assert_within(BOUNDED);
+    let summary = run.stage("websocket")["summary"].as_str().unwrap_or("");
+    assert!(
+        summary.contains("still open when --max-time 3s"),
+        "{}",
+        run.dump()
+    );
+    assert!(ms(&run, "held_ms") < 2000.0, "{}", run.dump());
+}
+
 /// Debian's nginx proxying WebSockets to `upstream` with a 2 s read timeout.
 fn nginx_in_front(upstream: &Server) -> Option<crate::support::daemon::Daemon> {
     nginx(&format!(

@@ -319,6 +319,8 @@ pub struct WsOptions {
     pub idle_after: Option<Duration>,
     /// How an idle connection ends (default: a bare TCP close).
     pub idle_end: IdleEnd,
+    /// Wait this long before answering the upgrade request.
+    pub upgrade_delay: Option<Duration>,
 }
 
 /// How the WebSocket server ends a connection idle for `idle_after`.
@@ -409,6 +411,9 @@ async fn serve_ws<S: AsyncRead + AsyncWrite + Unpin>(
         }
         Ok(resp)
     };
+    if let Some(delay) = options.upgrade_delay {
+        tokio::time::sleep(delay).await;
+    }
     let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(stream, callback).await else {
         return;
     };
