@@ -50,6 +50,8 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l proxy -d '
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l noproxy -d 'Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l proxy-cacert -d 'Also trust the CAs in this PEM file for an https:// proxy\'s own certificate' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l save-chain -d 'Write the presented certificate chain here (PEM, leaf first); with several targets, a directory of <n>-<host>.pem' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l hold -d 'WebSocket targets: after the upgrade, stay connected and idle this long (e.g. 90s), as an idle client does' -r
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l ping-interval -d 'With --hold: send a ping every DURATION meanwhile, to prove pings keep the connection open' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l expect-status -d 'Fail the http stage unless the response has this status' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l format -d 'Output format' -r -f -a "human\t''
 json\t''
@@ -96,6 +98,8 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l pro
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l noproxy -d 'Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l proxy-cacert -d 'Also trust the CAs in this PEM file for an https:// proxy\'s own certificate' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l save-chain -d 'Write the presented certificate chain here (PEM, leaf first); with several targets, a directory of <n>-<host>.pem' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l hold -d 'WebSocket targets: after the upgrade, stay connected and idle this long (e.g. 90s), as an idle client does' -r
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l ping-interval -d 'With --hold: send a ping every DURATION meanwhile, to prove pings keep the connection open' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l expect-status -d 'Fail the http stage unless the response has this status' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l format -d 'Output format' -r -f -a "human\t''
 json\t''
@@ -128,6 +132,8 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l proxy -d 
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l noproxy -d 'Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l proxy-cacert -d 'Also trust the CAs in this PEM file for an https:// proxy\'s own certificate' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l save-chain -d 'Write the presented certificate chain here (PEM, leaf first); with several targets, a directory of <n>-<host>.pem' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l hold -d 'WebSocket targets: after the upgrade, stay connected and idle this long (e.g. 90s), as an idle client does' -r
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l ping-interval -d 'With --hold: send a ping every DURATION meanwhile, to prove pings keep the connection open' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l expect-status -d 'Fail the http stage unless the response has this status' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l format -d 'Output format' -r -f -a "human\t''
 json\t''
@@ -162,6 +168,8 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l pro
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l noproxy -d 'Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l proxy-cacert -d 'Also trust the CAs in this PEM file for an https:// proxy\'s own certificate' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l save-chain -d 'Write the presented certificate chain here (PEM, leaf first); with several targets, a directory of <n>-<host>.pem' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l hold -d 'WebSocket targets: after the upgrade, stay connected and idle this long (e.g. 90s), as an idle client does' -r
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l ping-interval -d 'With --hold: send a ping every DURATION meanwhile, to prove pings keep the connection open' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l expect-status -d 'Fail the http stage unless the response has this status' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l format -d 'Output format' -r -f -a "human\t''
 json\t''

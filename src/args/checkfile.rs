@@ -28,7 +28,7 @@
 //! means on the command line. Every error names the file, the line and the
 //! key; nothing runs when one is found.
 
-use super::config::{assign_chain_files, targets_and_probe, Config, Output};
+use super::config::{assign_chain_files, require_websocket, targets_and_probe, Config, Output};
 use super::flags::{Cli, Command, RunArgs};
 use super::UsageError;
 use crate::diagnosis::{Code, Expect};
@@ -287,6 +287,7 @@ fn one_check(
         args.probe,
     )
     .map_err(|e| loc.error(at, e))?;
+    require_websocket(probe.hold.as_ref(), &targets).map_err(|e| loc.error(at, e))?;
     let mut target = targets.remove(0);
     if let Some((name, _)) = string_value(entry, "name", loc)? {
         target.name = Some(name.to_owned());

@@ -13,6 +13,7 @@ use super::flags::{
 use super::UsageError;
 use crate::diagnosis::Expect;
 use crate::presets;
+use crate::probe::websocket::hold::Hold;
 use crate::probe::{Check, Family, ProbeConfig, RequestSpec};
 use crate::proxy::rules::ProxyVars;
 use crate::proxy::ProxySettings;
@@ -63,6 +64,7 @@ impl Config {
             args.data.as_deref(),
             args.probe,
         )?;
+        require_websocket(probe.hold.as_ref(), &targets)?;
         let probe = Arc::new(probe);
         let mut checks: Vec<Check> = targets
             .into_iter()
@@ -89,6 +91,7 @@ impl Config {
         })?;
         let (_, base) = targets_and_probe(&[], &[], None, None, args.probe)?;
         let mut checks = presets::into_checks(&base, targets);
+        require_websocket(base.hold.as_ref(), checks.iter().map(|c| &c.target))?;
         azure_speech::split_for_proxy(&mut checks);
         azure_speech::link_token(&mut checks);
         Ok(Config {
@@ -107,6 +110,7 @@ impl Config {
             model: args.model.as_deref(),
         })?;
         let (_, base) = targets_and_probe(&[], &[], None, None, args.probe)?;
+        require_websocket(base.hold.as_ref(), targets.iter().map(|t| &t.target))?;
         Ok(Config {
             checks: presets::finish(presets::into_checks(&base, targets)),
             output: Output::from(args.output),
@@ -123,6 +127,7 @@ impl Config {
             stream: args.stream,
         })?;
         let (_, base) = targets_and_probe(&[], &[], None, None, args.probe)?;
+        require_websocket(base.hold.as_ref(), targets.iter().map(|t| &t.target))?;
         Ok(Config {
             checks: presets::finish(presets::into_checks(&base, targets)),
             output: Output::from(args.output),
@@ -219,8 +224,60 @@ pub(crate) fn targets_and_probe(
         proxy_cacert: p.proxy_cacert,
         profile: None,
         save_chain: p.save_chain,
+        hold: hold(p.hold, p.ping_interval, p.max_time)?,
     };
     Ok((targets, probe))
+}
+
+/// `--hold` and `--ping-interval`, checked: pings need a hold and come
+/// more often than it lasts; the hold ends before `--max-time`.
+fn hold(
+    hold: Option<Duration>,
+    ping_interval: Option<Duration>,
+    max_time: Option<Duration>,
+) -> Result<Option<Hold>, UsageError> {
+    let secs = |d: Duration| format!("{}s", d.as_secs_f64());
+    let Some(duration) = hold else {
+        return match ping_interval {
+            Some(_) => Err(UsageError(
+                "'--ping-interval <DURATION>' needs '--hold <DURATION>': the pings are sent while the WebSocket is held open".to_owned(),
+            )),
+            None => Ok(None),
+        };
+    };
+    if let Some(i) = ping_interval.filter(|i| *i >= duration) {
+        return Err(UsageError(format!(
+            "invalid value '{}' for '--ping-interval <DURATION>': it must be shorter than --hold {}, or no ping would be sent",
+            secs(i),
+            secs(duration)
+        )));
+    }
+    if let Some(m) = max_time.filter(|m| *m <= duration) {
+        return Err(UsageError(format!(
+            "invalid value '{}' for '--hold <DURATION>': it must be shorter than --max-time {} (the run ends at --max-time, and the connection takes time too)",
+            secs(duration),
+            secs(m)
+        )));
+    }
+    Ok(Some(Hold {
+        duration,
+        ping_interval,
+    }))
+}
+
+/// `--hold` is for WebSocket targets: a command (or check) with none is a
+/// usage error; among several targets it applies to the ws:// and wss://
+/// ones.
+pub(super) fn require_websocket<'a>(
+    hold: Option<&Hold>,
+    targets: impl IntoIterator<Item = &'a Target>,
+) -> Result<(), UsageError> {
+    if hold.is_none() || targets.into_iter().any(|t| t.scheme.is_websocket()) {
+        return Ok(());
+    }
+    Err(UsageError(
+        "'--hold <DURATION>' applies to WebSocket targets (ws://, wss://, azure-speech, openai --realtime), and none of the targets is one".to_owned(),
+    ))
 }
 
 /// curl's `-d`: `@FILE` (or `@-` for stdin) reads the body from a file with

@@ -352,6 +352,14 @@ pub(crate) struct ProbeArgs {
     #[arg(long = "save-chain", value_name = "PATH")]
     pub(crate) save_chain: Option<PathBuf>,
 
+    /// WebSocket targets: after the upgrade, stay connected and idle this long (e.g. 90s), as an idle client does
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) hold: Option<Duration>,
+
+    /// With --hold: send a ping every DURATION meanwhile, to prove pings keep the connection open
+    #[arg(long = "ping-interval", value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) ping_interval: Option<Duration>,
+
     /// Fail the http stage unless the response has this status
     #[arg(long = "expect-status", value_name = "N", value_parser = clap::value_parser!(u16).range(100..=599))]
     pub(crate) expect_status: Option<u16>,

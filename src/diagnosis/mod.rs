@@ -167,6 +167,7 @@ pub enum Code {
     WsBadAccept,
     WsClosed,
     WsPingTimeout,
+    WsIdleClosed,
     #[serde(rename = "STREAM_NOT_SSE")]
     StreamNotSse,
     StreamBuffered,
@@ -280,6 +281,7 @@ impl Code {
         Code::WsBadAccept,
         Code::WsClosed,
         Code::WsPingTimeout,
+        Code::WsIdleClosed,
         Code::StreamNotSse,
         Code::StreamBuffered,
         Code::StreamRejected,

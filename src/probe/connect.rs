@@ -184,7 +184,7 @@ pub(super) async fn handshake(
             .stage(Layer::Tls, |_| tls::stage(stream, &target.host))
             .await;
     };
-    let (_, limit) = p.deadline();
+    let (_, limit) = p.deadline(Layer::Tls);
     p.stage(Layer::Tls, |deadline| {
         mtu::handshake(stream, &target.host, retry, deadline, &limit)
     })

@@ -193,14 +193,22 @@ impl<'a> Pipeline<'a> {
         })
     }
 
-    /// The deadline of a stage that starts now, and the option that set it.
-    fn deadline(&self) -> (Instant, String) {
-        let per_stage = Instant::now() + self.ctx.cfg.timeout;
+    /// The deadline of a stage that starts now, and the option that set it
+    /// (the websocket stage's covers `--hold` too).
+    fn deadline(&self, layer: Layer) -> (Instant, String) {
+        let (extra, named) = match self.ctx.cfg.hold.filter(|_| layer == Layer::Websocket) {
+            Some(h) => (
+                h.duration,
+                format!("--hold {}s + ", h.duration.as_secs_f64()),
+            ),
+            None => (Duration::ZERO, String::new()),
+        };
+        let per_stage = Instant::now() + extra + self.ctx.cfg.timeout;
         match &self.end {
             Some((end, limit)) if *end < per_stage => (*end, limit.clone()),
             _ => (
                 per_stage,
-                format!("--timeout {}s", self.ctx.cfg.timeout.as_secs_f64()),
+                format!("{named}--timeout {}s", self.ctx.cfg.timeout.as_secs_f64()),
             ),
         }
     }
@@ -225,7 +233,7 @@ impl<'a> Pipeline<'a> {
     where
         F: Future<Output = StageResult<T>>,
     {
-        let (deadline, limit) = self.deadline();
+        let (deadline, limit) = self.deadline(layer);
         if let Some((o, index)) = &self.watch {
             o.stage(*index, layer);
         }
@@ -588,8 +596,10 @@ async fn after_exchange(
     if auth_warned && exchange.status != 101 {
         return Some("the upgrade needs a credential (see auth)".to_owned());
     }
+    let cfg = &p.ctx.cfg;
+    let limit = p.deadline(Layer::Websocket).1;
     p.stage(Layer::Websocket, |deadline| {
-        websocket::stage(exchange, deadline)
+        websocket::stage(exchange, deadline, cfg.hold.as_ref(), cfg.timeout, &limit)
     })
     .await?;
     None

@@ -79,6 +79,9 @@ pub struct ProbeConfig {
     pub profile: Option<Arc<dyn super::profile::ServiceProfile>>,
     /// `--save-chain PATH`: where presented chains are written.
     pub save_chain: Option<PathBuf>,
+    /// `--hold` (and `--ping-interval`): WebSocket targets stay open and
+    /// idle that long after the upgrade.
+    pub hold: Option<super::websocket::hold::Hold>,
 }
 
 /// One target with how to probe it and what it should do.

@@ -24,6 +24,7 @@ mod env;
 mod explain;
 mod hardening;
 mod http;
+mod idle_ws;
 mod interception;
 mod limits;
 mod many;

@@ -314,6 +314,25 @@ pub struct WsOptions {
     pub require_header: Option<(String, String)>,
     /// Accept the upgrade, then close at once with this close code.
     pub close_with: Option<u16>,
+    /// After this long with no frame from the client (pings count), end
+    /// the connection as [`WsOptions::idle_end`] says.
+    pub idle_after: Option<Duration>,
+    /// How an idle connection ends (default: a bare TCP close).
+    pub idle_end: IdleEnd,
+    /// Wait this long before answering the upgrade request.
+    pub upgrade_delay: Option<Duration>,
+}
+
+/// How the WebSocket server ends a connection idle for `idle_after`.
+#[derive(Clone, Debug, Default)]
+pub enum IdleEnd {
+    /// Close the TCP connection (FIN) with no close frame.
+    #[default]
+    TcpClose,
+    /// Reset the TCP connection (RST) with no close frame (plain `ws_server` only).
+    TcpReset,
+    /// Send a close frame with this code and reason.
+    CloseFrame(u16, String),
 }
 
 impl WsOptions {
@@ -334,6 +353,15 @@ impl WsOptions {
     pub fn close_immediately(code: u16) -> WsOptions {
         WsOptions {
             close_with: Some(code),
+            ..WsOptions::default()
+        }
+    }
+
+    /// Echo, but end a connection idle for `after` as `end` says.
+    pub fn idle(after: Duration, end: IdleEnd) -> WsOptions {
+        WsOptions {
+            idle_after: Some(after),
+            idle_end: end,
             ..WsOptions::default()
         }
     }
@@ -383,6 +411,9 @@ async fn serve_ws<S: AsyncRead + AsyncWrite + Unpin>(
         }
         Ok(resp)
     };
+    if let Some(delay) = options.upgrade_delay {
+        tokio::time::sleep(delay).await;
+    }
     let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(stream, callback).await else {
         return;
     };
@@ -399,7 +430,20 @@ async fn serve_ws<S: AsyncRead + AsyncWrite + Unpin>(
         .await;
         return;
     }
-    while let Some(Ok(message)) = ws.next().await {
+    loop {
+        let next = match options.idle_after {
+            Some(after) => {
+                let Ok(next) = tokio::time::timeout(after, ws.next()).await else {
+                    end_idle(&mut ws, &options.idle_end).await;
+                    return;
+                };
+                next
+            }
+            None => ws.next().await,
+        };
+        let Some(Ok(message)) = next else {
+            break;
+        };
         let sent = match message {
             Message::Text(_) | Message::Binary(_) => ws.send(message).await,
             // tungstenite queues the pong; flushing sends it.
@@ -416,11 +460,35 @@ async fn serve_ws<S: AsyncRead + AsyncWrite + Unpin>(
     }
 }
 
+/// Ends a connection that stayed idle: a close frame (and a moment for
+/// the reply), or nothing (dropping the stream closes or resets it).
+async fn end_idle<S: AsyncRead + AsyncWrite + Unpin>(
+    ws: &mut tokio_tungstenite::WebSocketStream<S>,
+    end: &IdleEnd,
+) {
+    if let IdleEnd::CloseFrame(code, reason) = end {
+        let _ = ws
+            .close(Some(CloseFrame {
+                code: CloseCode::from(*code),
+                reason: reason.clone().into(),
+            }))
+            .await;
+        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            while let Some(Ok(_)) = ws.next().await {}
+        })
+        .await;
+    }
+}
+
 /// A plaintext WebSocket server (`ws://`).
 pub fn ws_server(options: WsOptions) -> Server {
     let options = Arc::new(options);
     spawn_server(bind_loopback(), move |stream, log| {
         let options = options.clone();
+        if matches!(options.idle_end, IdleEnd::TcpReset) {
+            // Closing a socket that lingers 0 s sends RST instead of FIN.
+            let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
+        }
         async move { serve_ws(stream, &options, &log).await }
     })
 }

@@ -3,7 +3,10 @@
 //! The http stage sent the upgrade request over our own TCP/TLS stream; here
 //! the reply is judged (101, `Sec-WebSocket-Accept`) and the stream is handed
 //! to tokio-tungstenite for framing: one ping, its round trip, or the close
-//! code if the server hangs up.
+//! code if the server hangs up. Under `--hold` the connection then stays
+//! open and idle ([`hold`]), and whoever closes it is named.
+
+pub mod hold;
 
 use super::http::Exchange;
 use super::{Io, StageResult};
@@ -36,7 +39,7 @@ const REVERSE_PROXIES: &[&str] = &[
 ];
 
 /// Replays bytes read past the response head before reading the stream.
-struct Prefixed {
+pub(crate) struct Prefixed {
     prefix: Vec<u8>,
     inner: Box<dyn Io>,
 }
@@ -87,7 +90,8 @@ fn frame_limits() -> WebSocketConfig {
 /// The websocket stage's facts, as the report shows them.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct WebsocketFacts {
-    /// The close frame's code, when the server closed instead of a pong.
+    /// The close frame's code, when the server closed instead of a pong
+    /// (or, under `--hold`, while idle).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub close_code: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -98,6 +102,21 @@ pub struct WebsocketFacts {
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subprotocol: Option<String>,
+    /// `--hold`: how long the connection stayed open and idle.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_ms: Option<f64>,
+    /// `--hold`: when it was closed, how long after the hold began.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed_after_ms: Option<f64>,
+    /// `--hold`: who closed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed_by: Option<hold::ClosedBy>,
+    /// `--ping-interval`: the pings sent during the hold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pings: Option<u32>,
+    /// `--ping-interval`: the answered pings' round trips.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pong_rtt_ms: Option<hold::RttSummary>,
 }
 
 /// A reply other than 101 to the upgrade request: the status, who
@@ -208,8 +227,17 @@ fn quoted_reason(reason: &str) -> String {
     }
 }
 
-/// Judges the upgrade reply and pings, within `deadline`.
-pub async fn stage(ex: Exchange, deadline: Instant) -> StageResult<()> {
+/// Judges the upgrade reply and pings, within `deadline`; under `hold`,
+/// then stays idle (the first pong waits `timeout` at most, so the hold
+/// fits in a deadline of `--hold` plus `--timeout`); `limit` names what
+/// set the deadline.
+pub async fn stage(
+    ex: Exchange,
+    deadline: Instant,
+    hold: Option<&hold::Hold>,
+    timeout: Duration,
+    limit: &str,
+) -> StageResult<()> {
     let mut facts = WebsocketFacts {
         status: ex.status,
         ..WebsocketFacts::default()
@@ -220,12 +248,31 @@ pub async fn stage(ex: Exchange, deadline: Instant) -> StageResult<()> {
     facts.subprotocol = ex
         .header("sec-websocket-protocol")
         .map(|p| redact::bounded(p, 100));
-    match ping(ex, deadline).await {
+    let secrets = ex.secrets.clone();
+    let mut ws = open(ex).await;
+    let pong_by = match hold {
+        Some(_) => deadline.min(Instant::now() + timeout),
+        None => deadline,
+    };
+    let result = match ping(&mut ws, pong_by, &secrets).await {
         Ok(rtt) => {
             let ms = crate::duration::millis(rtt);
             facts.ping_rtt_ms = Some(ms);
-            let summary = format!("101 Switching Protocols, ping round trip {ms:.1} ms");
-            StageResult::pass(summary, facts, ())
+            let Some(hold) = hold else {
+                let summary = format!("101 Switching Protocols, ping round trip {ms:.1} ms");
+                close_politely(&mut ws, deadline).await;
+                return StageResult::pass(summary, facts, ());
+            };
+            let outcome = hold::run(&mut ws, hold, timeout, deadline, &secrets).await;
+            held(&mut facts, &outcome);
+            match outcome.diagnosis(hold, limit) {
+                None => StageResult::pass(outcome.held_summary(), facts, ()),
+                Some(d) if d.status == Status::Warn => {
+                    let summary = d.summary.clone();
+                    StageResult::warn(d, summary, facts, ())
+                }
+                Some(d) => return StageResult::fail(d, facts),
+            }
         }
         Err(err @ WsError::PingTimeout { .. }) => {
             let d = err.diagnosis();
@@ -237,8 +284,30 @@ pub async fn stage(ex: Exchange, deadline: Instant) -> StageResult<()> {
                 facts.close_code = Some(*code);
                 facts.close_reason = Some(reason.clone());
             }
-            StageResult::fail(err.diagnosis(), facts)
+            return StageResult::fail(err.diagnosis(), facts);
         }
+    };
+    close_politely(&mut ws, deadline).await;
+    result
+}
+
+/// The facts of a hold.
+fn held(facts: &mut WebsocketFacts, outcome: &hold::Outcome) {
+    let ms = crate::duration::millis(outcome.held);
+    match &outcome.ended {
+        hold::Ended::Closed {
+            by, code, reason, ..
+        } => {
+            facts.closed_after_ms = Some(ms);
+            facts.closed_by = Some(*by);
+            facts.close_code = *code;
+            facts.close_reason = code.map(|_| reason.clone());
+        }
+        _ => facts.held_ms = Some(ms),
+    }
+    if outcome.pings > 0 {
+        facts.pings = Some(outcome.pings);
+        facts.pong_rtt_ms = outcome.rtt_summary();
     }
 }
 
@@ -261,15 +330,24 @@ fn check_upgrade(ex: &Exchange) -> Result<(), WsError> {
     Ok(())
 }
 
-/// Hands the upgraded stream to tungstenite, sends one ping and waits for
-/// its pong (until `deadline`): the round trip.
-async fn ping(ex: Exchange, deadline: Instant) -> Result<Duration, WsError> {
-    let secrets = ex.secrets.clone();
+/// The upgraded stream, framed by tungstenite.
+pub(crate) type Ws = WebSocketStream<Prefixed>;
+
+/// Hands the upgraded stream to tungstenite.
+async fn open(ex: Exchange) -> Ws {
     let raw = Prefixed {
         prefix: ex.leftover,
         inner: ex.stream,
     };
-    let mut ws = WebSocketStream::from_raw_socket(raw, Role::Client, Some(frame_limits())).await;
+    WebSocketStream::from_raw_socket(raw, Role::Client, Some(frame_limits())).await
+}
+
+/// Sends one ping and waits for its pong (until `deadline`): the round trip.
+async fn ping(
+    ws: &mut Ws,
+    deadline: Instant,
+    secrets: &redact::Secrets,
+) -> Result<Duration, WsError> {
     let sent = Instant::now();
     if let Err(e) = ws.send(Message::Ping(b"netdoctor".to_vec().into())).await {
         return Err(WsError::SendFailed {
@@ -303,12 +381,13 @@ async fn ping(ex: Exchange, deadline: Instant) -> Result<Duration, WsError> {
             waited: sent.elapsed(),
         });
     };
-    if result.is_ok() {
-        // A polite close, but never past the stage's deadline.
-        let until = deadline.min(Instant::now() + Duration::from_millis(200));
-        let _ = tokio::time::timeout_at(until.into(), ws.close(None)).await;
-    }
     result
+}
+
+/// A polite close, but never past the stage's deadline.
+async fn close_politely(ws: &mut Ws, deadline: Instant) {
+    let until = deadline.min(Instant::now() + Duration::from_millis(200));
+    let _ = tokio::time::timeout_at(until.into(), ws.close(None)).await;
 }
 
 fn not_upgraded(ex: &Exchange) -> WsError {
