@@ -140,7 +140,8 @@ pub(super) async fn handshake(
     target: &Target,
     stream: Box<dyn Io>,
 ) -> Option<tls::Session<Box<dyn Io>>> {
-    p.stage(Layer::Tls, |_| tls::stage(stream, &target.host))
+    let cert = p.ctx.cfg.client_cert.as_ref();
+    p.stage(Layer::Tls, |_| tls::stage_with(stream, &target.host, cert))
         .await
 }
 
