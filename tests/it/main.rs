@@ -27,6 +27,7 @@ mod http;
 mod interception;
 mod limits;
 mod many;
+mod mtls;
 mod presets;
 mod prometheus;
 mod prometheus_tier;
