@@ -103,7 +103,7 @@ _netdoctor() {
             return 0
             ;;
         netdoctor__subcmd__azure__subcmd__openai)
-            opts="-4 -6 -k -v -h -V --endpoint --deployment --api-version --key --stream --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --save-chain --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
+            opts="-4 -6 -k -v -h -V --endpoint --deployment --api-version --key --stream --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --cert --cert-key --save-chain --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -161,6 +161,14 @@ _netdoctor() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --save-chain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -197,7 +205,7 @@ _netdoctor() {
             return 0
             ;;
         netdoctor__subcmd__azure__subcmd__speech)
-            opts="-4 -6 -k -v -h -V --region --endpoint --key --language --token --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --save-chain --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
+            opts="-4 -6 -k -v -h -V --region --endpoint --key --language --token --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --cert --cert-key --save-chain --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -255,6 +263,14 @@ _netdoctor() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --save-chain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -291,7 +307,7 @@ _netdoctor() {
             return 0
             ;;
         netdoctor__subcmd__check)
-            opts="-H -X -d -4 -6 -k -v -h -V --header --request --data --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --save-chain --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
+            opts="-H -X -d -4 -6 -k -v -h -V --header --request --data --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --cert --cert-key --save-chain --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -354,6 +370,14 @@ _netdoctor() {
                     return 0
                     ;;
                 --proxy-cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -633,7 +657,7 @@ _netdoctor() {
             return 0
             ;;
         netdoctor__subcmd__openai)
-            opts="-4 -6 -k -v -h -V --base-url --key --stream --realtime --model --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --save-chain --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
+            opts="-4 -6 -k -v -h -V --base-url --key --stream --realtime --model --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --cert --cert-key --save-chain --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -684,6 +708,14 @@ _netdoctor() {
                     return 0
                     ;;
                 --proxy-cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -49,6 +49,8 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l resolver -
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l proxy -d 'Use this proxy instead of the proxy variables (http://, https://, socks5://, socks5h://)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l noproxy -d 'Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l proxy-cacert -d 'Also trust the CAs in this PEM file for an https:// proxy\'s own certificate' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l cert -d 'Client certificate (PEM; the leaf first, then any intermediates), sent when the server asks for one; the key may be in the same file' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l cert-key -d 'The client certificate\'s private key (PEM), as curl\'s --key' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l save-chain -d 'Write the presented certificate chain here (PEM, leaf first); with several targets, a directory of <n>-<host>.pem' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l expect-status -d 'Fail the http stage unless the response has this status' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l format -d 'Output format' -r -f -a "human\t''
@@ -95,6 +97,8 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l res
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l proxy -d 'Use this proxy instead of the proxy variables (http://, https://, socks5://, socks5h://)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l noproxy -d 'Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l proxy-cacert -d 'Also trust the CAs in this PEM file for an https:// proxy\'s own certificate' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l cert -d 'Client certificate (PEM; the leaf first, then any intermediates), sent when the server asks for one; the key may be in the same file' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l cert-key -d 'The client certificate\'s private key (PEM), as curl\'s --key' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l save-chain -d 'Write the presented certificate chain here (PEM, leaf first); with several targets, a directory of <n>-<host>.pem' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l expect-status -d 'Fail the http stage unless the response has this status' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l format -d 'Output format' -r -f -a "human\t''
@@ -127,6 +131,8 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l resolver 
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l proxy -d 'Use this proxy instead of the proxy variables (http://, https://, socks5://, socks5h://)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l noproxy -d 'Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l proxy-cacert -d 'Also trust the CAs in this PEM file for an https:// proxy\'s own certificate' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l cert -d 'Client certificate (PEM; the leaf first, then any intermediates), sent when the server asks for one; the key may be in the same file' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l cert-key -d 'The client certificate\'s private key (PEM), as curl\'s --key' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l save-chain -d 'Write the presented certificate chain here (PEM, leaf first); with several targets, a directory of <n>-<host>.pem' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l expect-status -d 'Fail the http stage unless the response has this status' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l format -d 'Output format' -r -f -a "human\t''
@@ -161,6 +167,8 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l res
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l proxy -d 'Use this proxy instead of the proxy variables (http://, https://, socks5://, socks5h://)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l noproxy -d 'Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l proxy-cacert -d 'Also trust the CAs in this PEM file for an https:// proxy\'s own certificate' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l cert -d 'Client certificate (PEM; the leaf first, then any intermediates), sent when the server asks for one; the key may be in the same file' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l cert-key -d 'The client certificate\'s private key (PEM), as curl\'s --key' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l save-chain -d 'Write the presented certificate chain here (PEM, leaf first); with several targets, a directory of <n>-<host>.pem' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l expect-status -d 'Fail the http stage unless the response has this status' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l format -d 'Output format' -r -f -a "human\t''
