@@ -134,10 +134,18 @@ impl ClientAuth {
 
     fn cas(&self) -> String {
         let cas = self.with(|s| s.acceptable_cas.clone()).unwrap_or_default();
+        let shown = cas.len().min(SHOWN_CAS);
+        let more = match cas.len() - shown {
+            0 => String::new(),
+            n => format!(" and {n} more (see acceptable_cas)"),
+        };
         if cas.is_empty() {
             "it named no CA (any issuer it trusts)".to_owned()
         } else {
-            format!("it accepts certificates issued by {}", cas.join("; "))
+            format!(
+                "it accepts certificates issued by {}{more}",
+                cas[..shown].join("; ")
+            )
         }
     }
 
@@ -174,6 +182,10 @@ impl ClientAuth {
         });
     }
 }
+
+/// The most CA names kept in the facts, and named in a summary.
+const MAX_CAS: usize = 100;
+const SHOWN_CAS: usize = 5;
 
 /// The alerts that refuse a client certificate that was sent.
 const REFUSALS: &[AlertDescription] = &[
@@ -225,7 +237,13 @@ impl ResolvesClientCert for Resolver {
             .filter(|c| c.key.choose_scheme(sigschemes).is_some());
         self.auth.with(|s| {
             s.requested = true;
-            s.acceptable_cas = root_hint_subjects.iter().map(|n| dn_text(n)).collect();
+            // Some servers name every CA they trust: the list is kept
+            // bounded, each name cut (they are the server's text).
+            s.acceptable_cas = root_hint_subjects
+                .iter()
+                .take(MAX_CAS)
+                .map(|n| crate::redact::bounded(&dn_text(n), 300))
+                .collect();
             s.sent = cert.is_some();
         });
         cert
