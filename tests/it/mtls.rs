@@ -115,9 +115,9 @@ fn ca_other() -> CertifiedIssuer<'static, KeyPair> {
     ca("elsewhere", "unrelated CA")
 }
 
-/// A rustls server that requires a client certificate from `clients`' CA
-/// (TLS 1.3 and 1.2, or 1.2 only), answering 200 to a request.
-fn mtls_server(clients: &Clients, tls12_only: bool) -> Server {
+/// The configuration of a rustls server that requires a client certificate
+/// from `clients`' CA (TLS 1.3 and 1.2, or 1.2 only).
+fn mtls_config(clients: &Clients, tls12_only: bool) -> Arc<ServerConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = RootCertStore::empty();
     roots.add(clients.ca_der.clone()).expect("client CA");
@@ -137,7 +137,13 @@ fn mtls_server(clients: &Clients, tls12_only: bool) -> Server {
         .with_single_cert(leaf.chain.clone(), leaf.key())
         .expect("server certificate");
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let acceptor = TlsAcceptor::from(Arc::new(config));
+    Arc::new(config)
+}
+
+/// A server of [`mtls_config`] answering 200 to a request; a refusal is
+/// its alert.
+fn mtls_server(clients: &Clients, tls12_only: bool) -> Server {
+    let acceptor = TlsAcceptor::from(mtls_config(clients, tls12_only));
     let response = Arc::new(Response::ok());
     spawn_server(bind_loopback(), move |stream, log| {
         let acceptor = acceptor.clone();
@@ -159,6 +165,43 @@ fn mtls_server(clients: &Clients, tls12_only: bool) -> Server {
             }
         }
     })
+}
+
+/// A server of [`mtls_config`] that refuses with a reset instead of the
+/// alert: it drives the handshake itself and, when rustls refuses the
+/// client's certificate (or its absence), closes with `SO_LINGER` 0.
+fn resetting_mtls_server(clients: &Clients, tls12_only: bool) -> Server {
+    let config = mtls_config(clients, tls12_only);
+    spawn_server(bind_loopback(), move |stream, _log| {
+        let config = config.clone();
+        async move {
+            if let Ok(tcp) = stream.into_std() {
+                std::thread::spawn(move || reset_on_refusal(tcp, config));
+            }
+        }
+    })
+}
+
+fn reset_on_refusal(mut tcp: std::net::TcpStream, config: Arc<ServerConfig>) {
+    let _ = tcp.set_nonblocking(false);
+    let _ = tcp.set_read_timeout(Some(Duration::from_secs(5)));
+    let Ok(mut conn) = rustls::ServerConnection::new(config) else {
+        return;
+    };
+    loop {
+        while conn.wants_write() {
+            if conn.write_tls(&mut tcp).is_err() {
+                return;
+            }
+        }
+        if !matches!(conn.read_tls(&mut tcp), Ok(n) if n > 0) {
+            return;
+        }
+        if conn.process_new_packets().is_err() {
+            let _ = socket2::SockRef::from(&tcp).set_linger(Some(Duration::ZERO));
+            return;
+        }
+    }
 }
 
 fn check(server: &Server, ca: &CaFile, extra: &[String]) -> Run {
@@ -199,6 +242,22 @@ fn no_certificate_is_required_under_tls13_and_tls12() {
         let hint = run.target(0)["diagnosis"]["hint"].as_str().unwrap_or("");
         assert!(hint.contains("--cert-key") && hint.contains("load_cert_chain"));
         assert_eq!(run.stage("http")["status"], "skipped", "{}", run.dump());
+    }
+}
+
+#[test]
+fn a_reset_after_the_certificate_request_is_required_or_rejected() {
+    let clients = Clients::new();
+    let ca = pki().ca_file();
+    for tls12 in [false, true] {
+        let server = resetting_mtls_server(&clients, tls12);
+        let run = check(&server, &ca, &[]);
+        run.assert_fail(14, "tls", "TLS_CLIENT_CERT_REQUIRED");
+        assert_names_client_ca(&run);
+        let summary = crate::support::text(&run.target(0)["diagnosis"]["summary"]);
+        assert!(summary.contains("reset"), "{}", run.dump());
+        let run = check(&server, &ca, &clients.args("wrong"));
+        run.assert_fail(14, "tls", "TLS_CLIENT_CERT_REJECTED");
     }
 }
 
