@@ -103,7 +103,7 @@ _netdoctor() {
             return 0
             ;;
         netdoctor__subcmd__azure__subcmd__openai)
-            opts="-4 -6 -k -v -h -V --endpoint --deployment --api-version --key --stream --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --save-chain --hold --ping-interval --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
+            opts="-4 -6 -k -v -h -V --endpoint --deployment --api-version --key --stream --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --cert --cert-key --save-chain --hold --ping-interval --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -161,6 +161,14 @@ _netdoctor() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --save-chain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -205,7 +213,7 @@ _netdoctor() {
             return 0
             ;;
         netdoctor__subcmd__azure__subcmd__speech)
-            opts="-4 -6 -k -v -h -V --region --endpoint --key --language --token --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --save-chain --hold --ping-interval --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
+            opts="-4 -6 -k -v -h -V --region --endpoint --key --language --token --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --cert --cert-key --save-chain --hold --ping-interval --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -263,6 +271,14 @@ _netdoctor() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --save-chain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -307,7 +323,7 @@ _netdoctor() {
             return 0
             ;;
         netdoctor__subcmd__check)
-            opts="-H -X -d -4 -6 -k -v -h -V --header --request --data --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --save-chain --hold --ping-interval --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
+            opts="-H -X -d -4 -6 -k -v -h -V --header --request --data --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --cert --cert-key --save-chain --hold --ping-interval --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -370,6 +386,14 @@ _netdoctor() {
                     return 0
                     ;;
                 --proxy-cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -657,7 +681,7 @@ _netdoctor() {
             return 0
             ;;
         netdoctor__subcmd__openai)
-            opts="-4 -6 -k -v -h -V --base-url --key --stream --realtime --model --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --save-chain --hold --ping-interval --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
+            opts="-4 -6 -k -v -h -V --base-url --key --stream --realtime --model --timeout --max-time --cacert --resolve --connect-to --resolver --ipv4 --ipv6 --proxy --noproxy --proxy-cacert --insecure --cert --cert-key --save-chain --hold --ping-interval --expect-status --format --color --verbose --jobs --repeat --interval --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -708,6 +732,14 @@ _netdoctor() {
                     return 0
                     ;;
                 --proxy-cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -49,6 +49,8 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l resolver -
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l proxy -d 'Use this proxy instead of the proxy variables (http://, https://, socks5://, socks5h://)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l noproxy -d 'Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l proxy-cacert -d 'Also trust the CAs in this PEM file for an https:// proxy\'s own certificate' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l cert -d 'Client certificate (PEM; the leaf first, then any intermediates), sent when the server asks for one; the key may be in the same file' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l cert-key -d 'The client certificate\'s private key (PEM), as curl\'s --key' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l save-chain -d 'Write the presented certificate chain here (PEM, leaf first); with several targets, a directory of <n>-<host>.pem' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l hold -d 'WebSocket targets: after the upgrade, stay connected and idle this long (e.g. 90s), as an idle client does' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand check" -l ping-interval -d 'With --hold: send a ping every DURATION meanwhile, to prove pings keep the connection open' -r
@@ -97,6 +99,8 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l res
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l proxy -d 'Use this proxy instead of the proxy variables (http://, https://, socks5://, socks5h://)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l noproxy -d 'Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l proxy-cacert -d 'Also trust the CAs in this PEM file for an https:// proxy\'s own certificate' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l cert -d 'Client certificate (PEM; the leaf first, then any intermediates), sent when the server asks for one; the key may be in the same file' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l cert-key -d 'The client certificate\'s private key (PEM), as curl\'s --key' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l save-chain -d 'Write the presented certificate chain here (PEM, leaf first); with several targets, a directory of <n>-<host>.pem' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l hold -d 'WebSocket targets: after the upgrade, stay connected and idle this long (e.g. 90s), as an idle client does' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-speech" -l ping-interval -d 'With --hold: send a ping every DURATION meanwhile, to prove pings keep the connection open' -r
@@ -131,6 +135,8 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l resolver 
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l proxy -d 'Use this proxy instead of the proxy variables (http://, https://, socks5://, socks5h://)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l noproxy -d 'Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l proxy-cacert -d 'Also trust the CAs in this PEM file for an https:// proxy\'s own certificate' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l cert -d 'Client certificate (PEM; the leaf first, then any intermediates), sent when the server asks for one; the key may be in the same file' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l cert-key -d 'The client certificate\'s private key (PEM), as curl\'s --key' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l save-chain -d 'Write the presented certificate chain here (PEM, leaf first); with several targets, a directory of <n>-<host>.pem' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l hold -d 'WebSocket targets: after the upgrade, stay connected and idle this long (e.g. 90s), as an idle client does' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand openai" -l ping-interval -d 'With --hold: send a ping every DURATION meanwhile, to prove pings keep the connection open' -r
@@ -167,6 +173,8 @@ complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l res
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l proxy -d 'Use this proxy instead of the proxy variables (http://, https://, socks5://, socks5h://)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l noproxy -d 'Hosts to reach directly instead of NO_PROXY (comma list: names, .domain, *, IPs)' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l proxy-cacert -d 'Also trust the CAs in this PEM file for an https:// proxy\'s own certificate' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l cert -d 'Client certificate (PEM; the leaf first, then any intermediates), sent when the server asks for one; the key may be in the same file' -r -F
+complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l cert-key -d 'The client certificate\'s private key (PEM), as curl\'s --key' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l save-chain -d 'Write the presented certificate chain here (PEM, leaf first); with several targets, a directory of <n>-<host>.pem' -r -F
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l hold -d 'WebSocket targets: after the upgrade, stay connected and idle this long (e.g. 90s), as an idle client does' -r
 complete -c netdoctor -n "__fish_netdoctor_using_subcommand azure-openai" -l ping-interval -d 'With --hold: send a ping every DURATION meanwhile, to prove pings keep the connection open' -r

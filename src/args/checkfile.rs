@@ -69,7 +69,7 @@ const RUN_LEVEL: &[&str] = &[
     "format", "color", "verbose", "jobs", "repeat", "interval", "help", "version",
 ];
 /// Options whose values are paths, read relative to the check file.
-const PATH_OPTIONS: &[&str] = &["cacert", "proxy-cacert", "save-chain"];
+const PATH_OPTIONS: &[&str] = &["cacert", "proxy-cacert", "cert", "cert-key", "save-chain"];
 
 /// Where in the file something is, for error messages.
 struct Locator<'a> {

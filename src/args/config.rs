@@ -13,6 +13,7 @@ use super::flags::{
 use super::UsageError;
 use crate::diagnosis::Expect;
 use crate::presets;
+use crate::probe::client_cert::ClientCert;
 use crate::probe::websocket::hold::Hold;
 use crate::probe::{Check, Family, ProbeConfig, RequestSpec};
 use crate::proxy::rules::ProxyVars;
@@ -208,6 +209,12 @@ pub(crate) fn targets_and_probe(
         resolver: p.resolver.map(|r| r.0),
         family,
         insecure: p.insecure,
+        client_cert: p
+            .cert
+            .as_deref()
+            .map(|cert| ClientCert::load(cert, p.cert_key.as_deref()))
+            .transpose()
+            .map_err(UsageError)?,
         expect_status: p.expect_status,
         request: RequestSpec {
             method,

@@ -348,6 +348,14 @@ pub(crate) struct ProbeArgs {
     #[arg(short = 'k', long)]
     pub(crate) insecure: bool,
 
+    /// Client certificate (PEM; the leaf first, then any intermediates), sent when the server asks for one; the key may be in the same file
+    #[arg(long, value_name = "FILE")]
+    pub(crate) cert: Option<PathBuf>,
+
+    /// The client certificate's private key (PEM), as curl's --key
+    #[arg(long = "cert-key", value_name = "FILE", requires = "cert")]
+    pub(crate) cert_key: Option<PathBuf>,
+
     /// Write the presented certificate chain here (PEM, leaf first); with several targets, a directory of <n>-<host>.pem
     #[arg(long = "save-chain", value_name = "PATH")]
     pub(crate) save_chain: Option<PathBuf>,

@@ -179,14 +179,15 @@ pub(super) async fn handshake(
     stream: Box<dyn Io>,
     retry: Option<Retry>,
 ) -> Option<tls::Session<Box<dyn Io>>> {
+    let cert = p.ctx.cfg.client_cert.as_ref();
     let Some(retry) = retry else {
         return p
-            .stage(Layer::Tls, |_| tls::stage(stream, &target.host))
+            .stage(Layer::Tls, |_| tls::stage_with(stream, &target.host, cert))
             .await;
     };
     let (_, limit) = p.deadline(Layer::Tls);
     p.stage(Layer::Tls, |deadline| {
-        mtu::handshake(stream, &target.host, retry, deadline, &limit)
+        mtu::handshake(stream, &target.host, cert, retry, deadline, &limit)
     })
     .await
 }

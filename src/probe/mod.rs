@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod certificate;
+pub mod client_cert;
 pub(crate) mod connect;
 pub mod dns;
 pub(crate) mod h1;
@@ -511,7 +512,8 @@ async fn after_connect(
     retry: Option<mtu::Retry>,
 ) -> Option<String> {
     let ctx = p.ctx;
-    let (stream, send_credentials): (Box<dyn Io>, bool) = if target.scheme.is_tls() {
+    let (stream, send_credentials, client_auth): (Box<dyn Io>, bool, _) = if target.scheme.is_tls()
+    {
         let Some(session) = connect::handshake(p, target, tcp, retry).await else {
             // No failure recorded: the handshake hit netdoctor's own limit.
             return p
@@ -555,16 +557,46 @@ async fn after_connect(
                 r
             })
             .await?;
-        (Box::new(session.stream), verdict.trusted)
+        let auth = session.client_auth.clone();
+        (Box::new(session.stream), verdict.trusted, Some(auth))
     } else {
-        (tcp, true)
+        (tcp, true, None)
     };
-    let exchange = p
-        .stage(Layer::Http, |deadline| {
+    let (exchange, elapsed) = p
+        .run(Layer::Http, |deadline| {
             http::stage(stream, target, &ctx.cfg, send_credentials, None, deadline)
         })
-        .await?;
+        .await;
+    if refused_client_cert(p, client_auth.as_ref(), &exchange) {
+        return None;
+    }
+    let exchange = p.record(Layer::Http, elapsed, exchange)?;
     after_exchange(p, target, exchange).await
+}
+
+/// A server that refused the client certificate only after the handshake
+/// (TLS 1.3's alert, nginx's 400): the http stage's outcome is the tls
+/// layer's failure, so the tls stage is re-recorded as failed and http is
+/// left unrecorded (skipped: "tls failed").
+fn refused_client_cert(
+    p: &mut Pipeline<'_>,
+    auth: Option<&tls::ClientAuth>,
+    http: &StageResult<http::Exchange>,
+) -> bool {
+    let failed = http
+        .diagnosis
+        .as_ref()
+        .is_some_and(|d| d.status == Status::Fail);
+    let Some(mut d) = auth.and_then(|a| tls::refusal(a, &http.facts, failed)) else {
+        return false;
+    };
+    if let Some(profile) = p.ctx.cfg.profile.as_deref() {
+        p.decorate(profile, Layer::Tls, &mut d);
+    }
+    if let Some(stage) = p.stages.iter_mut().find(|s| s.layer == Layer::Tls) {
+        tls::refail(stage, d);
+    }
+    true
 }
 
 /// auth and websocket, from the http exchange.

@@ -41,6 +41,7 @@
 //! is the usual `TLS_TIMEOUT` at its deadline, its facts saying that the
 //! small-MSS retry did not help either.
 
+use super::client_cert::ClientCert;
 use super::tcp::SocketOptions;
 use super::{tls, Facts, Io, StageResult};
 use crate::diagnosis::{Code, Diagnosis};
@@ -187,13 +188,14 @@ enum Ended {
 pub(super) async fn handshake(
     stream: Box<dyn Io>,
     host: &str,
+    cert: Option<&ClientCert>,
     retry: Retry,
     deadline: Instant,
     limit: &str,
 ) -> StageResult<tls::Session<Box<dyn Io>>> {
     let started = Instant::now();
     let half = started + deadline.saturating_duration_since(started) / 2;
-    let default = tls::stage(stream, host);
+    let default = tls::stage_with(stream, host, cert);
     tokio::pin!(default);
     tokio::select! {
         r = &mut default => return r,
@@ -204,7 +206,7 @@ pub(super) async fn handshake(
         return default.await;
     }
     let retry_started = started.elapsed();
-    let small = small_mss(&retry, host, deadline);
+    let small = small_mss(&retry, host, cert, deadline);
     tokio::pin!(small);
     let mut failed: Option<String> = None;
     loop {
@@ -246,12 +248,17 @@ pub(super) async fn handshake(
 }
 
 /// The handshake on a fresh connection announcing the small MSS.
-async fn small_mss(retry: &Retry, host: &str, deadline: Instant) -> Ended {
+async fn small_mss(
+    retry: &Retry,
+    host: &str,
+    cert: Option<&ClientCert>,
+    deadline: Instant,
+) -> Ended {
     let tcp = match super::connect::fresh(&retry.addrs, retry.opts, deadline).await {
         Ok(tcp) => tcp,
         Err(code) => return Ended::Failed(code),
     };
-    let r = tls::stage(tcp, host).await;
+    let r = tls::stage_with(tcp, host, cert).await;
     if r.product.is_some() {
         Ended::Completed(r.facts)
     } else {

@@ -67,6 +67,9 @@ pub struct ProbeConfig {
     pub resolver: Option<SocketAddr>,
     pub family: Family,
     pub insecure: bool,
+    /// `--cert`/`--cert-key`: the client certificate offered when a server
+    /// asks for one.
+    pub client_cert: Option<super::client_cert::ClientCert>,
     pub expect_status: Option<u16>,
     pub request: RequestSpec,
     pub sysroot: Sysroot,

@@ -28,6 +28,7 @@ mod idle_ws;
 mod interception;
 mod limits;
 mod many;
+mod mtls;
 mod mtu;
 mod presets;
 mod prometheus;
