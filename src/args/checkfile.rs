@@ -279,7 +279,7 @@ fn one_check(
     let Command::Check(args) = parse_check(&["check", url], defaults, entry, base, loc, at)? else {
         return Err(loc.error(at, "internal: not a check"));
     };
-    let (mut targets, probe) = targets_and_probe(
+    let (mut targets, mut probe) = targets_and_probe(
         &args.urls,
         &args.headers,
         args.method,
@@ -287,6 +287,12 @@ fn one_check(
         args.probe,
     )
     .map_err(|e| loc.error(at, e))?;
+    // `hold` in [defaults] is for the file's WebSocket checks; in a check's
+    // own table it must fit that check.
+    let own_hold = entry.keys().any(|k| k.get_ref() == "hold");
+    if !own_hold && !targets.iter().any(|t| t.scheme.is_websocket()) {
+        probe.hold = None;
+    }
     require_websocket(probe.hold.as_ref(), &targets).map_err(|e| loc.error(at, e))?;
     let mut target = targets.remove(0);
     if let Some((name, _)) = string_value(entry, "name", loc)? {

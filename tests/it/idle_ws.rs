@@ -248,6 +248,34 @@ fn a_check_file_holds_its_websocket_checks() {
     let r = run(netdoctor().arg("run").arg(&bad));
     assert_eq!(r.code, 2, "{}", r.dump());
     assert!(r.stderr.contains("bad.toml:"), "{}", r.dump());
+    // In [defaults], `hold` applies to the WebSocket checks only.
+    let mixed = dir.path().join("mixed.toml");
+    std::fs::write(
+        &mixed,
+        format!(
+            "[defaults]
+hold = \"3s\"
+resolve = [\"good.test:{port}:127.0.0.1\"]
+\n\
+             [[check]]\nurl = \"ws://good.test:{port}/ws\"\nexpect = \"WS_IDLE_CLOSED\"\n\n\
+             [[check]]\nurl = \"tcp://good.test:{port}\"\n",
+            port = server.port()
+        ),
+    )
+    .unwrap();
+    let r = run(netdoctor()
+        .arg("run")
+        .arg(&mixed)
+        .args(["--format", "json"]));
+    r.assert_within(BOUNDED);
+    assert_eq!(r.code, 0, "{}", r.dump());
+    assert_eq!(
+        r.target(0)["diagnosis"]["code"],
+        "WS_IDLE_CLOSED",
+        "{}",
+        r.dump()
+    );
+    assert_eq!(r.target(1)["ok"], true, "{}", r.dump());
 }
 
 #[test]
