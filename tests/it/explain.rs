@@ -766,3 +766,19 @@ fn the_stream_and_revocation_commands_name_what_the_text_names() {
     let e = explain("Error loading CRL from http://127.0.0.1:9/pki/leaf.crl");
     assert!(!e.command.contains("leaf.crl"), "{}", e.command);
 }
+
+/// The README's explain example is the binary's real output.
+#[test]
+fn the_readme_example_is_real_output() {
+    const CMD: &str =
+        "$ netdoctor explain 'Failed to initialize platform (azure-c-shared). Error: 2153'\n";
+    let readme = include_str!("../../README.md");
+    let at = readme.find(CMD).expect("the README shows the example") + CMD.len();
+    let shown = &readme[at..at + readme[at..].find("```").unwrap()];
+    let r = run(netdoctor().args([
+        "explain",
+        "Failed to initialize platform (azure-c-shared). Error: 2153",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.dump());
+    assert_eq!(r.stdout, shown);
+}
