@@ -182,6 +182,18 @@ cause!(
     Env,
     "this container's clock is wrong, so valid certificates look expired or not yet valid"
 );
+// The clients' own installs (issue 15; docs/client-errors.md, "The clients'
+// own installs"). ENV_CLIENT_NO_SOCKS, ENV_CLIENT_VERSION_CONFLICT and
+// ENV_SPEECH_SDK_INCOMPLETE are DESIGN codes that `netdoctor env` reports;
+// explain names them by their code string whether or not the catalogue
+// carries them yet (`hint_of` is then `None`).
+cause!(OPENSSL_VERSION, "ENV_OPENSSL_VERSION", Env, "the Speech SDK cannot load the OpenSSL it was built for: an SDK before 1.38 (it wants libssl.so.1.1) on an image whose only OpenSSL is 3 (Debian 12, Ubuntu 22.04), or an OpenSSL newer than the SDK supports");
+cause!(OPENSSL_MISSING, "ENV_OPENSSL_MISSING", Env, "the image has no loadable libssl/libcrypto at all, so the Speech SDK cannot start its TLS layer");
+cause!(SPEECH_SDK_OUTDATED, "ENV_SPEECH_SDK_OUTDATED", Env, "the Speech SDK is older than 1.48.2: an upgrade brings OpenSSL 3 support (1.38+) and the CRL fixes (1.47 tolerates a CRL that cannot be downloaded, 1.48.2 fixes CRL partitioning on Linux)");
+cause!(SPEECH_SDK_INCOMPLETE, "ENV_SPEECH_SDK_INCOMPLETE", Env, "the Speech SDK's native libraries are not all in one directory: libpal_azure_c_shared.so / libpal_azure_c_shared_openssl3.so (1.38+) are missing beside libMicrosoft.CognitiveServices.Speech.core.so (a partial copy or a slimmed image)");
+cause!(CLIENT_NO_SOCKS, "ENV_CLIENT_NO_SOCKS", Env, "a socks5:// proxy variable (ALL_PROXY, HTTPS_PROXY) is set but the client's SOCKS support is not installed: httpx needs socksio (`pip install 'httpx[socks]'`), requests PySocks (`requests[socks]`), websockets python-socks");
+cause!(CLIENT_VERSION_CONFLICT, "ENV_CLIENT_VERSION_CONFLICT", Env, "installed packages known not to work together: openai before 1.55.3 passes `proxies=` to httpx, which httpx 0.28 removed (upgrade openai, or pin httpx<0.28)");
+cause!(STREAM_CUT, "STREAM_TRUNCATED", Stream, "the stream was cut before its end: a proxy's or load balancer's read or idle timeout, a response size limit, or the service closing early; `--stream` reads a real streamed completion to the end");
 cause!(HTTP_EMPTY, "HTTP_MALFORMED", Http, "the server closed the connection without any HTTP reply: an https port spoken to with http://, or a load balancer or proxy that drops the request");
 cause!(HTTP_TIMEOUT, "HTTP_TIMEOUT", Http, "the connection works but no response came in time: the server is slow, or a proxy holds the response");
 cause!(NOT_FOUND, "HTTP_NOT_FOUND", Http, "the server is reachable but has nothing at this path (a wrong path, deployment name or api-version)");
@@ -243,6 +255,12 @@ pub(super) const MEANINGS: &[&Cause] = &[
     &CERT_FILE_MISSING,
     &DIR_NOT_HASHED,
     &CA_VAR_MISSING,
+    &OPENSSL_VERSION,
+    &OPENSSL_MISSING,
+    &SPEECH_SDK_OUTDATED,
+    &SPEECH_SDK_INCOMPLETE,
+    &CLIENT_NO_SOCKS,
+    &CLIENT_VERSION_CONFLICT,
     &HTTP_TIMEOUT,
     &NOT_FOUND,
     &RATE_LIMITED,
@@ -251,6 +269,7 @@ pub(super) const MEANINGS: &[&Cause] = &[
     &AUTH_FORBIDDEN,
     &WS_IGNORED,
     &WS_REJECTED,
+    &STREAM_CUT,
 ];
 
 /// The `unable to get local issuer certificate` family, in order.
@@ -296,8 +315,10 @@ const SPEECH_ANY: &[&Cause] = &[
     &PLAINTEXT,
     &EXPIRED,
 ];
-/// A client that connected nowhere and does not say why.
-const CONNECTION_ANY: &[&Cause] = &[
+/// What openai's `APIConnectionError` alone can mean: a client that
+/// connected nowhere and does not say why, or (openai 3.x) a stream cut in
+/// the middle.
+const OPENAI_CONNECTION_ANY: &[&Cause] = &[
     &UNKNOWN_ISSUER,
     &INTERCEPTED,
     &PROXY_UNREACHABLE,
@@ -305,7 +326,14 @@ const CONNECTION_ANY: &[&Cause] = &[
     &NXDOMAIN,
     &TCP_TIMEOUT,
     &REFUSED,
+    &STREAM_CUT,
 ];
+/// The Speech SDK's `Failed to initialize platform (azure-c-shared)`: it
+/// could not load an OpenSSL it supports.
+const SPEECH_PLATFORM: &[&Cause] = &[&OPENSSL_VERSION, &OPENSSL_MISSING, &SPEECH_SDK_OUTDATED];
+/// `Failed to get HTTP platform singleton instance` (1.38–1.4x): the libpal
+/// files missing, or no OpenSSL at all (the 1.44 runs printed it for both).
+const SPEECH_HTTP_PLATFORM: &[&Cause] = &[&SPEECH_SDK_INCOMPLETE, &OPENSSL_MISSING];
 const TIMEOUT_ANY: &[&Cause] = &[&TCP_TIMEOUT, &TLS_TIMEOUT, &PROXY_TIMEOUT, &HTTP_TIMEOUT];
 const PROXY_ANY: &[&Cause] = &[
     &PROXY_UNREACHABLE,
@@ -384,7 +412,9 @@ pub const RULES: &[Rule] = &[
     rule!("UNEXPECTED_EOF_WHILE_READING", [UNEXPECTED_EOF]),
     rule!("unsafe legacy renegotiation disabled", [LEGACY_RENEGOTIATION, INTERCEPTED]),
     // httpx / openai / requests.
-    wrapper!("APIConnectionError: Connection error.", CONNECTION_ANY),
+    // openai 3.x (httpx2) wraps a cut stream in it too (its cause chain
+    // names `httpx2.RemoteProtocolError`, matched below).
+    wrapper!("APIConnectionError: Connection error.", OPENAI_CONNECTION_ANY),
     wrapper!("APITimeoutError: Request timed out.", TIMEOUT_ANY),
     rule!("httpx.ConnectError: [Errno 111] Connection refused", [REFUSED, PROXY_UNREACHABLE]),
     rule!("<urlopen error [Errno 111] Connection refused>", [REFUSED, PROXY_UNREACHABLE]),
@@ -416,6 +446,38 @@ pub const RULES: &[Rule] = &[
     wrapper!("EPROTO", [PLAINTEXT, PROTOCOL_VERSION, HANDSHAKE, PROXY_TLS_TO_PLAIN]),
     rule!("UNABLE_TO_GET_ISSUER_CERT_LOCALLY", [UNKNOWN_ISSUER, INTERCEPTED, CA_VAR_MISSING]),
     rule!("SELF_SIGNED_CERT_IN_CHAIN", CHAIN_SELF_SIGNED),
+    rule!("Ignoring extra certs from `<path>`, load failed: <reason>", [CA_VAR_MISSING]),
+    // The clients' own installs (issue 15): real runs in docs/client-errors.md.
+    // Azure Speech SDK: the number after `Error:` is a source line of the
+    // SDK's build (2153, 2176, 2407 for the same fault; none in 1.19), never
+    // a code: the prefix is matched. A whole traceback also works: the
+    // message is on its last line, after `[CALL STACK END]`.
+    // Each also with the catalogue's `. Error: <N>` form, so that the
+    // catalogue's copy (one code) does not outrank the rule (all causes).
+    rule!("Failed to initialize platform (azure-c-shared). Error: <N>", SPEECH_PLATFORM),
+    rule!("Failed to initialize platform (azure-c-shared)", SPEECH_PLATFORM),
+    rule!("Failed to get HTTP platform singleton instance. Error: <N>", SPEECH_HTTP_PLATFORM),
+    rule!("Failed to get HTTP platform singleton instance", SPEECH_HTTP_PLATFORM),
+    rule!("SPXERR_UNEXPECTED_USP_SITE_FAILURE", [SPEECH_SDK_INCOMPLETE]),
+    rule!("Are all required extension libraries loaded?", [SPEECH_SDK_INCOMPLETE]),
+    // The SDK's CRL check: only in its log (`Speech_LogFilename`); what it
+    // prints is the plain WS_OPEN_ERROR.
+    rule!("Error loading CRL from <url>", [REVOCATION, SPEECH_SDK_OUTDATED]),
+    rule!("Unable to retrieve CRL, CRL check may fail.", [REVOCATION, SPEECH_SDK_OUTDATED]),
+    rule!("Unable to retrieve any CRL, CRL check may fail.", [REVOCATION, SPEECH_SDK_OUTDATED]),
+    rule!("No CRL could be retrieved from any distribution point.", [REVOCATION, SPEECH_SDK_OUTDATED]),
+    rule!("CRL download failed from: <url>", [REVOCATION, SPEECH_SDK_OUTDATED]),
+    rule!("No CRL dist point qualified for downloading.", [REVOCATION, INTERCEPTED, SPEECH_SDK_OUTDATED]),
+    rule!("No CRL distribution points defined on non self-issued cert, CRL check may fail.", [REVOCATION, INTERCEPTED, SPEECH_SDK_OUTDATED]),
+    rule!("Non-root CRL error <n> - failing verification", [REVOCATION, SPEECH_SDK_OUTDATED]),
+    // Python clients without their SOCKS extra, and openai vs httpx.
+    rule!("Using SOCKS proxy, but the 'socksio' package is not installed.", [CLIENT_NO_SOCKS]),
+    rule!("Missing dependencies for SOCKS support.", [CLIENT_NO_SOCKS]),
+    rule!("connecting through a SOCKS proxy requires python-socks", [CLIENT_NO_SOCKS]),
+    rule!("Client.__init__() got an unexpected keyword argument 'proxies'", [CLIENT_VERSION_CONFLICT]),
+    // A cut chunked stream: httpx, httpcore, h11 and openai 3.x's httpx2
+    // print the same text after their own exception name.
+    rule!("peer closed connection without sending complete message body (incomplete chunked read)", [STREAM_CUT]),
     // Go.
     rule!("x509: certificate signed by unknown authority", [UNKNOWN_ISSUER, INTERCEPTED, INCOMPLETE, SELF_SIGNED, NO_CA_BUNDLE]),
     rule!("x509: certificate has expired or is not yet valid", [EXPIRED, NOT_YET_VALID, CLOCK_SKEW]),

@@ -395,3 +395,390 @@ fn stdin_is_read_up_to_one_mebibyte() {
     assert_eq!(r.json["truncated"], true);
     assert_eq!(r.json["matches"][0]["code"], "DNS_NXDOMAIN");
 }
+
+// ---------------------------------------------------------------------------
+// Issue 15: the clients' own installs. Every string is a real run's output
+// (docs/client-errors.md, "The clients' own installs"), verbatim; the
+// session ids are the runs' own.
+
+/// (what the client printed, the code that must be among the first three
+/// matches, its layer, the command that match sends to).
+const ISSUE_15: &[(&str, &str, &str, &str)] = &[
+    // Speech SDK 1.19 / 1.23 / 1.24 on OpenSSL 3 only; 1.53 with no OpenSSL.
+    ("Runtime error: Failed to initialize platform (azure-c-shared) SessionId: 6009a57887884dce8e478d6dd4ab7307", "ENV_OPENSSL_VERSION", "env", "netdoctor env"),
+    ("Runtime error: Failed to initialize platform (azure-c-shared). Error: 2153 SessionId: 1d01c4288c8e450d869572a99b5de3c6", "ENV_OPENSSL_VERSION", "env", "netdoctor env"),
+    ("Runtime error: Failed to initialize platform (azure-c-shared). Error: 2153 SessionId: 1d01c4288c8e450d869572a99b5de3c6", "ENV_OPENSSL_MISSING", "env", "netdoctor env"),
+    ("Runtime error: Failed to initialize platform (azure-c-shared). Error: 2153 SessionId: 1d01c4288c8e450d869572a99b5de3c6", "ENV_SPEECH_SDK_OUTDATED", "env", "netdoctor env"),
+    ("Failed to initialize platform (azure-c-shared). Error: 2153", "ENV_OPENSSL_VERSION", "env", "netdoctor env"),
+    ("Runtime error: Failed to initialize platform (azure-c-shared). Error: 2407 SessionId: 4067c2fd0fb740d7b4c4ed51916edf28", "ENV_OPENSSL_MISSING", "env", "netdoctor env"),
+    // The 1.44 log's form (and RHEL 8's public reports).
+    ("Runtime error: Failed to initialize platform (azure-c-shared). Error: 2176", "ENV_OPENSSL_MISSING", "env", "netdoctor env"),
+    ("Runtime error: Failed to initialize platform (azure-c-shared). Error: 2176", "ENV_OPENSSL_VERSION", "env", "netdoctor env"),
+    // 1.44: libpal files missing, or no OpenSSL at all.
+    ("Failed to get HTTP platform singleton instance. Error: 27 SessionId: 08a8b8ebb27543baade32d29e0a18157", "ENV_SPEECH_SDK_INCOMPLETE", "env", "netdoctor env"),
+    ("Failed to get HTTP platform singleton instance. Error: 27 SessionId: 08a8b8ebb27543baade32d29e0a18157", "ENV_OPENSSL_MISSING", "env", "netdoctor env"),
+    // 1.53 with the libpal files missing.
+    ("Exception with an error code: 0x17 (SPXERR_UNEXPECTED_USP_SITE_FAILURE) SessionId: 6e9a27a1d0834d0cbbb8d61ed0522ba8", "ENV_SPEECH_SDK_INCOMPLETE", "env", "netdoctor env"),
+    // The SDK's CRL check (its log, Speech_LogFilename).
+    ("[52555]: 1131ms SPX_TRACE_ERROR: AZ_LOG_ERROR:  tlsio_openssl.c:1030 Error loading CRL from http://127.0.0.1:9/pki/leaf.crl", "CERT_REVOCATION_UNREACHABLE", "certificate", "netdoctor azure-speech --region REGION"),
+    ("AZ_LOG_ERROR:  tlsio_openssl.c:1077 Error loading CRL from http://127.0.0.1:9/pki/leaf.crl", "CERT_REVOCATION_UNREACHABLE", "certificate", "netdoctor azure-speech --region REGION"),
+    ("Error loading CRL from http://www.microsoft.com/pkiops/crl/Microsoft%20Azure%20TLS%20Issuing%20CA%2001.crl", "CERT_REVOCATION_UNREACHABLE", "certificate", "netdoctor azure-speech --region REGION"),
+    ("Error loading CRL from http://www.microsoft.com/pkiops/crl/Microsoft%20Azure%20TLS%20Issuing%20CA%2001.crl", "ENV_SPEECH_SDK_OUTDATED", "env", "netdoctor env"),
+    ("AZ_LOG_INFO:  tlsio_openssl.c:1616 No CRL distribution points defined on non self-issued cert, CRL check may fail.", "CERT_REVOCATION_UNREACHABLE", "certificate", "netdoctor azure-speech --region REGION"),
+    ("No CRL distribution points defined on non self-issued cert, CRL check may fail.", "CERT_INTERCEPTED", "certificate", "netdoctor check 'wss://REGION.stt.speech.microsoft.com/speech/recognition/conversation/cognitiveservices/v1?language=en-US'"),
+    ("AZ_LOG_ERROR:  tlsio_openssl.c:1624 Unable to retrieve CRL, CRL check may fail.", "CERT_REVOCATION_UNREACHABLE", "certificate", "netdoctor azure-speech --region REGION"),
+    ("AZ_LOG_ERROR:  tlsio_openssl.c:1727 No CRL could be retrieved from any distribution point.", "CERT_REVOCATION_UNREACHABLE", "certificate", "netdoctor azure-speech --region REGION"),
+    ("AZ_LOG_ERROR:  tlsio_openssl.c:1786 Unable to retrieve any CRL, CRL check may fail.", "CERT_REVOCATION_UNREACHABLE", "certificate", "netdoctor azure-speech --region REGION"),
+    ("AZ_LOG_ERROR:  tlsio_openssl.c:1573 No CRL dist point qualified for downloading.", "CERT_REVOCATION_UNREACHABLE", "certificate", "netdoctor azure-speech --region REGION"),
+    ("AZ_LOG_ERROR:  tlsio_openssl.c:1854 Non-root CRL error 3 - failing verification", "CERT_REVOCATION_UNREACHABLE", "certificate", "netdoctor azure-speech --region REGION"),
+    ("AZ_LOG_ERROR:  tlsio_openssl.c:726 TLS handshake failed for localhost with SSL error: error:0A000086:SSL routines::certificate verify failed (verify result: 3 - unable to get certificate CRL)", "CERT_REVOCATION_UNREACHABLE", "certificate", "netdoctor azure-speech --region REGION"),
+    // httpx 0.28.1 (and openai 1.55.3, openai 3.57.0's httpx2) without socksio.
+    ("ImportError: Using SOCKS proxy, but the 'socksio' package is not installed. Make sure to install httpx using `pip install httpx[socks]`.", "ENV_CLIENT_NO_SOCKS", "env", "netdoctor env"),
+    // requests 2.34.2 without PySocks; websockets 17.4 without python-socks.
+    ("requests.exceptions.InvalidSchema: Missing dependencies for SOCKS support.", "ENV_CLIENT_NO_SOCKS", "env", "netdoctor env"),
+    ("ImportError: connecting through a SOCKS proxy requires python-socks", "ENV_CLIENT_NO_SOCKS", "env", "netdoctor env"),
+    // openai 1.54.5 / 1.55.2 with httpx 0.28.1.
+    ("TypeError: Client.__init__() got an unexpected keyword argument 'proxies'", "ENV_CLIENT_VERSION_CONFLICT", "env", "netdoctor env"),
+    ("TypeError: AsyncClient.__init__() got an unexpected keyword argument 'proxies'", "ENV_CLIENT_VERSION_CONFLICT", "env", "netdoctor env"),
+    // Node v20.20.2, NODE_EXTRA_CA_CERTS=/nonexistent (stderr, exit 0).
+    ("Warning: Ignoring extra certs from `/nonexistent`, load failed: error:80000002:system library::No such file or directory", "ENV_CA_VAR_MISSING", "env", "netdoctor env"),
+    // A chunked stream cut before its last chunk.
+    ("httpx.RemoteProtocolError: peer closed connection without sending complete message body (incomplete chunked read)", "STREAM_TRUNCATED", "stream", "netdoctor openai --stream"),
+    ("httpcore.RemoteProtocolError: peer closed connection without sending complete message body (incomplete chunked read)", "STREAM_TRUNCATED", "stream", "netdoctor openai --stream"),
+    ("httpx2.RemoteProtocolError: peer closed connection without sending complete message body (incomplete chunked read)", "STREAM_TRUNCATED", "stream", "netdoctor openai --stream"),
+    ("h11._util.RemoteProtocolError: peer closed connection without sending complete message body (incomplete chunked read)", "STREAM_TRUNCATED", "stream", "netdoctor openai --stream"),
+    // openai 3.57.0's wrapper alone: a cut stream is one of its causes.
+    ("openai.APIConnectionError: Connection error.", "CERT_UNKNOWN_ISSUER", "certificate", "netdoctor check https://api.openai.com/v1/models"),
+];
+
+/// Whether `code` is among the first three matches with `layer` and `command`.
+fn in_first_three(e: &Explanation, code: &str, layer: &str, command: &str) -> Result<(), String> {
+    let top = &e.matches[..e.matches.len().min(3)];
+    let Some(m) = top.iter().find(|m| m.code == code) else {
+        return Err(format!("{code} not in the first three: {:?}", codes(e)));
+    };
+    if m.layer.name() != layer || m.command != command {
+        return Err(format!(
+            "{code}: layer {} command {:?}, expected {layer} {command:?}",
+            m.layer.name(),
+            m.command
+        ));
+    }
+    Ok(())
+}
+
+#[test]
+fn the_install_messages_map_to_their_code_and_command() {
+    let mut failures = Vec::new();
+    for (text, code, layer, command) in ISSUE_15 {
+        if let Err(why) = in_first_three(&explain(text), code, layer, command) {
+            failures.push(format!("{text}\n  {why}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The wrapper alone also lists the cut stream (openai 3.x), with --stream.
+    let e = explain("openai.APIConnectionError: Connection error.");
+    let m = e
+        .matches
+        .iter()
+        .find(|m| m.code == "STREAM_TRUNCATED")
+        .expect("STREAM_TRUNCATED listed");
+    assert_eq!(m.command, "netdoctor openai --stream");
+}
+
+/// The Speech SDK's `RuntimeError` from `SpeechSynthesizer(...)`, as the
+/// 1.19, 1.24 and 1.44 runs printed it (`scripts/speech_synth.py`; the
+/// virtualenv's path shortened to /app/.venv).
+const SPEECH_119: &str = r#"Traceback (most recent call last):
+  File "scripts/speech_synth.py", line 10, in <module>
+    syn = speechsdk.SpeechSynthesizer(speech_config=cfg, audio_config=out)
+  File "/app/.venv/lib/python3.8/site-packages/azure/cognitiveservices/speech/speech.py", line 1515, in __init__
+    self._impl = self._get_impl(impl.SpeechSynthesizer, speech_config, audio_config, auto_detect_source_language_config)
+  File "/app/.venv/lib/python3.8/site-packages/azure/cognitiveservices/speech/speech.py", line 1619, in _get_impl
+    _impl = synth_type._from_config(speech_config._impl, None if audio_config is None else audio_config._impl)
+RuntimeError: Runtime error: Failed to initialize platform (azure-c-shared)
+[CALL STACK BEGIN]
+
+/app/.venv/lib/python3.8/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(+0x182012) [0x7f3759b82012]
+/lib/x86_64-linux-gnu/libc.so.6(+0x8e057) [0x7f375acac057]
+/app/.venv/lib/python3.8/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(+0x1829d9) [0x7f3759b829d9]
+/app/.venv/lib/python3.8/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(+0x17192f) [0x7f3759b7192f]
+/app/.venv/lib/python3.8/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(+0x16b88b) [0x7f3759b6b88b]
+/app/.venv/lib/python3.8/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(+0x18d028) [0x7f3759b8d028]
+/app/.venv/lib/python3.8/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(+0x14ba7a) [0x7f3759b4ba7a]
+/app/.venv/lib/python3.8/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(+0x1562b2) [0x7f3759b562b2]
+/app/.venv/lib/python3.8/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(+0xcc4e9) [0x7f3759acc4e9]
+/app/.venv/lib/python3.8/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(+0x18d028) [0x7f3759b8d028]
+/app/.venv/lib/python3.8/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(+0x144813) [0x7f3759b44813]
+/app/.venv/lib/python3.8/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(+0x1b36d7) [0x7f3759bb36d7]
+/app/.venv/lib/python3.8/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(synthesizer_create_speech_synthesizer_from_config+0xf3) [0x7f3759ab607d]
+/app/.venv/lib/python3.8/site-packages/azure/cognitiveservices/speech/_speech_py_impl.so(+0x6bf8b) [0x7f375a26bf8b]
+/app/.venv/lib/python3.8/site-packages/azure/cognitiveservices/speech/_speech_py_impl.so(+0x9f438) [0x7f375a29f438]
+/root/.pyenv/versions/3.8.18/lib/libpython3.8.so.1.0(+0x970f8) [0x7f375ae970f8]
+/root/.pyenv/versions/3.8.18/lib/libpython3.8.so.1.0(_PyObject_MakeTpCall+0x9d) [0x7f375ae9777d]
+[CALL STACK END]"#;
+const SPEECH_124: &str = r#"Traceback (most recent call last):
+  File "/app/speech_synth.py", line 10, in <module>
+    syn = speechsdk.SpeechSynthesizer(speech_config=cfg, audio_config=out)
+          ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  File "/app/.venv/lib/python3.11/site-packages/azure/cognitiveservices/speech/speech.py", line 2108, in __init__
+    _call_hr_fn(fn=_sdk_lib.synthesizer_create_speech_synthesizer_from_config, *[
+  File "/app/.venv/lib/python3.11/site-packages/azure/cognitiveservices/speech/interop.py", line 62, in _call_hr_fn
+    _raise_if_failed(hr)
+  File "/app/.venv/lib/python3.11/site-packages/azure/cognitiveservices/speech/interop.py", line 55, in _raise_if_failed
+    __try_get_error(_spx_handle(hr))
+  File "/app/.venv/lib/python3.11/site-packages/azure/cognitiveservices/speech/interop.py", line 50, in __try_get_error
+    raise RuntimeError(message)
+RuntimeError: Exception with error code: 
+[CALL STACK BEGIN]
+
+/app/.venv/lib/python3.11/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(+0x1b9787) [0x7fb541fb9787]
+/app/.venv/lib/python3.11/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(+0x1dd4b1) [0x7fb541fdd4b1]
+/lib/x86_64-linux-gnu/libc.so.6(+0x8e057) [0x7fb542aac057]
+/app/.venv/lib/python3.11/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(+0x1de66e) [0x7fb541fde66e]
+/app/.venv/lib/python3.11/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(+0x1a7399) [0x7fb541fa7399]
+/app/.venv/lib/python3.11/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(+0x1a5877) [0x7fb541fa5877]
+/app/.venv/lib/python3.11/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(+0x1c0099) [0x7fb541fc0099]
+/app/.venv/lib/python3.11/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(+0x1d832a) [0x7fb541fd832a]
+/app/.venv/lib/python3.11/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(+0x17ff00) [0x7fb541f7ff00]
+/app/.venv/lib/python3.11/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(+0xe087d) [0x7fb541ee087d]
+/app/.venv/lib/python3.11/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(+0x1c0099) [0x7fb541fc0099]
+/app/.venv/lib/python3.11/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(+0x177dd3) [0x7fb541f77dd3]
+/app/.venv/lib/python3.11/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(+0x1eb0b5) [0x7fb541feb0b5]
+/app/.venv/lib/python3.11/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(synthesizer_create_speech_synthesizer_from_config+0xf3) [0x7fb541ec5c02]
+/lib/x86_64-linux-gnu/libffi.so.8(+0x6f7a) [0x7fb542696f7a]
+/lib/x86_64-linux-gnu/libffi.so.8(+0x640e) [0x7fb54269640e]
+/lib/x86_64-linux-gnu/libffi.so.8(ffi_call+0xcd) [0x7fb542696b0d]
+[CALL STACK END]
+
+Runtime error: Failed to initialize platform (azure-c-shared). Error: 2153"#;
+const SPEECH_144: &str = r#"Traceback (most recent call last):
+  File "/app/speech_synth.py", line 10, in <module>
+    syn = speechsdk.SpeechSynthesizer(speech_config=cfg, audio_config=out)
+          ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  File "/app/.venv/lib/python3.11/site-packages/azure/cognitiveservices/speech/speech.py", line 2438, in __init__
+    _call_hr_fn(fn=_sdk_lib.synthesizer_create_speech_synthesizer_from_config, *[
+  File "/app/.venv/lib/python3.11/site-packages/azure/cognitiveservices/speech/interop.py", line 62, in _call_hr_fn
+    _raise_if_failed(hr)
+  File "/app/.venv/lib/python3.11/site-packages/azure/cognitiveservices/speech/interop.py", line 55, in _raise_if_failed
+    __try_get_error(_spx_handle(hr))
+  File "/app/.venv/lib/python3.11/site-packages/azure/cognitiveservices/speech/interop.py", line 50, in __try_get_error
+    raise RuntimeError(message)
+RuntimeError: Exception with error code: 
+[CALL STACK BEGIN]
+
+/app/.venv/lib/python3.11/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(+0x88044) [0x7fbfa8488044]
+/app/.venv/lib/python3.11/site-packages/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so(synthesizer_create_speech_synthesizer_from_config+0x274) [0x7fbfa85d29cc]
+/lib/x86_64-linux-gnu/libffi.so.8(+0x6f7a) [0x7fbfa97c0f7a]
+/lib/x86_64-linux-gnu/libffi.so.8(+0x640e) [0x7fbfa97c040e]
+/lib/x86_64-linux-gnu/libffi.so.8(ffi_call+0xcd) [0x7fbfa97c0b0d]
+/root/.pyenv/versions/3.11.7/lib/python3.11/lib-dynload/_ctypes.cpython-311-x86_64-linux-gnu.so(+0x1117a) [0x7fbfa8bcc17a]
+/root/.pyenv/versions/3.11.7/lib/python3.11/lib-dynload/_ctypes.cpython-311-x86_64-linux-gnu.so(+0xbd9e) [0x7fbfa8bc6d9e]
+/root/.pyenv/versions/3.11.7/lib/libpython3.11.so.1.0(_PyObject_Call+0x54) [0x7fbfa9358384]
+/root/.pyenv/versions/3.11.7/lib/libpython3.11.so.1.0(_PyEval_EvalFrameDefault+0x3598) [0x7fbfa92fe108]
+/root/.pyenv/versions/3.11.7/lib/libpython3.11.so.1.0(+0x250a40) [0x7fbfa9450a40]
+/root/.pyenv/versions/3.11.7/lib/libpython3.11.so.1.0(_PyObject_Call+0x118) [0x7fbfa9358448]
+/root/.pyenv/versions/3.11.7/lib/libpython3.11.so.1.0(_PyEval_EvalFrameDefault+0x3598) [0x7fbfa92fe108]
+/root/.pyenv/versions/3.11.7/lib/libpython3.11.so.1.0(+0x250a40) [0x7fbfa9450a40]
+/root/.pyenv/versions/3.11.7/lib/libpython3.11.so.1.0(_PyObject_FastCallDictTstate+0xc2) [0x7fbfa93587f2]
+/root/.pyenv/versions/3.11.7/lib/libpython3.11.so.1.0(_PyObject_Call_Prepend+0xe0) [0x7fbfa9358a70]
+/root/.pyenv/versions/3.11.7/lib/libpython3.11.so.1.0(+0x1caf76) [0x7fbfa93caf76]
+/root/.pyenv/versions/3.11.7/lib/libpython3.11.so.1.0(+0x1c1461) [0x7fbfa93c1461]
+/root/.pyenv/versions/3.11.7/lib/libpython3.11.so.1.0(_PyObject_MakeTpCall+0x7d) [0x7fbfa935861d]
+[CALL STACK END]
+
+Failed to get HTTP platform singleton instance. Error: 27"#;
+
+/// openai 3.57.0 (httpx2) reading a stream cut before its last chunk.
+const OPENAI_CUT: &str = r#"Traceback (most recent call last):
+  File "/app/.venv/lib/python3.11/site-packages/httpcore2/_exceptions.py", line 12, in map_exceptions
+    yield
+  File "/app/.venv/lib/python3.11/site-packages/httpcore2/_sync/http11.py", line 197, in _receive_event
+    event = self._h11_state.next_event()
+            ^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  File "/app/.venv/lib/python3.11/site-packages/h11/_connection.py", line 481, in next_event
+    event = self._extract_next_receive_event()
+            ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  File "/app/.venv/lib/python3.11/site-packages/h11/_connection.py", line 431, in _extract_next_receive_event
+    event = self._reader.read_eof()
+            ^^^^^^^^^^^^^^^^^^^^^^^
+  File "/app/.venv/lib/python3.11/site-packages/h11/_readers.py", line 207, in read_eof
+    raise RemoteProtocolError(
+h11._util.RemoteProtocolError: peer closed connection without sending complete message body (incomplete chunked read)
+
+The above exception was the direct cause of the following exception:
+
+Traceback (most recent call last):
+  File "/app/.venv/lib/python3.11/site-packages/httpx2/_transports/default.py", line 95, in map_httpcore_exceptions
+    yield
+  File "/app/.venv/lib/python3.11/site-packages/httpx2/_transports/default.py", line 121, in __iter__
+    yield from self._httpcore_stream
+  File "/app/.venv/lib/python3.11/site-packages/httpcore2/_sync/connection_pool.py", line 427, in __iter__
+    for chunk in iterator:
+  File "/app/.venv/lib/python3.11/site-packages/httpcore2/_sync/http11.py", line 320, in __iter__
+    raise exc
+  File "/app/.venv/lib/python3.11/site-packages/httpcore2/_sync/http11.py", line 312, in __iter__
+    for chunk in iterator:
+  File "/app/.venv/lib/python3.11/site-packages/httpcore2/_sync/http11.py", line 188, in _receive_response_body
+    event = self._receive_event(timeout=timeout)
+            ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  File "/app/.venv/lib/python3.11/site-packages/httpcore2/_sync/http11.py", line 196, in _receive_event
+    with map_exceptions({h11.RemoteProtocolError: RemoteProtocolError}):
+  File "/root/.pyenv/versions/3.11.7/lib/python3.11/contextlib.py", line 158, in __exit__
+    self.gen.throw(typ, value, traceback)
+  File "/app/.venv/lib/python3.11/site-packages/httpcore2/_exceptions.py", line 16, in map_exceptions
+    raise to_exc(exc) from exc
+httpcore2.RemoteProtocolError: peer closed connection without sending complete message body (incomplete chunked read)
+
+The above exception was the direct cause of the following exception:
+
+Traceback (most recent call last):
+  File "/app/.venv/lib/python3.11/site-packages/openai/_streaming.py", line 57, in _iter_events
+    yield from self._decoder.iter_bytes(self.response.iter_bytes())
+  File "/app/.venv/lib/python3.11/site-packages/openai/_streaming.py", line 373, in iter_bytes
+    for chunk in iterator:
+  File "/app/.venv/lib/python3.11/site-packages/httpx2/_models.py", line 906, in iter_bytes
+    for raw_bytes in self.iter_raw():
+  File "/app/.venv/lib/python3.11/site-packages/httpx2/_models.py", line 961, in iter_raw
+    for raw_stream_bytes in self.stream:
+  File "/app/.venv/lib/python3.11/site-packages/httpx2/_client.py", line 138, in __iter__
+    yield from self._stream
+  File "/app/.venv/lib/python3.11/site-packages/httpx2/_transports/default.py", line 120, in __iter__
+    with map_httpcore_exceptions():
+  File "/root/.pyenv/versions/3.11.7/lib/python3.11/contextlib.py", line 158, in __exit__
+    self.gen.throw(typ, value, traceback)
+  File "/app/.venv/lib/python3.11/site-packages/httpx2/_transports/default.py", line 112, in map_httpcore_exceptions
+    raise mapped_exc(message) from exc
+httpx2.RemoteProtocolError: peer closed connection without sending complete message body (incomplete chunked read)
+
+The above exception was the direct cause of the following exception:
+
+Traceback (most recent call last):
+  File "/app/openai_stream.py", line 7, in <module>
+    for ev in s:
+  File "/app/.venv/lib/python3.11/site-packages/openai/_streaming.py", line 52, in __iter__
+    for item in self._iterator:
+  File "/app/.venv/lib/python3.11/site-packages/openai/_streaming.py", line 71, in __stream__
+    for sse in iterator:
+  File "/app/.venv/lib/python3.11/site-packages/openai/_streaming.py", line 61, in _iter_events
+    raise APIConnectionError(request=self.response.request) from err
+openai.APIConnectionError: Connection error."#;
+
+#[test]
+fn a_whole_traceback_finds_the_message_on_its_last_line() {
+    let cases: [(&str, &[&str], &str); 4] = [
+        (
+            SPEECH_119,
+            &[
+                "ENV_OPENSSL_VERSION",
+                "ENV_OPENSSL_MISSING",
+                "ENV_SPEECH_SDK_OUTDATED",
+            ],
+            "Runtime error: Failed to initialize platform",
+        ),
+        (
+            SPEECH_124,
+            &[
+                "ENV_OPENSSL_VERSION",
+                "ENV_OPENSSL_MISSING",
+                "ENV_SPEECH_SDK_OUTDATED",
+            ],
+            "Runtime error: Failed to initialize platform (azure-c-shared). Error: 2153",
+        ),
+        (
+            SPEECH_144,
+            &["ENV_SPEECH_SDK_INCOMPLETE", "ENV_OPENSSL_MISSING"],
+            "Failed to get HTTP platform singleton instance. Error: 27",
+        ),
+        (
+            OPENAI_CUT,
+            &["STREAM_TRUNCATED"],
+            "peer closed connection without sending complete message body",
+        ),
+    ];
+    for (paste, expected, evidence) in cases {
+        let e = explain(paste);
+        assert_eq!(codes(&e), expected, "{paste}");
+        assert!(
+            e.matches[0].evidence.contains(evidence),
+            "{:?}",
+            e.matches[0]
+        );
+    }
+    // Through the CLI, on stdin: the install faults send to `netdoctor env` only.
+    let r = run(netdoctor().args(["explain", "-"]).write_stdin(SPEECH_144));
+    assert_eq!(r.code, 0, "{}", r.dump());
+    assert!(
+        r.stdout.contains(
+            "your client printed: Failed to get HTTP platform singleton instance. Error: 27"
+        ),
+        "{}",
+        r.dump()
+    );
+    assert!(
+        r.stdout
+            .contains("1. env          ENV_SPEECH_SDK_INCOMPLETE"),
+        "{}",
+        r.dump()
+    );
+    assert!(
+        r.stdout
+            .contains("tell them apart (the failing stage names the code):\n  netdoctor env\n"),
+        "{}",
+        r.dump()
+    );
+    assert!(!r.stdout.contains("netdoctor check"), "{}", r.dump());
+    let r = run(netdoctor()
+        .args(["explain", "-", "--format", "json"])
+        .write_stdin(OPENAI_CUT));
+    assert_eq!(r.code, 0, "{}", r.dump());
+    assert_eq!(
+        r.json["matches"][0]["code"],
+        "STREAM_TRUNCATED",
+        "{}",
+        r.dump()
+    );
+    assert_eq!(r.json["matches"][0]["layer"], "stream", "{}", r.dump());
+    assert_eq!(
+        r.json["matches"][0]["command"],
+        "netdoctor openai --stream",
+        "{}",
+        r.dump()
+    );
+    assert_eq!(r.json["service"], "openai");
+}
+
+#[test]
+fn the_stream_and_revocation_commands_name_what_the_text_names() {
+    let e = explain("httpx.RemoteProtocolError: peer closed connection without sending complete message body (incomplete chunked read) POST https://my-aoai.openai.azure.com/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21");
+    assert_eq!(
+        e.matches[0].command,
+        "netdoctor azure-openai --endpoint https://my-aoai.openai.azure.com --deployment DEPLOYMENT --stream"
+    );
+    let paste = "AZ_LOG_ERROR:  tlsio_openssl.c:1030 Error loading CRL from http://www.microsoft.com/pkiops/crl/Microsoft%20Azure%20TLS%20Issuing%20CA%2001.crl\nwss://westeurope.stt.speech.microsoft.com/speech/recognition/conversation/cognitiveservices/v1?language=en-us";
+    let e = explain(paste);
+    assert_eq!(e.matches[0].code, "CERT_REVOCATION_UNREACHABLE");
+    assert_eq!(
+        e.matches[0].command,
+        "netdoctor azure-speech --region westeurope"
+    );
+    // The CRL's own URL is never the target to probe.
+    let e = explain("Error loading CRL from http://127.0.0.1:9/pki/leaf.crl");
+    assert!(!e.command.contains("leaf.crl"), "{}", e.command);
+}
+
+/// The README's explain example is the binary's real output.
+#[test]
+fn the_readme_example_is_real_output() {
+    const CMD: &str =
+        "$ netdoctor explain 'Failed to initialize platform (azure-c-shared). Error: 2153'\n";
+    let readme = include_str!("../../README.md");
+    let at = readme.find(CMD).expect("the README shows the example") + CMD.len();
+    let shown = &readme[at..at + readme[at..].find("```").unwrap()];
+    let r = run(netdoctor().args([
+        "explain",
+        "Failed to initialize platform (azure-c-shared). Error: 2153",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.dump());
+    assert_eq!(r.stdout, shown);
+}
