@@ -60,10 +60,16 @@ impl Layout {
     }
 }
 
-/// Reads `len` bytes at `offset`.
+/// Reads `len` bytes at `offset`: one read into a buffer of that size, and
+/// only when the file is that long (a size read from a truncated or
+/// hostile file allocates nothing).
 fn read_at(file: &mut (impl Read + Seek), offset: u64, len: u64) -> Option<Vec<u8>> {
+    let file_len = file.seek(SeekFrom::End(0)).ok()?;
+    if offset.checked_add(len)? > file_len {
+        return None;
+    }
     file.seek(SeekFrom::Start(offset)).ok()?;
-    let mut buf = Vec::new();
+    let mut buf = Vec::with_capacity(usize::try_from(len).ok()?);
     file.take(len).read_to_end(&mut buf).ok()?;
     (buf.len() as u64 == len).then_some(buf)
 }

@@ -190,7 +190,8 @@ fn inventory(sysroot: &Sysroot, dir: &str) -> Vec<(String, u64)> {
         .flatten()
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            let is_lib = name.ends_with(".so") || name.contains(".so.");
+            // Loader names are case-sensitive: `.SO` is no library.
+            let is_lib = name.split('.').any(|part| part == "so");
             // Follows a symlink: a dangling one is not a library.
             let meta = std::fs::metadata(e.path()).ok()?;
             (is_lib && meta.is_file()).then_some((name, meta.len()))

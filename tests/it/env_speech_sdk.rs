@@ -9,6 +9,7 @@
 //! reproduction's virtualenvs are on this machine (symlinked, never copied
 //! or committed); elsewhere those tests say loudly that they skip.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -314,7 +315,6 @@ fn repro() -> Option<PathBuf> {
     if dir.join("venv-cur").is_dir() {
         return Some(dir);
     }
-    use std::io::Write as _;
     let _ = writeln!(
         std::io::stderr(),
         "SKIPPED {}: the real Speech SDK wheels of issue 15's reproduction are not at {} (set NETDOCTOR_REPRO15); the wheel-shaped fakes above cover the same rules",
