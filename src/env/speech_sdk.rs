@@ -181,7 +181,16 @@ fn locate(sysroot: &Sysroot, lib_dirs: &[String]) -> Option<(String, Option<Stri
         .map(|d| (format!("{d}/{SPEECH_CORE}"), None, d.clone()))
 }
 
-/// The `.so` files of `dir` and their sizes (one listing, no file opened).
+/// The names the SDK's own native libraries start with (its core and
+/// extensions, the libpal files, the SWIG binding of the cp38 wheels).
+const SDK_LIBRARY_PREFIXES: &[&str] = &[
+    "libMicrosoft.CognitiveServices.Speech.",
+    "libpal_azure_c_shared",
+    "_speech_py_impl",
+];
+
+/// The SDK's `.so` files in `dir` and their sizes (one listing, no file
+/// opened): only its own, as `dir` may be a system library directory.
 fn inventory(sysroot: &Sysroot, dir: &str) -> Vec<(String, u64)> {
     let Ok(rd) = std::fs::read_dir(sysroot.path(dir)) else {
         return Vec::new();
@@ -191,7 +200,8 @@ fn inventory(sysroot: &Sysroot, dir: &str) -> Vec<(String, u64)> {
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
             // Loader names are case-sensitive: `.SO` is no library.
-            let is_lib = name.split('.').any(|part| part == "so");
+            let is_lib = name.split('.').any(|part| part == "so")
+                && SDK_LIBRARY_PREFIXES.iter().any(|p| name.starts_with(p));
             // Follows a symlink: a dangling one is not a library.
             let meta = std::fs::metadata(e.path()).ok()?;
             (is_lib && meta.is_file()).then_some((name, meta.len()))

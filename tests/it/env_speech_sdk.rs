@@ -294,6 +294,34 @@ fn sdk_1_24_whose_core_names_openssl_1_1_fails_on_an_openssl_3_image() {
 }
 
 #[test]
+fn sdk_in_a_system_library_directory_lists_only_its_own_libraries() {
+    // The C/C++ SDK's layout: its libraries among the system's.
+    let root = image();
+    let lib = root.path().join("usr/lib/x86_64-linux-gnu");
+    std::fs::write(lib.join(CORE), b"\x7fELF").expect("core");
+    std::fs::write(lib.join(PAL), b"\x7fELF").expect("pal");
+    std::fs::write(lib.join(PAL3), b"\x7fELF").expect("pal3");
+    std::fs::write(lib.join("libz.so.1"), b"\x7fELF").expect("libz");
+    let run = env_json(root.path());
+    assert!(codes(&run).is_empty(), "{}", run.dump());
+    let names: Vec<&str> = sdk_fact(&run)["libraries"]
+        .as_array()
+        .map(|l| l.iter().filter_map(|l| l["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(names, [CORE, PAL, PAL3], "{}", run.dump());
+    assert_eq!(sdk_fact(&run)["openssl_source"], "libpal files");
+    assert_eq!(sdk_fact(&run)["library_dir"], "/usr/lib/x86_64-linux-gnu");
+
+    // Without them: no version, so only the missing core would say
+    // incomplete; the OpenSSL rule still reads the core's strings.
+    std::fs::remove_file(lib.join(PAL)).expect("rm");
+    std::fs::remove_file(lib.join(PAL3)).expect("rm");
+    std::fs::write(lib.join(CORE), b"\x7fELF\0libssl.so.1.1\0").expect("core");
+    let run = env_json(root.path());
+    assert_eq!(codes(&run), ["ENV_OPENSSL_VERSION"], "{}", run.dump());
+}
+
+#[test]
 fn env_verbose_lists_the_sdk_libraries() {
     let root = image();
     install(root.path(), "1.44.0", WHEEL_1_44, &[PAL, PAL3], b"\x7fELF");
