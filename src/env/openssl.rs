@@ -10,7 +10,7 @@
 //! are found by [`super::speech_sdk`]; the rules that compare the two are
 //! here: the libssl sonames the SDK's own files name first (its libpal files,
 //! its core library's strings), then the version table of Microsoft's
-//! requirements ([`sdk_accepts`]).
+//! requirements (`sdk_accepts`).
 
 use super::container::{Container, Libc};
 use super::facts::{OpensslConf, OpensslLibrary};

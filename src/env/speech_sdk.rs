@@ -9,7 +9,7 @@
 //! **OpenSSL is never in the SDK's `DT_NEEDED`**: every SDK since 1.19
 //! `dlopen()`s it by a name stored as a string (the real wheels of 1.19,
 //! 1.23, 1.24, 1.37, 1.38, 1.44 and 1.53 list only libc, libstdc++,
-//! libuuid, … as `DT_NEEDED`; `/work/wt/repro15/REPORT.md` of issue 15).
+//! libuuid, … as `DT_NEEDED`; issue 15's reproduction, docs/env.md).
 //! What the SDK will load is therefore told, in this order, by:
 //!
 //! 1. **its libpal files** (1.38+, no read needed): `libpal_azure_c_shared.so`
@@ -20,7 +20,7 @@
 //!    `DT_NEEDED` (read for completeness, never seen to name libssl), then the
 //!    NUL-terminated `libssl.so.N` strings of its `.rodata` section (about
 //!    130 kB of a 3–6 MB file; `libssl.so.1.1` in 1.19–1.37);
-//! 3. **the version table** of [`super::openssl`] when neither tells.
+//! 3. **the version table** (`super::openssl`) when neither tells.
 //!
 //! A 1.38+ SDK without its libpal files, or any SDK without its core
 //! library, is `ENV_SPEECH_SDK_INCOMPLETE`: 1.44 then prints
