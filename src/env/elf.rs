@@ -1,7 +1,9 @@
 //! Just enough of ELF to find a section: where `.rodata` lies in a shared
-//! library, so that libcrypto's version string is looked for in a few
-//! hundred kilobytes instead of the whole file (megabytes, read on every
-//! `netdoctor env`).
+//! library, so that libcrypto's version string (and the Speech SDK's
+//! embedded `libssl.so.N` name) is looked for in a few hundred kilobytes
+//! instead of the whole file (megabytes, read on every `netdoctor env`),
+//! and the `DT_NEEDED` entries of `.dynamic` (the libraries the loader
+//! loads with it).
 //!
 //! Every size read from the file is checked against a limit before it is
 //! used: a truncated or hostile file gives `None`, never a panic or a
@@ -58,10 +60,16 @@ impl Layout {
     }
 }
 
-/// Reads `len` bytes at `offset`.
+/// Reads `len` bytes at `offset`: one read into a buffer of that size, and
+/// only when the file is that long (a size read from a truncated or
+/// hostile file allocates nothing).
 fn read_at(file: &mut (impl Read + Seek), offset: u64, len: u64) -> Option<Vec<u8>> {
+    let file_len = file.seek(SeekFrom::End(0)).ok()?;
+    if offset.checked_add(len)? > file_len {
+        return None;
+    }
     file.seek(SeekFrom::Start(offset)).ok()?;
-    let mut buf = Vec::new();
+    let mut buf = Vec::with_capacity(usize::try_from(len).ok()?);
     file.take(len).read_to_end(&mut buf).ok()?;
     (buf.len() as u64 == len).then_some(buf)
 }
@@ -116,6 +124,47 @@ pub fn section_bytes(path: &std::path::Path, name: &str, limit: u64) -> Option<V
     read_at(&mut file, s.offset, s.size)
 }
 
+/// The limit on `.dynamic` and `.dynstr` (real ones are tens of kilobytes).
+const MAX_DYNAMIC: u64 = 4 << 20;
+
+/// `DT_NEEDED`: a `.dynamic` entry naming a library by its `.dynstr` offset.
+const DT_NEEDED: u64 = 1;
+
+/// The `DT_NEEDED` names of the library at `path` (`libc.so.6`, …), from
+/// its `.dynamic` and `.dynstr` sections; `None` when it is not an ELF file
+/// with both.
+pub fn needed(path: &std::path::Path) -> Option<Vec<String>> {
+    let mut file = std::fs::File::open(path).ok()?;
+    let head = read_at(&mut file, 0, 6)?;
+    let layout = Layout {
+        wide: *head.get(4)? == 2,
+        little: *head.get(5)? == 1,
+    };
+    let dynamic = section(&mut file, ".dynamic")?;
+    let strings = section(&mut file, ".dynstr")?;
+    if dynamic.size > MAX_DYNAMIC || strings.size > MAX_DYNAMIC {
+        return None;
+    }
+    let dynamic = read_at(&mut file, dynamic.offset, dynamic.size)?;
+    let strings = read_at(&mut file, strings.offset, strings.size)?;
+    let width = if layout.wide { 8 } else { 4 };
+    let mut names = Vec::new();
+    for entry in dynamic.chunks_exact(2 * width) {
+        let tag = layout.uint(entry, 0, width)?;
+        if tag == 0 {
+            break;
+        }
+        if tag != DT_NEEDED {
+            continue;
+        }
+        let at = usize::try_from(layout.uint(entry, width, width)?).ok()?;
+        let rest = strings.get(at..)?;
+        let end = rest.iter().position(|b| *b == 0)?;
+        names.push(String::from_utf8_lossy(&rest[..end]).into_owned());
+    }
+    Some(names)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,6 +178,19 @@ mod tests {
         let s = section(&mut f, ".rodata").expect("a .rodata section");
         assert!(s.size > 0);
         assert!(section(&mut f, ".no-such-section").is_none());
+    }
+
+    /// This test binary needs libc (it is dynamically linked on glibc).
+    #[test]
+    fn reads_dt_needed_of_an_elf_file() {
+        let exe = std::env::current_exe().unwrap();
+        if let Some(needed) = needed(&exe) {
+            assert!(needed.iter().all(|n| n.contains(".so")), "{needed:?}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let fake = dir.path().join("fake.so");
+        std::fs::write(&fake, b"\x7fELF\0libssl.so.1.1\0").unwrap();
+        assert!(needed(&fake).is_none());
     }
 
     #[test]

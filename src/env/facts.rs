@@ -180,6 +180,30 @@ pub struct OpensslLibrary {
 /// The Azure Speech SDK's install.
 #[derive(Debug, Clone, Serialize)]
 pub struct SpeechSdk {
+    /// The core library's `DT_NEEDED`, when it was read (it never names
+    /// libssl: the SDK `dlopen()`s OpenSSL).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub core_needed: Option<Vec<String>>,
+    /// The native libraries beside it, by name.
+    pub libraries: Vec<SpeechSdkLibrary>,
+    /// The directory of its native libraries.
+    pub library_dir: String,
+    /// The native libraries it should have and lacks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+    /// What tells `openssl_wanted`: `libpal files`, `DT_NEEDED`,
+    /// `core library strings` or `version table`.
+    pub openssl_source: Option<&'static str>,
+    /// The libssl sonames it will try to load, in its order.
+    pub openssl_wanted: Vec<String>,
     pub path: String,
     pub version: Option<String>,
+}
+
+/// One of the Speech SDK's native libraries.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpeechSdkLibrary {
+    pub name: String,
+    /// In bytes.
+    pub size: u64,
 }

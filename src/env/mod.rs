@@ -9,7 +9,8 @@
 //! One concern per submodule: [`container`] (runtime, distribution, libc:
 //! they tailor the other hints), [`ca`] (CA bundles, `SSL_CERT_*` and the
 //! runtimes' CA variables), [`openssl`] (libssl/libcrypto and the Azure
-//! Speech SDK), [`dns`] (resolv.conf, hosts, nsswitch) and [`clock`].
+//! Speech SDK's OpenSSL), [`speech_sdk`] (the Speech SDK's own native
+//! libraries), [`dns`] (resolv.conf, hosts, nsswitch) and [`clock`].
 //! What they find is typed in [`facts`] (the JSON's `env.facts`).
 
 pub mod ca;
@@ -20,6 +21,7 @@ mod elf;
 pub mod facts;
 pub mod openssl;
 mod report;
+pub mod speech_sdk;
 
 use crate::diagnosis::{Code, Diagnosis, Status};
 use crate::sysroot::Sysroot;

@@ -6,11 +6,15 @@
 //! looked for where the dynamic loader looks (`/etc/ld.so.cache`, the
 //! standard library directories, `LD_LIBRARY_PATH`); a version comes from the
 //! file name (`libssl.so.3`, `libssl.so.1.1`) and from libcrypto's version
-//! string (`OpenSSL 3.0.19 27 Jan 2026`). The SDK is found by its Python
-//! package's `dist-info` or by `libMicrosoft.CognitiveServices.Speech.core.so`.
+//! string (`OpenSSL 3.0.19 27 Jan 2026`). The SDK and the OpenSSL it wants
+//! are found by [`super::speech_sdk`]; the rules that compare the two are
+//! here: the libssl sonames the SDK's own files name first (its libpal files,
+//! its core library's strings), then the version table of Microsoft's
+//! requirements (`sdk_accepts`).
 
 use super::container::{Container, Libc};
-use super::facts::{OpensslConf, OpensslLibrary, SpeechSdk as SpeechSdkFact};
+use super::facts::{OpensslConf, OpensslLibrary};
+use super::speech_sdk::{self, version_parts, SpeechSdk};
 use super::{var, Depth, Look};
 use crate::diagnosis::{Code, Status};
 use crate::sysroot::Sysroot;
@@ -29,9 +33,6 @@ const LIB_DIRS: &[&str] = &[
     "/lib/aarch64-linux-gnu",
     "/usr/lib/aarch64-linux-gnu",
 ];
-
-/// The Speech SDK's native library.
-const SPEECH_CORE: &str = "libMicrosoft.CognitiveServices.Speech.core.so";
 
 /// The first SDK version that no longer breaks on Microsoft's CRL change of
 /// 2026-07-01.
@@ -198,69 +199,6 @@ fn find_libraries(sysroot: &Sysroot, dirs: &[String], versions: bool) -> Vec<Lib
     libs
 }
 
-/// An installed Azure Speech SDK.
-#[derive(Debug, Clone)]
-struct SpeechSdk {
-    /// `1.53.0`, when the install says.
-    version: Option<String>,
-    /// Where it was found (a dist-info directory or the native library).
-    path: String,
-}
-
-/// `1.37.0` → `[1, 37, 0]`.
-fn version_parts(v: &str) -> [u32; 3] {
-    let mut out = [0; 3];
-    for (slot, part) in out.iter_mut().zip(v.split('.')) {
-        *slot = part
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect::<String>()
-            .parse()
-            .unwrap_or(0);
-    }
-    out
-}
-
-fn find_speech_sdk(sysroot: &Sysroot, lib_dirs: &[String]) -> Option<SpeechSdk> {
-    let sites = crate::sites::python_sites(sysroot);
-    for site in sites.iter() {
-        // The package lives under `azure/`: a site without it is not listed
-        // (a site-packages holds hundreds of entries).
-        if !sysroot.path(format!("{site}/azure")).is_dir() {
-            continue;
-        }
-        let dist =
-            super::container::entries_starting(sysroot, site, "azure_cognitiveservices_speech-")
-                .into_iter()
-                .find(|n| n.ends_with(".dist-info"));
-        if let Some(dist) = dist {
-            let version = dist
-                .strip_prefix("azure_cognitiveservices_speech-")
-                .and_then(|v| v.strip_suffix(".dist-info"))
-                .map(str::to_owned);
-            return Some(SpeechSdk {
-                version,
-                path: format!("{site}/{dist}"),
-            });
-        }
-        let core = format!("{site}/azure/cognitiveservices/speech/{SPEECH_CORE}");
-        if sysroot.path(&core).is_file() {
-            return Some(SpeechSdk {
-                version: None,
-                path: core,
-            });
-        }
-    }
-    lib_dirs
-        .iter()
-        .map(|d| format!("{d}/{SPEECH_CORE}"))
-        .find(|p| sysroot.path(p).is_file())
-        .map(|path| SpeechSdk {
-            version: None,
-            path,
-        })
-}
-
 /// Whether SDK `sdk` can load one of `libs`, per Microsoft's requirements:
 /// before 1.38 OpenSSL 1.1; 1.38 and 1.39 1.1 or 3.0.x; 1.40+ 1.1 or any
 /// 3.x. `None` when the libraries' versions do not tell.
@@ -327,16 +265,13 @@ fn record_facts(sysroot: &Sysroot, libs: &[Library], sdk: Option<&SpeechSdk>, lo
         exists: sysroot.path(&conf).is_file(),
         path: conf,
     });
-    look.facts.speech_sdk = sdk.map(|sdk| SpeechSdkFact {
-        path: sdk.path.clone(),
-        version: sdk.version.clone(),
-    });
+    look.facts.speech_sdk = sdk.map(SpeechSdk::fact);
 }
 
 /// Checks the OpenSSL libraries and, when installed, the Speech SDK.
 pub fn inspect(sysroot: &Sysroot, image: &Container, depth: Depth, look: &mut Look) {
     let dirs = library_dirs(sysroot);
-    let sdk = find_speech_sdk(sysroot, &dirs);
+    let sdk = speech_sdk::find(sysroot, &dirs);
     let libs = find_libraries(sysroot, &dirs, depth == Depth::Full || sdk.is_some());
     let ssl: Vec<&Library> = libs
         .iter()
@@ -384,33 +319,58 @@ pub fn inspect(sysroot: &Sysroot, image: &Container, depth: Depth, look: &mut Lo
         }
     }
     let Some(sdk) = sdk else { return };
-    let Some(version) = &sdk.version else { return };
-    let v = version_parts(version);
-    if !usable.is_empty() && sdk_accepts(v, &usable) == Some(false) {
-        look.add(
-            Code::EnvOpensslVersion,
-            Status::Fail,
-            format!(
-                "the Azure Speech SDK {version} needs {}; this image has {}",
-                sdk_needs(v),
-                usable
-                    .iter()
-                    .map(|l| l.shown())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        );
+    speech_sdk::check_complete(&sdk, look);
+    if !usable.is_empty() {
+        check_sdk_openssl(&sdk, &usable, look);
     }
-    if v < SDK_CRL_FIXED {
-        look.add(
-            Code::EnvSpeechSdkOutdated,
-            Status::Warn,
-            format!("the Azure Speech SDK {version} is older than 1.48.2: Microsoft's CRL change of 2026-07-01 breaks its connections when it checks revocation (its default before 1.48.1)"),
-        );
+    if let Some(version) = &sdk.version {
+        if version_parts(version) < SDK_CRL_FIXED {
+            look.add(
+                Code::EnvSpeechSdkOutdated,
+                Status::Warn,
+                format!("the Azure Speech SDK {version} is older than 1.48.2: Microsoft's CRL change of 2026-07-01 breaks its connections when it checks revocation (its default before 1.48.1)"),
+            );
+        }
     }
     if image.libc == Libc::Musl {
         look.facts.speech_sdk_note =
             Some("the Speech SDK is built for glibc; this image uses musl");
+    }
+}
+
+/// `ENV_OPENSSL_VERSION`: the SDK cannot load any of the `usable`
+/// libraries, told by its own files (the libssl names they carry) and
+/// else by its version ([`sdk_accepts`]); one finding at most.
+fn check_sdk_openssl(sdk: &SpeechSdk, usable: &[&Library], look: &mut Look) {
+    let has = usable
+        .iter()
+        .map(|l| l.shown())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let version = sdk.version.as_deref().unwrap_or("(version unknown)");
+    if sdk.wanted_from_files() && !usable.iter().any(|l| sdk.wanted.contains(&l.name)) {
+        look.add(
+            Code::EnvOpensslVersion,
+            Status::Fail,
+            format!(
+                "the Azure Speech SDK {version} loads {} (source: its {}, in {}); this image has {has}",
+                sdk.wanted.join(" or "),
+                sdk.source.unwrap_or_default(),
+                sdk.dir
+            ),
+        );
+        return;
+    }
+    let Some(v) = sdk.parts() else { return };
+    if sdk_accepts(v, usable) == Some(false) {
+        look.add(
+            Code::EnvOpensslVersion,
+            Status::Fail,
+            format!(
+                "the Azure Speech SDK {version} needs {}; this image has {has}",
+                sdk_needs(v)
+            ),
+        );
     }
 }
 

@@ -75,19 +75,33 @@ impl Image {
         );
     }
 
-    /// The Python package of the Azure Speech SDK, version `version`.
+    /// The Python package of the Azure Speech SDK, version `version`, with
+    /// the libpal files beside the core library from 1.38 on, as the real
+    /// wheels have them (see tests/it/env_speech_sdk.rs).
     fn speech_sdk(&self, version: &str) {
         let site = "/usr/local/lib/python3.11/site-packages";
         self.write(
             &format!("{site}/azure_cognitiveservices_speech-{version}.dist-info/METADATA"),
             &format!("Name: azure-cognitiveservices-speech\nVersion: {version}\n"),
         );
+        let dir = format!("{site}/azure/cognitiveservices/speech");
         self.write(
-            &format!(
-                "{site}/azure/cognitiveservices/speech/libMicrosoft.CognitiveServices.Speech.core.so"
-            ),
+            &format!("{dir}/libMicrosoft.CognitiveServices.Speech.core.so"),
             "\x7fELF",
         );
+        let minor: u32 = version
+            .split('.')
+            .nth(1)
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(0);
+        if minor >= 38 {
+            for pal in [
+                "libpal_azure_c_shared.so",
+                "libpal_azure_c_shared_openssl3.so",
+            ] {
+                self.write(&format!("{dir}/{pal}"), "\x7fELF");
+            }
+        }
     }
 
     /// `netdoctor` with `NETDOCTOR_SYSROOT` pointing here.

@@ -194,6 +194,37 @@ fn openssl_lines(f: &EnvFacts, lines: &mut Lines) {
                 sdk.path
             ),
         ));
+        // `libMicrosoft.CognitiveServices.Speech.core.so` → `core.so`: the
+        // JSON has the full names.
+        let libs: Vec<String> = sdk
+            .libraries
+            .iter()
+            .map(|l| {
+                let name = l
+                    .name
+                    .strip_prefix("libMicrosoft.CognitiveServices.Speech.")
+                    .unwrap_or(&l.name);
+                #[allow(clippy::cast_precision_loss)]
+                let mb = l.size as f64 / 1e6;
+                format!("{name} {mb:.1} MB")
+            })
+            .collect();
+        lines.push((
+            "SDK libraries",
+            format!("{} · in {}", or_none(libs.join(" · ")), sdk.library_dir),
+        ));
+        if !sdk.missing.is_empty() {
+            lines.push(("SDK missing", sdk.missing.join(", ")));
+        }
+        if let Some(source) = sdk.openssl_source {
+            lines.push((
+                "SDK OpenSSL",
+                format!(
+                    "loads {} (source: {source})",
+                    sdk.openssl_wanted.join(" or ")
+                ),
+            ));
+        }
     }
 }
 
