@@ -1,6 +1,6 @@
 //! Where an image's Python packages live: one bounded look per root and
 //! run, shared by the certifi views ([`crate::trust::runtime`]) and the
-//! Speech SDK finder ([`crate::env::openssl`]).
+//! Speech SDK finder ([`crate::env::speech_sdk`]).
 //!
 //! Only known places are looked at (the distributions' site-packages,
 //! common virtualenv and pyenv paths, `VIRTUAL_ENV`, `PYTHONPATH`), each

@@ -70,7 +70,7 @@ pub(super) fn catalogue(code: Code) -> &'static Entry {
         // files deleted): 1.44.0 prints the first, 1.53.0 the second.
         C::EnvSpeechSdkIncomplete => entry!(Env, Fail,
             "reinstall the Speech SDK's wheel (`pip install --force-reinstall azure-cognitiveservices-speech==VERSION`) and keep all of its libraries in one directory: do not strip or delete its `*.so` files (`libpal_azure_c_shared*.so`) to slim the image",
-            ["Failed to get HTTP platform singleton instance. Error: 27",
+            ["Failed to get HTTP platform singleton instance. Error: <N>",
              "Exception with an error code: 0x17 (SPXERR_UNEXPECTED_USP_SITE_FAILURE)"]),
         C::EnvClockSkew => entry!(Env, Warn,
             "fix the clock: a container shares the host's clock, so sync the host (NTP, `timedatectl`, the VM's time sync); certificate checks depend on it",
