@@ -5,9 +5,10 @@
 //! places only) is listed once; a distribution's name and version come from
 //! its `*.dist-info` / `*.egg-info` directory NAME
 //! (`httpx-0.28.1.dist-info`), so no file is opened per package. Only the
-//! packages in [`PACKAGES`] are kept. A site inside a virtualenv (a
-//! `pyvenv.cfg` beside its `lib/`) is one environment; every other site is
-//! the system's. Two findings come from the inventory:
+//! packages in [`PACKAGES`] are kept. A site under `/usr` or a `~/.local`
+//! belongs to the system's Python; any other is its prefix's own (a
+//! virtualenv, a pyenv or conda Python): a package needed beside a client
+//! counts only in the client's environment. Two findings come from the inventory:
 //! `ENV_CLIENT_NO_SOCKS` (a SOCKS proxy variable that an installed client
 //! cannot use without its SOCKS package) and `ENV_CLIENT_VERSION_CONFLICT`
 //! (a cited known-bad pair, [`CONFLICTS`]).
@@ -209,12 +210,15 @@ fn site_packages(sysroot: &Sysroot, site: &str) -> BTreeMap<String, String> {
     found
 }
 
-/// The environment a site belongs to: its virtualenv's root, or the system.
-fn environment(sysroot: &Sysroot, site: &str) -> String {
-    site.rfind("/lib/python")
-        .map(|i| &site[..i])
-        .filter(|root| sysroot.path(format!("{root}/pyvenv.cfg")).is_file())
-        .map_or_else(|| "system".to_owned(), str::to_owned)
+/// The environment a site belongs to: the system's Python (`/usr/…` and
+/// the users' `~/.local`, which it also reads), else the prefix that owns
+/// the site (a virtualenv with its `pyvenv.cfg`, a pyenv or conda Python).
+fn environment(site: &str) -> String {
+    let system = site.starts_with("/usr/") || site.contains("/.local/lib/python");
+    match site.rfind("/lib/python") {
+        Some(i) if !system => site[..i].to_owned(),
+        _ => "system".to_owned(),
+    }
 }
 
 /// One site and its environment.
@@ -229,7 +233,7 @@ fn python_inventory(sysroot: &Sysroot) -> Vec<Site> {
         .filter_map(|site| {
             let packages = site_packages(sysroot, site);
             (!packages.is_empty()).then(|| Site {
-                env: environment(sysroot, site),
+                env: environment(site),
                 fact: PythonSite {
                     packages,
                     site: site.clone(),
@@ -488,6 +492,27 @@ mod tests {
         );
         let apk = "P:musl\nV:1.2.5-r0\n\nP:nodejs\nV:20.15.1-r0\n";
         assert_eq!(package_version(apk, "P:", "V:").as_deref(), Some("20.15.1"));
+    }
+
+    #[test]
+    fn sites_group_by_the_python_that_reads_them() {
+        assert_eq!(environment("/usr/lib/python3/dist-packages"), "system");
+        assert_eq!(
+            environment("/usr/local/lib/python3.12/site-packages"),
+            "system"
+        );
+        assert_eq!(
+            environment("/root/.local/lib/python3.12/site-packages"),
+            "system"
+        );
+        assert_eq!(
+            environment("/app/.venv/lib/python3.11/site-packages"),
+            "/app/.venv"
+        );
+        assert_eq!(
+            environment("/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages"),
+            "/root/.pyenv/versions/3.11.7"
+        );
     }
 
     #[test]
