@@ -294,3 +294,46 @@ fn env_verbose_lists_the_clients() {
     let root = img.dir.path().to_string_lossy().into_owned();
     assert_human("env_clients", &out, &[(&root, "[SYSROOT]")]);
 }
+
+/// Issue 12: the inventory is one directory read per site, never a file per
+/// package — a site with hundreds of distributions opens nothing inside it.
+#[test]
+fn the_inventory_opens_no_file_inside_a_site() {
+    let img = Image::debian();
+    for i in 0..300 {
+        img.dist(SITE, &format!("pkg{i:03}"), "1.0.0");
+    }
+    img.dist(SITE, "httpx", "0.28.1");
+    img.dist(SITE, "openai", "1.54.5");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("trace");
+    let status = std::process::Command::new("strace")
+        .args(["-f", "-qq", "-e", "trace=openat,open", "-o"])
+        .arg(&log)
+        .arg(env!("CARGO_BIN_EXE_netdoctor"))
+        .arg("env")
+        .env_clear()
+        .env("NETDOCTOR_SYSROOT", img.dir.path())
+        .env("ALL_PROXY", "socks5://127.0.0.1:1080")
+        .stdout(std::process::Stdio::null())
+        .status();
+    let Ok(status) = status else {
+        crate::support::skip("no strace: files opened not counted", "strace");
+        return;
+    };
+    assert_eq!(status.code(), Some(10));
+    let trace = std::fs::read_to_string(&log).unwrap_or_default();
+    let inside: Vec<&str> = trace
+        .lines()
+        .filter(|l| l.contains("site-packages/"))
+        .collect();
+    assert!(inside.is_empty(), "opened inside the site: {inside:?}");
+    let listed = trace
+        .lines()
+        .filter(|l| l.contains("site-packages\""))
+        .count();
+    assert!(
+        (1..=2).contains(&listed),
+        "the site was listed {listed} times:\n{trace}"
+    );
+}
