@@ -164,6 +164,24 @@ fn httpx_with_socksio_is_fine_and_httpx2_and_requests_are_checked_too() {
 }
 
 #[test]
+fn requests_without_pysocks_alone_is_a_warning_and_env_exits_0() {
+    let img = Image::debian();
+    img.dist(SITE, "requests", "2.34.2");
+    img.dist(SITE, "urllib3", "2.8.0");
+    let run = img.env(&[("all_proxy", "socks5h://127.0.0.1:1080")]);
+    assert_eq!(must(&run, "ENV_CLIENT_NO_SOCKS")["status"], "warn");
+    assert_eq!(run.json["env"]["status"], "warn", "{}", run.dump());
+    assert_eq!(run.code, 0, "{}", run.dump());
+    img.dist(SITE, "PySocks", "1.7.1");
+    let run = img.env(&[("all_proxy", "socks5h://127.0.0.1:1080")]);
+    assert!(
+        finding(&run, "ENV_CLIENT_NO_SOCKS").is_none(),
+        "{}",
+        run.dump()
+    );
+}
+
+#[test]
 fn socksio_in_another_virtualenv_does_not_count() {
     let img = Image::debian();
     let app = img.venv("/opt/venv");
