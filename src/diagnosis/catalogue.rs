@@ -81,6 +81,18 @@ pub(super) fn catalogue(code: Code) -> &'static Entry {
         C::EnvProxyBadUrl => entry!(Env, Warn,
             "write the proxy as scheme://user:password@host:port with the user name and password percent-encoded (@ → %40, : → %3A, / → %2F): `python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=\"\"))' 'PASSWORD'`",
             []),
+        // httpx 0.28.1 / httpx2 2.16.2 (openai 3.57.0) with ALL_PROXY=socks5://… and no
+        // socksio; requests 2.34.2 without PySocks (issue 15, docs/client-errors.md).
+        C::EnvClientNoSocks => entry!(Env, Fail,
+            "install the client's SOCKS support where it runs: `RUN pip install \"httpx[socks]\"` (socksio; for openai 3.x's httpx2 `pip install socksio`), `RUN pip install \"requests[socks]\"` (PySocks); or give an http:// proxy",
+            ["ImportError: Using SOCKS proxy, but the 'socksio' package is not installed. Make sure to install httpx using `pip install httpx[socks]`.",
+             "requests.exceptions.InvalidSchema: Missing dependencies for SOCKS support."]),
+        // openai 1.54.5 and 1.55.2 with httpx 0.28.1 (1.55.3 works); openai-python
+        // CHANGELOG 1.55.3, https://github.com/openai/openai-python/issues/1903.
+        C::EnvClientVersionConflict => entry!(Env, Fail,
+            "upgrade the package the table names (`RUN pip install \"openai>=1.55.3\"`), or pin the other below the breaking release (`RUN pip install \"httpx<0.28\"`)",
+            ["TypeError: Client.__init__() got an unexpected keyword argument 'proxies'",
+             "TypeError: AsyncClient.__init__() got an unexpected keyword argument 'proxies'"]),
         C::DnsNxdomain => entry!(Dns, Fail,
             "the name does not exist for this resolver: check the spelling and region; inside a cluster or VNet check private DNS zones and the resolver in /etc/resolv.conf",
             ["curl: (6) Could not resolve host: <host>",

@@ -21,6 +21,8 @@ pub struct EnvFacts {
     /// The runtimes' own CA variables that are set, by name.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub ca_variables: BTreeMap<String, CaVariable>,
+    /// The HTTP clients installed: Python distributions, Node.
+    pub clients: Clients,
     pub clock: Clock,
     /// A server's `Date` far from the local clock (added after a `check`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -206,4 +208,33 @@ pub struct SpeechSdkLibrary {
     pub name: String,
     /// In bytes.
     pub size: u64,
+}
+
+/// The HTTP clients installed in the image ([`crate::env::clients`]).
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Clients {
+    /// Node, when a `node` binary is on the usual paths.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<NodeInstall>,
+    /// The Python sites holding a package that matters, in search order.
+    pub python: Vec<PythonSite>,
+}
+
+/// A `node` binary and its version (never from running it).
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeInstall {
+    pub path: String,
+    /// `20.20.2`, when a file says so.
+    pub version: Option<String>,
+    /// The file the version comes from (`node_version.h`, dpkg or apk status).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version_from: Option<String>,
+}
+
+/// One site-packages directory and the packages that matter in it, by
+/// normalised name (PEP 503), with their versions.
+#[derive(Debug, Clone, Serialize)]
+pub struct PythonSite {
+    pub packages: BTreeMap<String, String>,
+    pub site: String,
 }

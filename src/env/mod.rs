@@ -8,12 +8,14 @@
 //!
 //! One concern per submodule: [`container`] (runtime, distribution, libc:
 //! they tailor the other hints), [`ca`] (CA bundles, `SSL_CERT_*` and the
-//! runtimes' CA variables), [`openssl`] (libssl/libcrypto and the Azure
-//! Speech SDK's OpenSSL), [`speech_sdk`] (the Speech SDK's own native
-//! libraries), [`dns`] (resolv.conf, hosts, nsswitch) and [`clock`].
+//! runtimes' CA variables), [`clients`] (the Python and Node clients
+//! installed), [`openssl`] (libssl/libcrypto and the Azure Speech SDK's
+//! OpenSSL), [`speech_sdk`] (the Speech SDK's own native libraries),
+//! [`dns`] (resolv.conf, hosts, nsswitch) and [`clock`].
 //! What they find is typed in [`facts`] (the JSON's `env.facts`).
 
 pub mod ca;
+pub mod clients;
 pub mod clock;
 pub mod container;
 pub mod dns;
@@ -150,6 +152,8 @@ pub fn inspect(sysroot: &Sysroot, trust: &TrustStores, depth: Depth) -> EnvRepor
         openssl::inspect(sysroot, &image, depth, &mut look);
     }
     dns::inspect(sysroot, &mut look);
+    let proxy_vars = crate::proxy::rules::ProxyVars::from_env();
+    clients::inspect(sysroot, depth, &proxy_vars, &mut look);
     clock::inspect(SystemTime::now(), &mut look);
     look.facts.proxy_variables = [
         "https_proxy",

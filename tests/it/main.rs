@@ -21,6 +21,7 @@ mod cold_start;
 mod completions;
 mod dns;
 mod env;
+mod env_clients;
 mod env_speech_sdk;
 mod explain;
 mod hardening;

@@ -85,6 +85,7 @@ fn env_fact_lines(env: &EnvReport) -> Lines {
     image_lines(f, &mut lines);
     ca_lines(f, &mut lines);
     openssl_lines(f, &mut lines);
+    clients_lines(f, &mut lines);
     resolver_lines(f, &mut lines);
     lines.push((
         "clock",
@@ -225,6 +226,28 @@ fn openssl_lines(f: &EnvFacts, lines: &mut Lines) {
                 ),
             ));
         }
+    }
+}
+
+/// The Python packages that matter, one line per site, and Node.
+fn clients_lines(f: &EnvFacts, lines: &mut Lines) {
+    for site in &f.clients.python {
+        let packages: Vec<String> = site
+            .packages
+            .iter()
+            .map(|(name, version)| format!("{name} {version}"))
+            .collect();
+        lines.push(("Python", format!("{} ({})", packages.join(", "), site.site)));
+    }
+    if let Some(node) = &f.clients.node {
+        lines.push((
+            "Node",
+            format!(
+                "{} ({})",
+                node.version.as_deref().unwrap_or("version unknown"),
+                node.path
+            ),
+        ));
     }
 }
 
