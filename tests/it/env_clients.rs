@@ -355,3 +355,75 @@ fn the_inventory_opens_no_file_inside_a_site() {
         "the site was listed {listed} times:\n{trace}"
     );
 }
+
+/// `pip install --no-deps --target SITE PACKAGES…` from PyPI with the
+/// machine's own pip: the real wheels' `*.dist-info`, as pip writes them.
+/// `false`, said loudly, when pip or the index cannot be reached.
+fn pip_install(site: &std::path::Path, packages: &[&str]) -> bool {
+    let attempt = |extra: &[&str]| {
+        std::process::Command::new("python3")
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--no-cache-dir",
+            ])
+            .args(["--disable-pip-version-check", "--no-compile", "--target"])
+            .arg(site)
+            .args(extra)
+            .args(packages)
+            .env("PIP_DEFAULT_TIMEOUT", "30")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if attempt(&[]) || attempt(&["--break-system-packages"]) {
+        return true;
+    }
+    crate::support::skip(
+        &format!(
+            "pip could not install {packages:?} from PyPI (no pip, or no network to the index)"
+        ),
+        "python3-pip and network access to PyPI",
+    );
+    false
+}
+
+/// The same faults from the real wheels, installed by pip into a
+/// virtualenv of the image (`/app/.venv`): what `pip install` of a pinned
+/// requirements file leaves behind, not a layout written by hand.
+#[test]
+fn real_wheels_installed_by_pip_give_the_same_findings() {
+    let img = Image::debian();
+    let site = img.venv("/app/.venv");
+    let host_site = img.dir.path().join(site.trim_start_matches('/'));
+    if !pip_install(&host_site, &["openai==1.54.5", "httpx==0.28.1"]) {
+        return;
+    }
+    let run = img.env(&[SOCKS]);
+    let conflict = summary(&run, "ENV_CLIENT_VERSION_CONFLICT");
+    assert!(
+        conflict.contains("openai 1.54.5") && conflict.contains("httpx 0.28.1"),
+        "{}",
+        run.dump()
+    );
+    assert!(
+        summary(&run, "ENV_CLIENT_NO_SOCKS").contains("socksio"),
+        "{}",
+        run.dump()
+    );
+    assert_eq!(run.code, 10, "{}", run.dump());
+    // The fixes, installed the same way, clear both findings.
+    if !pip_install(
+        &host_site,
+        &["--upgrade", "openai==1.55.3", "socksio==1.0.0"],
+    ) {
+        return;
+    }
+    let run = img.env(&[SOCKS]);
+    for code in ["ENV_CLIENT_VERSION_CONFLICT", "ENV_CLIENT_NO_SOCKS"] {
+        assert!(finding(&run, code).is_none(), "{code}\n{}", run.dump());
+    }
+    assert_eq!(run.code, 0, "{}", run.dump());
+}
