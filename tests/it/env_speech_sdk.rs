@@ -9,7 +9,6 @@
 //! reproduction's virtualenvs are on this machine (symlinked, never copied
 //! or committed); elsewhere those tests say loudly that they skip.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -338,16 +337,13 @@ fn env_verbose_lists_the_sdk_libraries() {
 /// The reproduction's virtualenvs (`NETDOCTOR_REPRO15` or
 /// `/work/wt/repro15`), when on this machine.
 fn repro() -> Option<PathBuf> {
-    let dir = std::env::var_os("NETDOCTOR_REPRO15")
-        .map_or_else(|| PathBuf::from("/work/wt/repro15"), PathBuf::from);
-    if dir.join("venv-cur").is_dir() {
+    let dir = std::env::var_os("NETDOCTOR_REPRO15").map(PathBuf::from);
+    if let Some(dir) = dir.filter(|d| d.join("venv-cur").is_dir()) {
         return Some(dir);
     }
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED {}: the real Speech SDK wheels of issue 15's reproduction are not at {} (set NETDOCTOR_REPRO15); the wheel-shaped fakes above cover the same rules",
-        std::thread::current().name().unwrap_or("test"),
-        dir.display()
+    crate::support::skip(
+        "NETDOCTOR_REPRO15 names no directory of issue 15's Speech SDK virtualenvs (tests/clients/issue15/README.md)",
+        "the Speech SDK wheels into those virtualenvs",
     );
     None
 }
@@ -380,6 +376,7 @@ fn real_image(venv: &Path) -> Option<tempfile::TempDir> {
 }
 
 #[test]
+#[ignore = "needs issue 15's Speech SDK virtualenvs (20-100 MB wheels each): NETDOCTOR_REPRO15=DIR cargo test --test it env_speech_sdk -- --ignored"]
 fn the_real_wheels_agree() {
     let Some(repro) = repro() else { return };
     let cases: &[(&str, &[&str], &str)] = &[
