@@ -238,6 +238,10 @@ pub(crate) fn targets_and_probe(
 
 /// `--hold` and `--ping-interval`, checked: pings need a hold and come
 /// more often than it lasts; the hold ends before `--max-time`.
+/// The shortest `--ping-interval`: a ping and its pong must fit between two
+/// pings, or they pile up unanswered.
+const MIN_PING_INTERVAL: Duration = Duration::from_millis(100);
+
 fn hold(
     hold: Option<Duration>,
     ping_interval: Option<Duration>,
@@ -252,6 +256,13 @@ fn hold(
             None => Ok(None),
         };
     };
+    if let Some(i) = ping_interval.filter(|i| *i < MIN_PING_INTERVAL) {
+        return Err(UsageError(format!(
+            "invalid value '{}' for '--ping-interval <DURATION>': at least {}s (clients ping every few seconds; faster only floods the connection)",
+            secs(i),
+            MIN_PING_INTERVAL.as_secs_f64()
+        )));
+    }
     if let Some(i) = ping_interval.filter(|i| *i >= duration) {
         return Err(UsageError(format!(
             "invalid value '{}' for '--ping-interval <DURATION>': it must be shorter than --hold {}, or no ping would be sent",

@@ -178,10 +178,7 @@ fn older(a: &str, b: &str) -> bool {
 /// The version a `METADATA` or `PKG-INFO` file states.
 fn metadata_version(sysroot: &Sysroot, dir: &str) -> Option<String> {
     ["METADATA", "PKG-INFO"].iter().find_map(|f| {
-        let file = std::fs::File::open(sysroot.path(format!("{dir}/{f}"))).ok()?;
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::Read::take(file, MAX_METADATA), &mut text)
-            .ok()?;
+        let text = read_bounded(sysroot, &format!("{dir}/{f}"), MAX_METADATA)?;
         text.lines()
             .find_map(|l| l.strip_prefix("Version:"))
             .map(|v| v.trim().to_owned())
@@ -305,6 +302,11 @@ fn conflict_findings(sites: &[Site], look: &mut Look) {
             let Some(other) = in_env(sites, &site.env, c.other) else {
                 continue;
             };
+            // A version that cannot be read proves nothing either way.
+            let known = |v: &str| !release(v).is_empty();
+            if !known(version) || !known(other) {
+                continue;
+            }
             if !older(version, c.below) || older(other, c.from) {
                 continue;
             }
@@ -371,8 +373,14 @@ pub fn package_version(db: &str, package_key: &str, version_key: &str) -> Option
     None
 }
 
+/// At most `max` bytes of a regular file (a FIFO or a device is never
+/// opened: opening a FIFO blocks).
 fn read_bounded(sysroot: &Sysroot, path: &str, max: u64) -> Option<String> {
-    let file = std::fs::File::open(sysroot.path(path)).ok()?;
+    let path = sysroot.path(path);
+    if !std::fs::metadata(&path).ok()?.is_file() {
+        return None;
+    }
+    let file = std::fs::File::open(path).ok()?;
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(&mut std::io::Read::take(file, max), &mut bytes).ok()?;
     Some(String::from_utf8_lossy(&bytes).into_owned())

@@ -235,14 +235,24 @@ pub(super) fn libssl_names(bytes: &[u8]) -> Vec<String> {
 /// The core library's strings: its `.rodata`, else its first `MAX_SCAN`
 /// bytes (a library without section headers).
 fn core_strings(path: &std::path::Path) -> Vec<String> {
+    // Only a regular file is opened (opening a FIFO blocks).
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return Vec::new();
+    }
     if let Some(rodata) = super::elf::section_bytes(path, ".rodata", MAX_RODATA) {
         return libssl_names(&rodata);
     }
-    let Ok(file) = std::fs::File::open(path) else {
+    use std::io::Read as _;
+    let Ok(mut file) = std::fs::File::open(path) else {
         return Vec::new();
     };
+    // Not an ELF file at all: its bytes say nothing about a library.
     let mut bytes = Vec::new();
-    if std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_SCAN), &mut bytes).is_err() {
+    let magic = (&mut file).take(4).read_to_end(&mut bytes).is_ok();
+    if !magic || bytes != b"\x7fELF" {
+        return Vec::new();
+    }
+    if file.take(MAX_SCAN).read_to_end(&mut bytes).is_err() {
         return Vec::new();
     }
     libssl_names(&bytes)

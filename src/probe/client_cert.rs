@@ -123,8 +123,38 @@ fn invalid(flag: &str, file: &Path, why: &str) -> String {
     format!("invalid value '{}' for '{flag}': {why}", file.display())
 }
 
+/// The most a certificate or key file may hold: a chain of a few
+/// certificates is a few KiB; anything larger is not one.
+const MAX_FILE: u64 = 1 << 20;
+
+/// A regular file's bytes, at most [`MAX_FILE`] (a FIFO or a device such as
+/// `/dev/zero` is refused before it is opened).
 fn read(flag: &str, file: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(file).map_err(|e| invalid(flag, file, &format!("cannot read it: {e}")))
+    use std::io::Read as _;
+    let fail = |e: std::io::Error| invalid(flag, file, &format!("cannot read it: {e}"));
+    let meta = std::fs::metadata(file).map_err(fail)?;
+    if !meta.is_file() {
+        return Err(invalid(flag, file, "not a regular file"));
+    }
+    if meta.len() > MAX_FILE {
+        return Err(invalid(
+            flag,
+            file,
+            "over 1 MiB: not a certificate or key file",
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(MAX_FILE + 1).read_to_end(&mut bytes))
+        .map_err(fail)?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(invalid(
+            flag,
+            file,
+            "over 1 MiB: not a certificate or key file",
+        ));
+    }
+    Ok(bytes)
 }
 
 /// The first private key of a PEM file.

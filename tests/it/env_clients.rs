@@ -427,3 +427,29 @@ fn real_wheels_installed_by_pip_give_the_same_findings() {
     }
     assert_eq!(run.code, 0, "{}", run.dump());
 }
+
+/// A version that cannot be read proves no conflict, and a FIFO where
+/// `PKG-INFO` should be never blocks the look (opening a FIFO blocks).
+#[test]
+fn unknown_versions_and_fifos_are_not_findings() {
+    let img = Image::debian();
+    img.write(&format!("{SITE}/openai.egg-info/top_level.txt"), "openai\n");
+    img.dist(SITE, "httpx", "0.28.1");
+    let fifo = img
+        .dir
+        .path()
+        .join(SITE.trim_start_matches('/'))
+        .join("openai.egg-info/PKG-INFO");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(made, "mkfifo {}", fifo.display());
+    let run = img.env(&[]);
+    assert!(
+        finding(&run, "ENV_CLIENT_VERSION_CONFLICT").is_none(),
+        "{}",
+        run.dump()
+    );
+    assert_eq!(run.code, 0, "{}", run.dump());
+}

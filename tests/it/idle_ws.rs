@@ -215,6 +215,10 @@ fn hold_and_ping_interval_usage_errors() {
         &["check", ws, "--hold", "2s", "--ping-interval", "2s"],
         &["--ping-interval", "--hold"],
     );
+    assert_usage(
+        &["check", ws, "--hold", "3s", "--ping-interval", "1ms"],
+        &["--ping-interval", "0.1s"],
+    );
     assert_usage(&["check", ws, "--hold", "soon"], &["--hold", "soon"]);
     assert_usage(&["openai", "--hold", "2s"], &["--hold"]);
 }

@@ -361,6 +361,9 @@ fn bad_certificate_files_are_usage_errors() {
         &other,
         &key,
     );
+    // A device or a FIFO is refused before it is read (never read forever).
+    let zero = "/dev/zero".to_owned();
+    assert_usage(&["--cert".into(), zero.clone()], "--cert", &zero, &key);
     // The key alone.
     let run = crate::support::run(
         netdoctor()
