@@ -235,6 +235,7 @@ pub(super) fn libssl_names(bytes: &[u8]) -> Vec<String> {
 /// The core library's strings: its `.rodata`, else its first `MAX_SCAN`
 /// bytes (a library without section headers).
 fn core_strings(path: &std::path::Path) -> Vec<String> {
+    use std::io::Read as _;
     // Only a regular file is opened (opening a FIFO blocks).
     if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
         return Vec::new();
@@ -242,7 +243,6 @@ fn core_strings(path: &std::path::Path) -> Vec<String> {
     if let Some(rodata) = super::elf::section_bytes(path, ".rodata", MAX_RODATA) {
         return libssl_names(&rodata);
     }
-    use std::io::Read as _;
     let Ok(mut file) = std::fs::File::open(path) else {
         return Vec::new();
     };
