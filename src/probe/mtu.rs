@@ -23,6 +23,16 @@
 //!   it ended before, with one extra connection and no extra time. Waiting
 //!   for the whole deadline and then retrying would double a timeout;
 //!   retrying at once would open a second connection to every slow server.
+//! - Beside the retry, a **control**: a fresh connection with the default
+//!   MSS, started at the same moment. A black hole stalls it too; a server
+//!   that left one connection unanswered (a load balancer's dead backend, an
+//!   overloaded server) answers it. So `TCP_PATH_MTU` needs the small-MSS
+//!   handshake to complete and the control to stall until the deadline (the
+//!   verdict then comes at the stage's deadline, as the plain timeout did);
+//!   a control that completes is `TLS_TIMEOUT`, saying that one connection
+//!   stalled and a fresh one did not. Two connections of a round-robin
+//!   balancer can still land on a dead and a live backend in the wrong
+//!   order: `--repeat` tells.
 //! - The retry is a fresh connection to the **same addresses** the dns step
 //!   resolved (so a second answer from DNS cannot change the comparison),
 //!   through the one connector (`connect.rs`), with the connection's other
@@ -165,6 +175,11 @@ pub struct PathMtuFacts {
     /// `completed`, `stalled` (no answer by the deadline either), or the
     /// retry's own failure code (`TCP_REFUSED`, `TLS_RESET`, …).
     pub retry: String,
+    /// The control: a fresh connection with the default MSS, started with
+    /// the retry — `stalled` (a black hole's shape: only the small MSS gets
+    /// through), `completed` (the path carries full-size packets: not the
+    /// MTU), or its failure code.
+    pub control: String,
     /// When the retry started, counted from the start of the stage.
     pub retry_started_ms: f64,
     /// How long the default connection's handshake had waited when the
@@ -174,17 +189,28 @@ pub struct PathMtuFacts {
     pub default_bytes_received: u64,
 }
 
-/// How the retry ended, when it ended before the deadline.
+/// How a fresh attempt ended, when it ended before the deadline.
 enum Ended {
     /// The handshake completed: its facts.
     Completed(Facts),
     Failed(String),
 }
 
+impl Ended {
+    /// `completed`, or the failure's code, as the facts write it.
+    fn state(&self) -> String {
+        match self {
+            Ended::Completed(_) => "completed".to_owned(),
+            Ended::Failed(code) => code.clone(),
+        }
+    }
+}
+
 /// The tls stage over a direct connection: the handshake over `stream`,
 /// and — when it has heard nothing from the server at half of the time to
-/// `deadline` — the same handshake on a fresh connection with MSS
-/// [`SMALL_MSS`], racing it until `deadline` (named `limit`).
+/// `deadline` — the same handshake on two fresh connections, one with MSS
+/// [`SMALL_MSS`] and one with the default MSS (the control), racing it
+/// until `deadline` (named `limit`).
 pub(super) async fn handshake(
     stream: Box<dyn Io>,
     host: &str,
@@ -206,55 +232,90 @@ pub(super) async fn handshake(
         return default.await;
     }
     let retry_started = started.elapsed();
-    let small = small_mss(&retry, host, cert, deadline);
-    tokio::pin!(small);
-    let mut failed: Option<String> = None;
+    let small = attempt(&retry.addrs, retry.opts, host, cert, deadline);
+    let control_opts = SocketOptions {
+        mss: None,
+        ..retry.opts
+    };
+    let control = attempt(&retry.addrs, control_opts, host, cert, deadline);
+    tokio::pin!(small, control);
+    let (mut small_end, mut control_end): (Option<Ended>, Option<Ended>) = (None, None);
     loop {
         tokio::select! {
             r = &mut default => return r,
-            ended = &mut small, if failed.is_none() => match ended {
-                Ended::Completed(r) => {
-                    let facts = PathMtuFacts {
-                        mss: SMALL_MSS,
-                        retry: "completed".to_owned(),
-                        retry_started_ms: crate::duration::millis(retry_started),
-                        default_waited_ms: crate::duration::millis(started.elapsed()),
-                        default_bytes_received: retry.received(),
-                    };
-                    return black_hole(r, facts);
-                }
-                Ended::Failed(code) => failed = Some(code),
-            },
+            e = &mut small, if small_end.is_none() => small_end = Some(e),
+            e = &mut control, if control_end.is_none() => control_end = Some(e),
             () = tokio::time::sleep_until(deadline.into()) => break,
         }
+        // A fresh connection with the default MSS that completes proves the
+        // path carries full-size packets: the stall was something else.
+        if matches!(control_end, Some(Ended::Completed(_))) {
+            break;
+        }
     }
+    let path_mtu = |retry_state: String, control_state: String| PathMtuFacts {
+        mss: SMALL_MSS,
+        retry: retry_state,
+        control: control_state,
+        retry_started_ms: crate::duration::millis(retry_started),
+        default_waited_ms: crate::duration::millis(started.elapsed()),
+        default_bytes_received: retry.received(),
+    };
+    let control_state = control_end
+        .as_ref()
+        .map_or("stalled".to_owned(), Ended::state);
+    match (small_end, control_end) {
+        (Some(Ended::Completed(r)), None) => {
+            black_hole(r, path_mtu("completed".to_owned(), control_state))
+        }
+        (small_end, _) => {
+            let small_state = small_end
+                .as_ref()
+                .map_or("stalled".to_owned(), Ended::state);
+            stalled(started, limit, path_mtu(small_state, control_state))
+        }
+    }
+}
+
+/// `TLS_TIMEOUT` after the retries: neither fresh connection told an MTU
+/// black hole (both stalled, or the default-MSS one completed too).
+fn stalled(
+    started: Instant,
+    limit: &str,
+    path_mtu: PathMtuFacts,
+) -> StageResult<tls::Session<Box<dyn Io>>> {
     let after = started.elapsed();
+    let summary = if path_mtu.control == "completed" {
+        format!(
+            "the TLS handshake stalled (no byte from the server in {:.0} ms) but completed on a \
+             fresh connection with the default MSS: not the MTU — one connection of several is \
+             not answered (a load balancer's dead backend, an overloaded server); `--repeat` shows \
+             how often",
+            path_mtu.retry_started_ms
+        )
+    } else {
+        format!("did not complete within {} ms ({limit})", after.as_millis())
+    };
     let facts = RetriedFacts {
         tls: None,
         timeout_ms: Some(after.as_millis()),
-        path_mtu: PathMtuFacts {
-            mss: SMALL_MSS,
-            retry: failed.unwrap_or_else(|| "stalled".to_owned()),
-            retry_started_ms: crate::duration::millis(retry_started),
-            default_waited_ms: crate::duration::millis(after),
-            default_bytes_received: retry.received(),
-        },
+        path_mtu,
     };
-    let d = Diagnosis::new(
-        Code::TlsTimeout,
-        format!("did not complete within {} ms ({limit})", after.as_millis()),
-    );
-    StageResult::fail(d, Facts::Retried(Box::new(facts)))
+    StageResult::fail(
+        Diagnosis::new(Code::TlsTimeout, summary),
+        Facts::Retried(Box::new(facts)),
+    )
 }
 
-/// The handshake on a fresh connection announcing the small MSS.
-async fn small_mss(
-    retry: &Retry,
+/// The handshake on a fresh connection to `addrs` with `opts`.
+async fn attempt(
+    addrs: &[SocketAddr],
+    opts: SocketOptions,
     host: &str,
     cert: Option<&ClientCert>,
     deadline: Instant,
 ) -> Ended {
-    let tcp = match super::connect::fresh(&retry.addrs, retry.opts, deadline).await {
+    let tcp = match super::connect::fresh(addrs, opts, deadline).await {
         Ok(tcp) => tcp,
         Err(code) => return Ended::Failed(code),
     };

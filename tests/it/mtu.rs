@@ -354,9 +354,60 @@ fn a_server_reachable_only_with_a_small_mss_is_tcp_path_mtu() {
     let seen = server.requests();
     assert_eq!(
         seen.iter().filter(|r| r.starts_with("mss ")).count(),
-        2,
-        "one default connection, one retry: {seen:?}"
+        3,
+        "the default connection, the small-MSS retry and its default-MSS control: {seen:?}"
     );
+    assert_eq!(mtu["control"], "stalled", "{}", run.dump());
+}
+
+/// A TLS server that holds its first connection silent and answers the
+/// others: a load balancer's dead backend, not the MTU.
+fn first_connection_silent_tls_server() -> Server {
+    let acceptor =
+        tokio_rustls::TlsAcceptor::from(TlsServer::new(&pki().good(GOOD_NAMES)).config());
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    spawn_server(
+        crate::support::servers::bind_loopback(),
+        move |mut stream, log| {
+            let acceptor = acceptor.clone();
+            let n = count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async move {
+                log.lock().unwrap().push(format!("connection {n}"));
+                if n == 0 {
+                    let mut sink = [0u8; 4096];
+                    while let Ok(k) = tokio::io::AsyncReadExt::read(&mut stream, &mut sink).await {
+                        if k == 0 {
+                            break;
+                        }
+                    }
+                    return;
+                }
+                let Ok(Ok(tls)) =
+                    tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await
+                else {
+                    return;
+                };
+                serve_http(tls, &Response::ok(), &log).await;
+            }
+        },
+    )
+}
+
+/// One stalled connection is not an MTU black hole when a fresh connection
+/// with the default MSS completes too: the plain `TLS_TIMEOUT`, saying so.
+#[test]
+fn a_single_stalled_connection_is_not_tcp_path_mtu() {
+    let ca = pki().root_file();
+    let server = first_connection_silent_tls_server();
+    let mut args = pinned_trusted(&server, "https", "/", &ca);
+    args.extend(["--timeout".to_owned(), "2s".to_owned()]);
+    let run = run_check(&args);
+    run.assert_fail(14, "tls", "TLS_TIMEOUT")
+        .assert_within(BOUNDED);
+    let mtu = run.fact("tls", "path_mtu");
+    assert_eq!(mtu["control"], "completed", "{}", run.dump());
+    let summary = text(&run.target(0)["diagnosis"]["summary"]);
+    assert!(summary.contains("not the mtu"), "{}", run.dump());
 }
 
 /// Through a proxy the MSS of our hop says nothing about the far side:
