@@ -58,3 +58,59 @@ pub fn file_id(m: &std::fs::Metadata) -> (u64, u64) {
     use std::os::unix::fs::MetadataExt;
     (m.dev(), m.ino())
 }
+
+/// The most any configuration or CA file of the image is read: a CA bundle
+/// is a few hundred KiB, `ld.so.cache` tens of KiB.
+pub const MAX_FILE: u64 = 64 << 20;
+
+/// A regular file's bytes, at most [`MAX_FILE`]. Anything else — a FIFO,
+/// whose opening would block, a device such as `/dev/zero`, a directory —
+/// is an error of kind `InvalidInput` that says so, as is a larger file.
+pub fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind, Read as _};
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
+    let too_large = || Error::new(ErrorKind::InvalidInput, "larger than 64 MiB");
+    if meta.len() > MAX_FILE {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    std::fs::File::open(path)?
+        .take(MAX_FILE + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_regular_files_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        std::fs::write(&file, b"ok").unwrap();
+        assert_eq!(read_file(&file).unwrap(), b"ok");
+        let e = read_file(dir.path()).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+        let e = read_file(Path::new("/dev/zero")).unwrap_err();
+        assert_eq!(e.to_string(), "not a regular file");
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success());
+        if made {
+            assert_eq!(
+                read_file(&fifo).unwrap_err().to_string(),
+                "not a regular file"
+            );
+        }
+        assert!(read_file(&dir.path().join("missing")).is_err());
+    }
+}

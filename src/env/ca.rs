@@ -115,7 +115,7 @@ fn scan_dir(dir: &Path, bundles: &[PathBuf]) -> DirContents {
             .filter(|p| {
                 p.is_file()
                     && !is_bundle(p, bundles)
-                    && std::fs::read(p)
+                    && crate::sysroot::read_file(p)
                         .is_ok_and(|b| b.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----"))
             })
             .count();

@@ -119,7 +119,7 @@ pub fn inspect(sysroot: &Sysroot, look: &mut Look) {
 /// `/etc/resolv.conf`: the resolver facts, `ENV_DNS_NDOTS`,
 /// `ENV_NO_RESOLV_CONF`.
 fn resolver(sysroot: &Sysroot, look: &mut Look) {
-    let rc = match std::fs::read(sysroot.path("/etc/resolv.conf")) {
+    let rc = match crate::sysroot::read_file(&sysroot.path("/etc/resolv.conf")) {
         Ok(bytes) => parse_resolv_conf(&bytes),
         Err(e) => {
             look.add(

@@ -74,7 +74,7 @@ impl Library {
 /// The directories of the libraries listed in `/etc/ld.so.cache`: its
 /// NUL-terminated absolute paths, whatever the cache format's version.
 fn cache_dirs(sysroot: &Sysroot) -> Vec<String> {
-    let Ok(bytes) = std::fs::read(sysroot.path("/etc/ld.so.cache")) else {
+    let Ok(bytes) = crate::sysroot::read_file(&sysroot.path("/etc/ld.so.cache")) else {
         return Vec::new();
     };
     let mut dirs = BTreeSet::new();

@@ -169,7 +169,7 @@ mod tests {
             if hash.len() != 8 || n.parse::<u32>().is_err() {
                 continue;
             }
-            let Ok(pem) = std::fs::read(entry.path()) else {
+            let Ok(pem) = crate::sysroot::read_file(&entry.path()) else {
                 continue;
             };
             let Ok(cert) = rustls_pki_types::CertificateDer::from_pem_slice(&pem) else {

@@ -272,7 +272,7 @@ pub fn read_pem(path: &Path) -> Loaded {
         }
     };
     cell.get_or_init(|| {
-        std::fs::read(path)
+        crate::sysroot::read_file(path)
             .map(|bytes| Certs::new(pem::certificates(&bytes)))
             .map_err(Arc::new)
     })
@@ -321,7 +321,7 @@ pub fn lookup_hashed<'a>(
         let found = asked.unwrap_or_else(|| {
             let mut found = Vec::new();
             for n in 0..MAX_HASH_LINKS {
-                let Ok(bytes) = std::fs::read(dir.join(format!("{hash}.{n}"))) else {
+                let Ok(bytes) = crate::sysroot::read_file(&dir.join(format!("{hash}.{n}"))) else {
                     break;
                 };
                 found.extend(pem::certificates(&bytes));

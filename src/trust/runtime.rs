@@ -296,7 +296,7 @@ impl RustView {
                 .collect();
             let certs = files
                 .iter()
-                .filter_map(|path| std::fs::read(path).ok())
+                .filter_map(|path| crate::sysroot::read_file(path).ok())
                 .flat_map(|bytes| super::pem::certificates(&bytes))
                 .collect();
             Certs::new(certs)

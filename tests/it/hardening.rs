@@ -241,3 +241,39 @@ fn an_escape_byte_in_a_header_value_is_accepted_and_shown_escaped() {
         run.assert_fail(16, "http", "HTTP_MALFORMED");
     }
 }
+
+/// A FIFO where the image's CA bundle or resolv.conf should be (opening a
+/// FIFO blocks until someone writes) never hangs a run: the files are read
+/// only when they are regular files, and the look says what it found.
+#[test]
+fn fifos_in_the_image_never_block_a_run() {
+    let root = crate::support::snapshot::debian_image(&crate::support::pki().root_pem());
+    for file in ["etc/ssl/certs/ca-certificates.crt", "etc/resolv.conf"] {
+        let path = root.path().join(file);
+        let _ = std::fs::remove_file(&path);
+        let made = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(made, "mkfifo {}", path.display());
+    }
+    let mut cmd = crate::support::netdoctor();
+    cmd.env("NETDOCTOR_SYSROOT", root.path());
+    let run = crate::support::run_json_with(cmd, &["env"]);
+    run.assert_within(crate::support::BOUNDED);
+    let findings = crate::support::text(&run.json["env"]["findings"]);
+    assert!(findings.contains("env_no_ca_bundle"), "{}", run.dump());
+    assert!(
+        findings.contains("env_no_resolv_conf") && findings.contains("not a regular file"),
+        "{}",
+        run.dump()
+    );
+    assert_eq!(run.code, 10, "{}", run.dump());
+    // A check in that image ends too (the resolver is the FIFO's fallback).
+    let web = crate::support::http_server(crate::support::Response::ok());
+    let mut cmd = crate::support::netdoctor();
+    cmd.env("NETDOCTOR_SYSROOT", root.path());
+    let url = format!("http://127.0.0.1:{}/", web.port());
+    let run = crate::support::run_json_with(cmd, &["check", url.as_str()]);
+    run.assert_within(crate::support::BOUNDED).assert_all_pass();
+}

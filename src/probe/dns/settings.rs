@@ -31,7 +31,7 @@ pub(super) type ServerSettings = (Vec<SocketAddr>, ServerSource, Vec<String>, Re
 /// attempts stay the client's defaults (they belong to the replaced servers).
 pub(super) fn server_settings(cfg: &ProbeConfig) -> ServerSettings {
     let fallback = || vec![SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 53)];
-    let text = std::fs::read(cfg.sysroot.path("/etc/resolv.conf")).ok();
+    let text = crate::sysroot::read_file(&cfg.sysroot.path("/etc/resolv.conf")).ok();
     // Lines glibc would skip are skipped; the rest still counts.
     let conf = text
         .as_deref()
