@@ -299,23 +299,26 @@ fn a_server_that_answers_gets_one_connection() {
     assert!(run.fact("tls", "path_mtu").is_null(), "{}", run.dump());
 }
 
-/// A TLS server that answers only connections whose peer announced an MSS
-/// of 536 or less and holds the others silent: what a black hole lets
-/// through, without root. It logs each connection's MSS.
-fn small_mss_only_tls_server() -> Server {
+/// A TLS server that answers the connections `answers(n, mss)` picks (`n`
+/// counting from 0, `mss` the one the peer announced) and holds the others
+/// silent, logging `connection N` and `mss M` for each.
+fn selective_tls_server(answers: fn(usize, u32) -> bool) -> Server {
     let acceptor =
         tokio_rustls::TlsAcceptor::from(TlsServer::new(&pki().good(GOOD_NAMES)).config());
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     spawn_server(
         crate::support::servers::bind_loopback(),
         move |mut stream, log| {
             let acceptor = acceptor.clone();
+            let n = count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             async move {
                 let mss = socket2::SockRef::from(&stream).tcp_mss().unwrap_or(0);
+                log.lock().unwrap().push(format!("connection {n}"));
                 log.lock().unwrap().push(format!("mss {mss}"));
-                if mss > 536 {
+                if !answers(n, mss) {
                     let mut sink = [0u8; 4096];
-                    while let Ok(n) = tokio::io::AsyncReadExt::read(&mut stream, &mut sink).await {
-                        if n == 0 {
+                    while let Ok(k) = tokio::io::AsyncReadExt::read(&mut stream, &mut sink).await {
+                        if k == 0 {
                             break;
                         }
                     }
@@ -330,6 +333,12 @@ fn small_mss_only_tls_server() -> Server {
             }
         },
     )
+}
+
+/// Answers only connections whose peer announced an MSS of 536 or less:
+/// what a black hole lets through, without root.
+fn small_mss_only_tls_server() -> Server {
+    selective_tls_server(|_, mss| mss <= 536)
 }
 
 /// The retry's rule without a namespace: the default handshake hears
@@ -360,37 +369,10 @@ fn a_server_reachable_only_with_a_small_mss_is_tcp_path_mtu() {
     assert_eq!(mtu["control"], "stalled", "{}", run.dump());
 }
 
-/// A TLS server that holds its first connection silent and answers the
-/// others: a load balancer's dead backend, not the MTU.
+/// Holds its first connection silent and answers the others: a load
+/// balancer's dead backend, not the MTU.
 fn first_connection_silent_tls_server() -> Server {
-    let acceptor =
-        tokio_rustls::TlsAcceptor::from(TlsServer::new(&pki().good(GOOD_NAMES)).config());
-    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    spawn_server(
-        crate::support::servers::bind_loopback(),
-        move |mut stream, log| {
-            let acceptor = acceptor.clone();
-            let n = count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            async move {
-                log.lock().unwrap().push(format!("connection {n}"));
-                if n == 0 {
-                    let mut sink = [0u8; 4096];
-                    while let Ok(k) = tokio::io::AsyncReadExt::read(&mut stream, &mut sink).await {
-                        if k == 0 {
-                            break;
-                        }
-                    }
-                    return;
-                }
-                let Ok(Ok(tls)) =
-                    tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await
-                else {
-                    return;
-                };
-                serve_http(tls, &Response::ok(), &log).await;
-            }
-        },
-    )
+    selective_tls_server(|n, _| n > 0)
 }
 
 /// One stalled connection is not an MTU black hole when a fresh connection
